@@ -1,0 +1,47 @@
+# The two set-up commands for a fresh machine are `make demo` and `make test` (see README.md).
+# Everything the project needs is installed here, into .venv; nothing is expected to be installed by hand.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PACKAGES := -e packages/core[yaml] -e packages/file-exporter -e packages/otel-exporter
+STAMP := $(VENV)/.installed-packages
+TEST_STAMP := $(VENV)/.installed-test
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint typecheck pytest bench install clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): $(PY) packages/core/pyproject.toml packages/file-exporter/pyproject.toml packages/otel-exporter/pyproject.toml
+	$(PY) -m pip install --quiet $(PACKAGES)
+	touch $@
+
+$(TEST_STAMP): $(STAMP) requirements/test.txt
+	$(PY) -m pip install --quiet -r requirements/test.txt
+	touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) examples/training_demo.py
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(TEST_STAMP)
+	$(VENV)/bin/mypy packages/core/src/nv_one_logger packages/file-exporter/src/nv_one_logger packages/otel-exporter/src/nv_one_logger
+
+pytest: $(TEST_STAMP)
+	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: $(TEST_STAMP)
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The ``one-logger`` command line tool (stdlib argparse only, so it works with the bare core install)."""
