@@ -1,0 +1,241 @@
+"""Attributes: named, typed values attached to spans and events.
+
+The allowed value types are the ones every backend (JSON, Python logging, OpenTelemetry) can carry without
+guessing: ``str``, ``bool``, ``int``, ``float``, or a list whose elements all have one of those types. Checking is
+exact, because ``bool`` is a subclass of ``int`` in Python but not in any telemetry backend: ``[1, True]`` is a
+mixed list and ``[1, 2.0]`` is too. Subclasses of ``str``/``int``/``float`` (for example string enum members or
+NumPy floats) are accepted and stored as the plain builtin value, so what is stored is always JSON-ready.
+
+Attribute creation is on the hot path of every span and event, so validation is a few ``type(...) is`` checks
+and no pydantic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional, Type, TypeVar, Union
+
+from nv_one_logger.core.exceptions import OneLoggerError
+
+AttributeValue = Union[str, bool, int, float, List[str], List[bool], List[int], List[float]]
+"""A primitive value, or a list of primitives that all have the same type."""
+
+_PRIMITIVE_TYPES = (str, bool, int, float)
+_SUPPORTED = "str, bool, int, float or a list of one of those types"
+
+
+def _normalize_scalar(value: Any) -> Any:
+    """Return ``value`` as an exact builtin primitive, or raise ``TypeError`` (the caller adds context)."""
+    value_type = type(value)
+    if value_type is str or value_type is bool or value_type is int or value_type is float:
+        return value
+    # Subclasses (bool cannot be subclassed): string enum members, IntEnum members, NumPy float64, ...
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    raise TypeError(value_type.__name__)
+
+
+def validate_attribute_value(name: str, value: Any) -> AttributeValue:
+    """Return ``value`` normalized to an allowed attribute value, or raise ``OneLoggerError`` naming ``name``.
+
+    Lists are copied, so later changes to the caller's list do not change the recorded attribute.
+    """
+    value_type = type(value)
+    if value_type is str or value_type is bool or value_type is int or value_type is float:
+        return value
+    if isinstance(value, list):
+        return _validate_list(name, value)
+    try:
+        return _normalize_scalar(value)
+    except TypeError:
+        hint = " (use a list, not a tuple)" if isinstance(value, tuple) else ""
+        raise OneLoggerError(
+            f"Attribute '{name}': a value of type {value_type.__name__} is not supported{hint} (expected {_SUPPORTED})."
+        ) from None
+
+
+def _validate_list(name: str, value: List[Any]) -> AttributeValue:
+    if not value:
+        return []
+    first_type = type(value[0])
+    if first_type in _PRIMITIVE_TYPES:
+        for element in value:
+            if type(element) is not first_type:
+                break
+        else:
+            return list(value)
+    # Slow path: subclasses to normalize, a bad element, or a mix of types.
+    normalized = []
+    for element in value:
+        try:
+            normalized.append(_normalize_scalar(element))
+        except TypeError:
+            raise OneLoggerError(
+                f"Attribute '{name}': a list element of type {type(element).__name__} is not supported "
+                f"(expected {_SUPPORTED}; nested lists, None, dicts and bytes are not allowed)."
+            ) from None
+    first_type = type(normalized[0])
+    if any(type(element) is not first_type for element in normalized):
+        types = sorted({type(element).__name__ for element in normalized})
+        raise OneLoggerError(
+            f"Attribute '{name}': list elements must all have the same type, got a mix of {', '.join(types)}."
+        )
+    return normalized
+
+
+def validate_attribute_name(name: Any) -> str:
+    """Return ``name`` if it is a non-blank string, else raise ``OneLoggerError``."""
+    if type(name) is str and name and not name.isspace():
+        return name
+    if isinstance(name, str):
+        if name.strip():
+            return str.__str__(name)
+        raise OneLoggerError(f"Attribute name must not be blank, got {name!r}.")
+    raise OneLoggerError(f"Attribute name must be a string, got {type(name).__name__} ({name!r}).")
+
+
+@dataclass
+class Attribute:
+    """One named value. Validated on construction; see the module docstring for the allowed types."""
+
+    __slots__ = ("name", "value")
+    name: str
+    value: AttributeValue
+
+    def __post_init__(self) -> None:
+        self.name = validate_attribute_name(self.name)
+        self.value = validate_attribute_value(self.name, self.value)
+
+
+_AttributesT = TypeVar("_AttributesT", bound="Attributes")
+
+
+class Attributes(Dict[str, Attribute]):
+    """A dictionary from attribute name to :class:`Attribute`.
+
+    Domain libraries subclass it to offer typed constructors (``TrainingAttributes.create(...)``); every method
+    that builds a new collection (``merge``, ``from_json``) returns an instance of the class it was called on, and
+    spans keep the subclass of the attributes they were created with.
+
+    Setting ``attributes[name] = value`` accepts either an :class:`Attribute` or a raw value (validated).
+    """
+
+    def __init__(self, dictionary: Optional[Mapping[str, Union[AttributeValue, Attribute]]] = None) -> None:
+        super().__init__()
+        if dictionary:
+            if not isinstance(dictionary, Mapping):
+                raise OneLoggerError(f"Attributes must be built from a dict, got {type(dictionary).__name__}.")
+            for name, value in dictionary.items():
+                self[name] = value
+
+    def __setitem__(self, name: str, value: Union[AttributeValue, Attribute]) -> None:
+        if isinstance(value, Attribute):
+            if value.name != name:
+                value = Attribute(name, value.value)
+        else:
+            value = Attribute(name, value)
+        dict.__setitem__(self, value.name, value)
+
+    def add(self: _AttributesT, name: str, value: AttributeValue) -> _AttributesT:
+        """Add (or replace) the attribute ``name``; returns ``self`` so calls can be chained."""
+        attribute = Attribute(name, value)
+        dict.__setitem__(self, attribute.name, attribute)
+        return self
+
+    def add_attribute(self, attribute: Attribute) -> Attribute:
+        """Add (or replace) ``attribute`` and return it."""
+        if not isinstance(attribute, Attribute):
+            raise OneLoggerError(f"add_attribute expects an Attribute, got {type(attribute).__name__}.")
+        dict.__setitem__(self, attribute.name, attribute)
+        return attribute
+
+    def add_attributes(self, other_attributes: Attributes) -> None:
+        """Add every attribute of ``other_attributes``; its values win over existing ones."""
+        if other_attributes is None:
+            return
+        if isinstance(other_attributes, Attributes):
+            dict.update(self, other_attributes)
+        elif isinstance(other_attributes, Mapping):
+            for name, value in other_attributes.items():
+                self[name] = value
+        else:
+            raise OneLoggerError(f"add_attributes expects Attributes, got {type(other_attributes).__name__}.")
+
+    def to_json(self) -> Dict[str, AttributeValue]:
+        """Return ``{name: value}``; list values are copies, so the result can be changed freely."""
+        result: Dict[str, Any] = {}
+        for name, attribute in self.items():
+            value = attribute.value
+            result[name] = list(value) if type(value) is list else value
+        return result
+
+    @classmethod
+    def from_json(cls: Type[_AttributesT], data: Any) -> _AttributesT:
+        """Build an instance of ``cls`` from ``{name: value}`` (the output of :meth:`to_json`)."""
+        if data is None:
+            return cls()
+        if not isinstance(data, Mapping):
+            raise OneLoggerError(f"Attributes JSON must be an object, got {type(data).__name__}.")
+        attributes = cls()
+        for name, value in data.items():
+            attributes[name] = value
+        return attributes
+
+    @classmethod
+    def merge(
+        cls: Type[_AttributesT], attributes: Optional[Attributes] = None, other: Optional[Attributes] = None
+    ) -> _AttributesT:
+        """Return a new ``cls`` holding ``attributes`` then ``other`` (``other`` wins on equal names)."""
+        result = cls()
+        if attributes:
+            result.add_attributes(attributes)
+        if other:
+            result.add_attributes(other)
+        return result
+
+    def _get(self, attribute_name: str) -> Any:
+        attribute = self.get(attribute_name)
+        return None if attribute is None else attribute.value
+
+    def get_bool_value(self, attribute_name: str) -> Optional[bool]:
+        """Return the bool value of ``attribute_name``, None if absent; ``OneLoggerError`` for another type."""
+        value = self._get(attribute_name)
+        if value is None or type(value) is bool:
+            return value
+        raise self._wrong_type(attribute_name, "bool", value)
+
+    def get_int_value(self, attribute_name: str) -> Optional[int]:
+        """Return the int value of ``attribute_name``, None if absent; ``OneLoggerError`` for another type."""
+        value = self._get(attribute_name)
+        if value is None or type(value) is int:
+            return value
+        raise self._wrong_type(attribute_name, "int", value)
+
+    def get_float_value(self, attribute_name: str) -> Optional[float]:
+        """Return the value of ``attribute_name`` as a float (an int value is converted), None if absent."""
+        value = self._get(attribute_name)
+        if value is None or type(value) is float:
+            return value
+        if type(value) is int:
+            return float(value)
+        raise self._wrong_type(attribute_name, "float", value)
+
+    def get_str_value(self, attribute_name: str) -> Optional[str]:
+        """Return the str value of ``attribute_name``, None if absent; ``OneLoggerError`` for another type."""
+        value = self._get(attribute_name)
+        if value is None or type(value) is str:
+            return value
+        raise self._wrong_type(attribute_name, "str", value)
+
+    @staticmethod
+    def _wrong_type(attribute_name: str, expected: str, value: Any) -> OneLoggerError:
+        return OneLoggerError(
+            f"Attribute '{attribute_name}' has a value of type {type(value).__name__} ({value!r}), expected {expected}."
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.to_json()!r})"

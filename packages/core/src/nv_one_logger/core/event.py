@@ -1,0 +1,363 @@
+"""Events: named, timestamped points in time inside a span.
+
+An :class:`Event` is a value object (equality and hash by content). Two subclasses carry structured meaning:
+:class:`ErrorEvent` (the application reported an error) and :class:`TelemetryDataError` (the telemetry itself is
+incomplete or missing, so a backend can discard unreliable runs).
+"""
+
+from __future__ import annotations
+
+import traceback
+from enum import Enum
+from typing import Any, Dict, Optional, Type, Union
+
+from nv_one_logger.core.attributes import Attributes
+from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.str_enum import StrEnum
+from nv_one_logger.core.time import TracingTimestamp
+
+EventName = Union[Enum, str]
+"""An event name: a plain string or an enum member (a :class:`StrEnum` member is its string)."""
+
+
+class StandardEventName(StrEnum):
+    """Names of the events the library itself creates."""
+
+    SPAN_START = "span_start"
+    SPAN_STOP = "span_stop"
+    ERROR = "error"
+    TELEMETRY_DATA_ERROR = "telemetry_data_error"
+
+
+class StandardEventAttributeName(StrEnum):
+    """Names of the attributes the library itself puts on events."""
+
+    TIMESTAMP_MSEC = "timestamp_msec"
+    ERROR_MESSAGE = "error_message"
+    EXCEPTION_TYPE = "exception_type"
+    EXCEPTION_MESSAGE = "exception_message"
+    EXCEPTION_TRACEBACK = "exception_traceback"
+    TELEMETRY_DATA_ERROR_TYPE = "telemetry_data_error_type"
+
+
+# Plain-string keys: cheaper to hash than enum members on the hot path, and equal to them anyway.
+_TIMESTAMP_MSEC = "timestamp_msec"
+_ERROR_MESSAGE = "error_message"
+_EXCEPTION_TYPE = "exception_type"
+_EXCEPTION_MESSAGE = "exception_message"
+_EXCEPTION_TRACEBACK = "exception_traceback"
+_TELEMETRY_DATA_ERROR_TYPE = "telemetry_data_error_type"
+
+
+def name_to_str(name: Any, what: str = "name") -> str:
+    """Return the string form of a span/event name, validating it.
+
+    A ``str`` (including a :class:`StrEnum` member) must not be blank; for any other enum member the string
+    form is ``str(member.value)``.
+
+    Raises:
+        OneLoggerError: ``name`` is not a str or enum member, or is blank.
+    """
+    if type(name) is str:
+        if name and not name.isspace():
+            return name
+    elif isinstance(name, str):
+        text = str.__str__(name)
+        if text.strip():
+            return text
+    elif isinstance(name, Enum):
+        text = str(name.value)
+        if text.strip():
+            return text
+    else:
+        raise OneLoggerError(f"{what} must be a str or an Enum member, got {type(name).__name__} ({name!r}).")
+    raise OneLoggerError(f"{what} must not be blank, got {name!r}.")
+
+
+def _copy_attributes(attributes: Any, owner: str) -> Attributes:
+    """Return a fresh Attributes (same subclass) holding ``attributes``; never mutate the caller's object."""
+    if attributes is None:
+        return Attributes()
+    if isinstance(attributes, Attributes):
+        copy = type(attributes)()
+        dict.update(copy, attributes)
+        return copy
+    if isinstance(attributes, dict):
+        return Attributes(attributes)
+    raise OneLoggerError(f"{owner} attributes must be Attributes or a dict, got {type(attributes).__name__}.")
+
+
+class Event:
+    """A named point in time with attributes.
+
+    The constructor copies ``attributes`` (the caller's object is not changed) and adds ``timestamp_msec``
+    (the wall-clock time in milliseconds), which every exported event carries.
+    """
+
+    __slots__ = ("_attributes", "_name", "_name_str", "_timestamp")
+
+    def __init__(self, name: EventName, timestamp: TracingTimestamp, attributes: Optional[Attributes] = None) -> None:
+        self._name_str = name_to_str(name, "Event name")
+        if type(timestamp) is not TracingTimestamp and not isinstance(timestamp, TracingTimestamp):
+            raise OneLoggerError(f"Event timestamp must be a TracingTimestamp, got {type(timestamp).__name__}.")
+        self._name = name
+        self._timestamp = timestamp
+        self._attributes = _copy_attributes(attributes, "Event")
+        self._attributes.add(_TIMESTAMP_MSEC, timestamp.milliseconds_since_epoch)
+
+    @classmethod
+    def create(
+        cls, name: EventName, attributes: Optional[Attributes] = None, timestamp: Optional[TracingTimestamp] = None
+    ) -> Event:
+        """Create an event stamped ``timestamp`` (default: now)."""
+        return cls(name, TracingTimestamp.now() if timestamp is None else timestamp, attributes)
+
+    @property
+    def name(self) -> EventName:
+        """The name as given (a str or an enum member)."""
+        return self._name
+
+    @property
+    def name_str(self) -> str:
+        """The name as a plain string."""
+        return self._name_str
+
+    @property
+    def timestamp(self) -> TracingTimestamp:
+        """When the event happened."""
+        return self._timestamp
+
+    @property
+    def attributes(self) -> Attributes:
+        """The event attributes, including ``timestamp_msec``."""
+        return self._attributes
+
+    def to_json(self) -> Dict[str, Any]:
+        """Return ``{"name", "timestamp", "attributes"}`` (plain JSON types)."""
+        return {
+            "name": self._name_str,
+            "timestamp": self._timestamp.to_json(),
+            "attributes": self._attributes.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Event:
+        """Rebuild an event from :meth:`to_json` output.
+
+        Called on ``Event`` it returns an :class:`ErrorEvent` for name "error" and a :class:`TelemetryDataError`
+        for "telemetry_data_error". A missing ``timestamp`` (records written by other tools) is taken from the
+        ``timestamp_msec`` attribute, with the perf counter derived from the current clock offset.
+        """
+        if not isinstance(data, dict):
+            raise OneLoggerError(f"Event JSON must be an object, got {type(data).__name__}.")
+        name = data.get("name")
+        name_str = name_to_str(name, "Event JSON 'name'")
+        attributes = Attributes.from_json(data.get("attributes"))
+        timestamp = _timestamp_from_json(data, attributes)
+        target: Type[Event] = cls
+        if cls is Event:
+            target = _EVENT_CLASSES.get(name_str, Event)
+        return target._from_parts(name_str, timestamp, attributes)
+
+    @classmethod
+    def _from_parts(cls, name: str, timestamp: TracingTimestamp, attributes: Attributes) -> Event:
+        return Event(name, timestamp, attributes)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Event):
+            return NotImplemented
+        return (
+            type(self) is type(other)
+            and self._name_str == other._name_str
+            and self._timestamp == other._timestamp
+            and dict.__eq__(self._attributes, other._attributes)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._name_str, self._timestamp))
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(name={self._name_str!r}, timestamp={self._timestamp!r}, "
+            f"attributes={self._attributes!r})"
+        )
+
+
+def _timestamp_from_json(data: Dict[str, Any], attributes: Attributes) -> TracingTimestamp:
+    if data.get("timestamp") is not None:
+        return TracingTimestamp.from_json(data["timestamp"])
+    msec = attributes.get_int_value(_TIMESTAMP_MSEC)
+    if msec is None:
+        raise OneLoggerError("Event JSON needs a 'timestamp' object or a 'timestamp_msec' attribute.")
+    return TracingTimestamp.for_timestamp(msec / 1000.0, validate_timestamp=False)
+
+
+def _optional_str(value: Any, field: str) -> Optional[str]:
+    if value is None or type(value) is str:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)
+    raise OneLoggerError(f"{field} must be a str or None, got {type(value).__name__}.")
+
+
+class ErrorEvent(Event):
+    """An error the application reported on a span (event name "error").
+
+    The fields are also stored as attributes (``error_message`` and, when given, ``exception_type``,
+    ``exception_message``, ``exception_traceback``) so that every exporter sees them without special cases.
+    """
+
+    __slots__ = ("_error_message", "_exception_message", "_exception_traceback", "_exception_type")
+
+    def __init__(
+        self,
+        timestamp: TracingTimestamp,
+        error_message: str,
+        exception_type: Optional[str] = None,
+        exception_message: Optional[str] = None,
+        exception_traceback: Optional[str] = None,
+        attributes: Optional[Attributes] = None,
+    ) -> None:
+        message = _optional_str(error_message, "ErrorEvent error_message")
+        if message is None:
+            raise OneLoggerError("ErrorEvent error_message must be a str, got None.")
+        self._error_message: str = message
+        self._exception_type = _optional_str(exception_type, "ErrorEvent exception_type")
+        self._exception_message = _optional_str(exception_message, "ErrorEvent exception_message")
+        self._exception_traceback = _optional_str(exception_traceback, "ErrorEvent exception_traceback")
+        merged = _copy_attributes(attributes, "ErrorEvent")
+        merged.add(_ERROR_MESSAGE, self._error_message)
+        for key, value in (
+            (_EXCEPTION_TYPE, self._exception_type),
+            (_EXCEPTION_MESSAGE, self._exception_message),
+            (_EXCEPTION_TRACEBACK, self._exception_traceback),
+        ):
+            if value is not None:
+                merged.add(key, value)
+        super().__init__(StandardEventName.ERROR, timestamp, merged)
+
+    @classmethod
+    def create(  # type: ignore[override]
+        cls,
+        error_message: str,
+        exception: Optional[BaseException] = None,
+        exception_traceback: Optional[str] = None,
+    ) -> ErrorEvent:
+        """Create an error event stamped now.
+
+        With an ``exception``, ``exception_type`` is its class name, ``exception_message`` is ``str(exception)``
+        and, unless ``exception_traceback`` is given, the traceback is formatted from the exception itself.
+        """
+        exception_type = exception_message = None
+        if exception is not None:
+            exception_type = type(exception).__name__
+            exception_message = _safe_str(exception)
+            if exception_traceback is None and exception.__traceback__ is not None:
+                exception_traceback = "".join(
+                    traceback.format_exception(type(exception), exception, exception.__traceback__)
+                )
+        return cls(TracingTimestamp.now(), error_message, exception_type, exception_message, exception_traceback)
+
+    @classmethod
+    def _from_parts(cls, name: str, timestamp: TracingTimestamp, attributes: Attributes) -> Event:
+        fields = {}
+        for key in (_ERROR_MESSAGE, _EXCEPTION_TYPE, _EXCEPTION_MESSAGE, _EXCEPTION_TRACEBACK):
+            attribute = dict.pop(attributes, key, None)
+            fields[key] = None if attribute is None else attribute.value
+        return cls(timestamp, attributes=attributes, **fields)  # type: ignore[arg-type]
+
+    @property
+    def error_message(self) -> str:
+        """What went wrong, in the application's words."""
+        return self._error_message
+
+    @property
+    def exception_type(self) -> Optional[str]:
+        """Class name of the exception, if one was given."""
+        return self._exception_type
+
+    @property
+    def exception_message(self) -> Optional[str]:
+        """``str(exception)``, if an exception was given."""
+        return self._exception_message
+
+    @property
+    def exception_traceback(self) -> Optional[str]:
+        """The formatted traceback, if known."""
+        return self._exception_traceback
+
+
+def _safe_str(exception: BaseException) -> str:
+    try:
+        return str(exception)
+    except Exception:  # an exception whose __str__ fails must not break error reporting
+        return f"<unprintable {type(exception).__name__}>"
+
+
+class TelemetryDataError(Event):
+    """A report that the telemetry of this run is incomplete or missing (event name "telemetry_data_error").
+
+    Exporters forward it so that a backend can flag or drop runs whose data cannot be trusted.
+    """
+
+    class ErrorType(StrEnum):
+        """How much telemetry is affected."""
+
+        NO_TELEMETRY_DATA = "no_telemetry_data"
+        INCOMPLETE_TELEMETRY_DATA = "incomplete_telemetry_data"
+
+    __slots__ = ("_error_message", "_error_type")
+
+    def __init__(
+        self,
+        timestamp: TracingTimestamp,
+        error_type: TelemetryDataError.ErrorType,
+        error_message: str,
+        attributes: Optional[Attributes] = None,
+    ) -> None:
+        try:
+            self._error_type = TelemetryDataError.ErrorType(error_type)
+        except ValueError:
+            allowed = ", ".join(member.value for member in TelemetryDataError.ErrorType)
+            raise OneLoggerError(
+                f"Unknown telemetry data error type {error_type!r} (expected one of {allowed})."
+            ) from None
+        message = _optional_str(error_message, "TelemetryDataError error_message")
+        if message is None:
+            raise OneLoggerError("TelemetryDataError error_message must be a str, got None.")
+        self._error_message: str = message
+        merged = _copy_attributes(attributes, "TelemetryDataError")
+        merged.add(_ERROR_MESSAGE, message)
+        merged.add(_TELEMETRY_DATA_ERROR_TYPE, self._error_type.value)
+        super().__init__(StandardEventName.TELEMETRY_DATA_ERROR, timestamp, merged)
+
+    @classmethod
+    def create(  # type: ignore[override]
+        cls, error_type: TelemetryDataError.ErrorType, error_message: str, attributes: Optional[Attributes] = None
+    ) -> TelemetryDataError:
+        """Create a telemetry data error stamped now."""
+        return cls(TracingTimestamp.now(), error_type, error_message, attributes)
+
+    @classmethod
+    def _from_parts(cls, name: str, timestamp: TracingTimestamp, attributes: Attributes) -> Event:
+        message = dict.pop(attributes, _ERROR_MESSAGE, None)
+        error_type = dict.pop(attributes, _TELEMETRY_DATA_ERROR_TYPE, None)
+        if message is None or error_type is None:
+            raise OneLoggerError("TelemetryDataError JSON needs 'error_message' and 'telemetry_data_error_type'.")
+        return cls(timestamp, error_type.value, message.value, attributes)  # type: ignore[arg-type]
+
+    @property
+    def error_type(self) -> TelemetryDataError.ErrorType:
+        """Whether no data or only part of the data could be recorded."""
+        return self._error_type
+
+    @property
+    def error_message(self) -> str:
+        """Why the telemetry is unreliable."""
+        return self._error_message
+
+
+_EVENT_CLASSES: Dict[str, Type[Event]] = {
+    StandardEventName.ERROR.value: ErrorEvent,
+    StandardEventName.TELEMETRY_DATA_ERROR.value: TelemetryDataError,
+}

@@ -1,0 +1,138 @@
+"""The exporter interface: where recorded spans and events go.
+
+A recorder calls an exporter once per change (span started, event, error, span stopped, telemetry data error),
+in the order they happen. :class:`Exporter` is the bare interface; :class:`BaseExporter` adds the lifecycle
+``not initialized -> ready -> closed`` that every real exporter needs, so that a call at the wrong time fails
+loudly with an :class:`ExportError` instead of writing to a closed file or socket.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+
+from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
+from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.span import Span
+from nv_one_logger.core.str_enum import StrEnum
+
+
+class ExportError(OneLoggerError):
+    """An exporter could not do what was asked (wrong lifecycle state, failed write, ...)."""
+
+
+class Exporter(ABC):
+    """Receives every change of every exported span, in order.
+
+    Implementations must be safe to call from several threads (a recorder does not serialize calls).
+    """
+
+    @abstractmethod
+    def initialize(self) -> None:
+        """Acquire resources (open files, connect); called once before any export call."""
+
+    @abstractmethod
+    def export_start(self, span: Span) -> None:
+        """Export that ``span`` started (its start event and creation attributes)."""
+
+    @abstractmethod
+    def export_stop(self, span: Span) -> None:
+        """Export that ``span`` stopped (its stop event and final attributes, including ``duration_msec``)."""
+
+    @abstractmethod
+    def export_event(self, event: Event, span: Span) -> None:
+        """Export an ``event`` recorded on the active ``span``."""
+
+    @abstractmethod
+    def export_error(self, event: ErrorEvent, span: Span) -> None:
+        """Export an application error recorded on the active ``span``."""
+
+    @abstractmethod
+    def export_telemetry_data_error(self, error: TelemetryDataError) -> None:
+        """Export that the telemetry of this run is incomplete or missing."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Flush and release resources; later calls are no-ops."""
+
+
+class ExporterState(StrEnum):
+    """Lifecycle state of a :class:`BaseExporter`."""
+
+    NOT_INITIALIZED = "not initialized"
+    READY = "ready"
+    CLOSED = "closed"
+
+
+class BaseExporter(Exporter):
+    """An exporter with a checked lifecycle: ``not initialized -> ready -> closed``.
+
+    Subclasses override the export methods and call ``super().<method>(...)`` first; the base implementations
+    only check that the exporter is ready and raise :class:`ExportError` (naming the exporter, the call and the
+    state) otherwise. ``initialize()`` twice, or after ``close()``, raises too. ``close()`` is idempotent and
+    allowed from any state; subclasses flush and release their resources, then call ``super().close()``
+    (or call it first and check :attr:`closed` - whatever keeps their resource handling simple).
+    """
+
+    def __init__(self) -> None:
+        self._state = ExporterState.NOT_INITIALIZED
+        self._state_lock = threading.Lock()
+
+    @property
+    def state(self) -> ExporterState:
+        """The current lifecycle state."""
+        return self._state
+
+    @property
+    def ready(self) -> bool:
+        """True between ``initialize()`` and ``close()``."""
+        return self._state is ExporterState.READY
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` was called."""
+        return self._state is ExporterState.CLOSED
+
+    def _check_ready(self, operation: str) -> None:
+        if self._state is not ExporterState.READY:
+            raise ExportError(
+                f"{type(self).__name__}.{operation}() called while the exporter is {self._state.value} "
+                "(it must be initialized and not closed)."
+            )
+
+    def initialize(self) -> None:
+        """Move from "not initialized" to "ready"; raises ExportError in any other state."""
+        with self._state_lock:
+            if self._state is not ExporterState.NOT_INITIALIZED:
+                raise ExportError(
+                    f"{type(self).__name__}.initialize() called while the exporter is {self._state.value}."
+                )
+            self._state = ExporterState.READY
+
+    def export_start(self, span: Span) -> None:
+        """Check the exporter is ready (subclasses call this first)."""
+        self._check_ready("export_start")
+
+    def export_stop(self, span: Span) -> None:
+        """Check the exporter is ready (subclasses call this first)."""
+        self._check_ready("export_stop")
+
+    def export_event(self, event: Event, span: Span) -> None:
+        """Check the exporter is ready (subclasses call this first)."""
+        self._check_ready("export_event")
+
+    def export_error(self, event: ErrorEvent, span: Span) -> None:
+        """Check the exporter is ready (subclasses call this first)."""
+        self._check_ready("export_error")
+
+    def export_telemetry_data_error(self, error: TelemetryDataError) -> None:
+        """Check the exporter is ready (subclasses call this first)."""
+        self._check_ready("export_telemetry_data_error")
+
+    def close(self) -> None:
+        """Move to "closed" from any state; closing a closed exporter does nothing."""
+        with self._state_lock:
+            self._state = ExporterState.CLOSED
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(state={self._state.value!r})"
