@@ -1,0 +1,77 @@
+"""An exporter that writes each record as one line to a Python logger.
+
+Line format: the record flattened into ``[key=value | key=value | ...]``. Nested objects become dotted keys
+(``start_event.attributes.timestamp_msec=1700000000123``); every value is JSON-encoded (strings are quoted,
+lists stay lists, an empty object is ``{}``), so a line can be split on `` | `` and each value parsed back with
+``json.loads``. Newlines in values (tracebacks) are escaped, so one record is always exactly one line. Keys are
+not escaped: an attribute name that itself contains a dot reads like a nested key.
+
+Example::
+
+    [type="complete" | count=2 | pid=4242 | id="0b6c..." | name="load_batch" | parent_id="71d2..." |
+     attributes.duration_msec=12 | start_event.name="span_start" | ...]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Iterator, Mapping, Optional, Tuple
+
+from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
+
+
+def flatten_record(record: Mapping[str, Any], prefix: str = "") -> Iterator[Tuple[str, Any]]:
+    """Yield ``(dotted_key, value)`` for every leaf of ``record``; lists and empty objects are leaves."""
+    for key, value in record.items():
+        full_key = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, Mapping) and value:
+            yield from flatten_record(value, full_key)
+        else:
+            yield full_key, value
+
+
+def format_record(record: Mapping[str, Any]) -> str:
+    """Return the one-line ``[key=value | parent.child=value]`` form of ``record``."""
+    parts = [
+        f"{key}={json.dumps(value, ensure_ascii=False, separators=(',', ':'), default=str)}"
+        for key, value in flatten_record(record)
+    ]
+    return "[" + " | ".join(parts) + "]"
+
+
+class LoggerExporter(BaseJsonExporter):
+    """Writes one INFO line per record (see the module docstring for the format).
+
+    Args:
+        logger: where to write. When None, the logger named ``logger_name`` is used, so that the exporter can
+            also be built from a configuration file (which cannot hold a Logger object).
+        logger_name: name of the logger to use when ``logger`` is None (default ``nv_one_logger.records``).
+        merge_start_stop: see :class:`BaseJsonExporter`.
+    """
+
+    DEFAULT_LOGGER_NAME = "nv_one_logger.records"
+
+    def __init__(
+        self,
+        logger: Optional[logging.Logger] = None,
+        *,
+        logger_name: Optional[str] = None,
+        merge_start_stop: bool = True,
+    ) -> None:
+        super().__init__(merge_start_stop=merge_start_stop)
+        if logger is None:
+            logger = logging.getLogger(logger_name or self.DEFAULT_LOGGER_NAME)
+        elif not isinstance(logger, logging.Logger):
+            raise OneLoggerError(f"LoggerExporter needs a logging.Logger, got {type(logger).__name__}.")
+        self._logger = logger
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The logger records are written to."""
+        return self._logger
+
+    def _write(self, json_dict: JsonRecord) -> None:
+        if self._logger.isEnabledFor(logging.INFO):
+            self._logger.info(format_record(json_dict))
