@@ -1,0 +1,69 @@
+"""Import time of OneLogger core (and of the raw OTel SDK as the baseline), each in a fresh interpreter.
+
+The clock runs inside the child around the ``import`` statement only, so interpreter start-up is not
+counted. The child also reports whether any ``opentelemetry`` module got imported: core must not pull it in.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+# (row name, what the row means, modules imported together)
+IMPORT_ROWS = [
+    ("import.sdk", "raw OTel SDK (trace + BatchSpanProcessor)", ["opentelemetry.sdk.trace.export"]),
+    ("import.timed_span", "core: nv_one_logger.api.timed_span", ["nv_one_logger.api.timed_span"]),
+    (
+        "import.core_full",
+        "core: timed_span + DefaultRecorder + LoggerExporter",
+        [
+            "nv_one_logger.api.timed_span",
+            "nv_one_logger.recorder.default_recorder",
+            "nv_one_logger.exporter.logger_exporter",
+        ],
+    ),
+    ("import.otel_exporter", "otel: OTelExporter", ["nv_one_logger.otel.exporter.otel_exporter"]),
+]
+
+_CHILD = """
+import json, sys, time
+modules = {modules!r}
+start = time.perf_counter()
+for name in modules:
+    __import__(name)
+elapsed = time.perf_counter() - start
+otel = sorted(m for m in sys.modules if m == "opentelemetry" or m.startswith("opentelemetry."))
+print(json.dumps({{"seconds": elapsed, "opentelemetry_imported": bool(otel)}}))
+"""
+
+
+def measure_import(modules: List[str], repeats: int, cwd: Path) -> Dict[str, object]:
+    """Median import time over ``repeats`` fresh interpreters (after one discarded run to warm the disk cache)."""
+    seconds: List[float] = []
+    otel_imported = False
+    for attempt in range(repeats + 1):
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD.format(modules=modules)],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if proc.returncode != 0:
+            return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "import failed"}
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        otel_imported = otel_imported or bool(result["opentelemetry_imported"])
+        if attempt > 0:
+            seconds.append(float(result["seconds"]))
+    return {"seconds": statistics.median(seconds), "opentelemetry_imported": otel_imported, "repeats": repeats}
+
+
+def run_all(repeats: int, cwd: Path) -> Dict[str, Dict[str, object]]:
+    results: Dict[str, Dict[str, object]] = {}
+    for name, label, modules in IMPORT_ROWS:
+        results[name] = {"label": label, "modules": modules, **measure_import(modules, repeats, cwd)}
+    return results

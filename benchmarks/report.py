@@ -1,0 +1,199 @@
+"""Turn the raw results into the one printed table and the JSON document.
+
+Ratios are computed per round against the baseline measured in the same round (rounds interleave every
+workload, so slow drift of the machine affects a row and its baseline alike), and the median of those
+per-round ratios is reported next to the median absolute numbers.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any, Dict, List, Optional
+
+from benchmarks.registry import ORDER, WORKLOADS
+
+Json = Dict[str, Any]
+
+_METRICS = ("wall_ns", "thread_cpu_ns", "process_cpu_ns")
+EVENTS_PER_ITERATION = (1, 10, 100)
+
+
+def aggregate_timing(rounds: List[Dict[str, Json]]) -> Dict[str, Json]:
+    """Fold per-round worker results into one entry per workload (medians, ratios, target checks)."""
+    rows: Dict[str, Json] = {}
+    for name in ORDER:
+        spec = WORKLOADS[name]
+        per_round = [r[name] for r in rounds if name in r]
+        ok = [r for r in per_round if "stats" in r]
+        row: Json = {
+            "operation": spec.operation,
+            "variant": spec.variant,
+            "baseline": spec.baseline,
+            "rounds": len(ok),
+        }
+        if not ok:
+            errors = [r.get("error", "not run") for r in per_round] or ["not run"]
+            row["error"] = errors[0]
+            rows[name] = row
+            continue
+        for metric in _METRICS:
+            row[metric] = statistics.median(r["stats"][metric] for r in ok)
+        row["info"] = ok[-1].get("info", {})
+        if spec.baseline:
+            for metric in _METRICS:
+                ratios = [
+                    r[name]["stats"][metric] / r[spec.baseline]["stats"][metric]
+                    for r in rounds
+                    if "stats" in r.get(name, {}) and "stats" in r.get(spec.baseline, {})
+                ]
+                row[f"x_{metric}"] = statistics.median(ratios) if ratios else None
+        row["targets"] = [
+            {
+                "metric": t.metric,
+                "max_ratio": t.ratio,
+                "ratio": row.get(f"x_{t.metric}"),
+                "met": row.get(f"x_{t.metric}") is not None and row[f"x_{t.metric}"] <= t.ratio,
+            }
+            for t in spec.targets
+        ]
+        rows[name] = row
+    return rows
+
+
+def training_loop(rows: Dict[str, Json]) -> List[Json]:
+    """Overhead per training iteration: one timed_span plus k events, for each exporter set-up and the SDK."""
+    pairs = [("raw OTel SDK", "sdk.span.memory", "sdk.event")]
+    pairs += [
+        (WORKLOADS[f"ol.span.{v}"].variant, f"ol.span.{v}", f"ol.event.{v}")
+        for v in ("none", "disabled", "logger", "file", "otel_memory", "otel_otlp")
+    ]
+    result: List[Json] = []
+    for label, span_name, event_name in pairs:
+        span_ns = rows.get(span_name, {}).get("wall_ns")
+        event_ns = rows.get(event_name, {}).get("wall_ns")
+        if span_ns is None or event_ns is None:
+            continue
+        result.append(
+            {
+                "setup": label,
+                "us_per_iteration": {str(k): (span_ns + k * event_ns) / 1000 for k in EVENTS_PER_ITERATION},
+            }
+        )
+    return result
+
+
+def _us(ns: Optional[float]) -> str:
+    return "-" if ns is None else f"{ns / 1000:.2f}"
+
+
+def _x(ratio: Optional[float]) -> str:
+    return "-" if ratio is None else f"{ratio:.3f}x"
+
+
+def _target_text(row: Json) -> str:
+    parts = []
+    for t in row.get("targets", []):
+        label = "caller" if t["metric"] == "wall_ns" else "CPU"
+        verdict = "ok" if t["met"] else "MISSED"
+        parts.append(f"{label}<={t['max_ratio']}x {verdict}")
+    return "; ".join(parts)
+
+
+def _table(header: List[str], body: List[List[str]]) -> List[str]:
+    widths = [max(len(header[i]), *(len(r[i]) for r in body)) if body else len(header[i]) for i in range(len(header))]
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
+    out = [line, "-" * len(line)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in body]
+    return out
+
+
+def render(doc: Json) -> str:
+    """The printed table (also pasted into docs/performance.md)."""
+    out: List[str] = []
+    m = doc["machine"]
+    out.append(f"OneLogger benchmarks  {doc['started']}  {m['cpu']} x{m['nproc']}  Python {m['python']}  {doc['mode']}")
+    out.append("Per operation, median over batches and rounds. caller = wall time of the calling thread;")
+    out.append(
+        "proc CPU = CPU of all threads incl. background exporters, flushed each batch. xbase = vs the baseline row."
+    )
+    out.append("")
+    body = []
+    for name in ORDER:
+        row = doc["timing"].get(name, {})
+        if "error" in row:
+            body.append(
+                [row.get("operation", ""), WORKLOADS[name].variant, "n/a", "", "", "", "", "", row["error"][:60]]
+            )
+            continue
+        body.append(
+            [
+                row["operation"],
+                row["variant"],
+                _us(row["wall_ns"]),
+                _us(row["thread_cpu_ns"]),
+                _us(row["process_cpu_ns"]),
+                row["baseline"] or "(baseline)",
+                _x(row.get("x_wall_ns")),
+                _x(row.get("x_process_cpu_ns")),
+                _target_text(row),
+            ]
+        )
+    header = ["op", "variant", "caller us", "caller CPU us", "proc CPU us", "baseline", "xbase caller"]
+    out += _table([*header, "xbase CPU", "target"], body)
+
+    out.append("")
+    body = []
+    for name, row in doc.get("memory", {}).items():
+        if "error" in row:
+            body.append([name, "n/a", "", "", "", row["error"][:60]])
+            continue
+        target = row.get("target")
+        verdict = "" if target is None else (f"<={target} MB " + ("ok" if row["rss_growth_mb"] <= target else "MISSED"))
+        body.append(
+            [
+                name,
+                f"{row['events']:,}",
+                f"{row['rss_growth_mb']:.1f}",
+                f"{row['peak_growth_mb']:.1f}",
+                f"{row['seconds'] * 1e6 / max(1, row['events']):.2f}",
+                verdict,
+            ]
+        )
+    out += _table(["memory: one open span", "events", "RSS growth MB", "peak growth MB", "us/event", "target"], body)
+
+    out.append("")
+    body = []
+    for name, row in doc.get("import", {}).items():
+        if "error" in row:
+            body.append([name, row["label"], "n/a", "", "", row["error"][:60]])
+            continue
+        base = doc["import"].get("import.sdk", {}).get("seconds")
+        ratio = _x(row["seconds"] / base) if base else "-"
+        must_not = name in ("import.timed_span", "import.core_full")
+        verdict = ("no otel: " + ("ok" if not row["opentelemetry_imported"] else "MISSED")) if must_not else ""
+        body.append(
+            [name, row["label"], f"{row['seconds'] * 1000:.1f}", ratio, str(row["opentelemetry_imported"]), verdict]
+        )
+    out += _table(["import (fresh interpreter)", "modules", "ms", "xSDK", "imports otel", "target"], body)
+
+    throughput = doc.get("throughput", {})
+    if throughput:
+        out.append("")
+        body = []
+        for name, row in throughput.items():
+            if "error" in row:
+                body.append([name, "n/a", "", "", "", row["error"][:60]])
+                continue
+            base = throughput.get("throughput.sdk", {}).get("spans_per_second")
+            ratio = _x(row["spans_per_second"] / base) if base else "-"
+            body.append(
+                [name, f"{row['spans_per_second']:,.0f}", ratio, f"{row['spans']:,}", str(row["lost"]), row["note"]]
+            )
+        out += _table(["collector (zero loss)", "spans/s", "xSDK", "spans", "lost", "how"], body)
+
+    loop = doc.get("training_loop", [])
+    if loop:
+        out.append("")
+        body = [[r["setup"], *(f"{r['us_per_iteration'][str(k)]:.1f}" for k in EVENTS_PER_ITERATION)] for r in loop]
+        out += _table(["training loop: 1 span + k events", *(f"k={k} us" for k in EVENTS_PER_ITERATION)], body)
+    return "\n".join(out)

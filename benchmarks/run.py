@@ -1,0 +1,192 @@
+"""``make bench``: run every benchmark, print one table and write it as JSON.
+
+Usage: ``python benchmarks/run.py [--quick] [--rounds N] [--only SUBSTRING] [--json PATH] [--no-collector]``
+
+Each timed workload runs in its own fresh interpreter (``benchmarks/worker.py``), once per round; rounds
+interleave all workloads so a baseline and the rows divided by it see the same machine state. The rotel
+collector and the OTLP sink of ``tests/support/collector.py`` run in this process for the collector rows.
+Results go to ``benchmarks/results/latest.json`` (gitignored) unless ``--json`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: make the repo root importable for ``benchmarks`` and ``tests``
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import import_time, throughput  # noqa: E402
+from benchmarks.registry import ORDER, WORKLOADS  # noqa: E402
+from benchmarks.report import aggregate_timing, render, training_loop  # noqa: E402
+
+Json = Dict[str, Any]
+
+MEMORY_TARGET_MB = 20.0
+
+
+def _machine() -> Json:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "nproc": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def _json_line(proc: subprocess.CompletedProcess) -> Json:
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+        return {"error": tail}
+    result: Json = json.loads(lines[-1])
+    return result
+
+
+def _worker(name: str, args: argparse.Namespace, tmpdir: Path, endpoint: Optional[str]) -> Json:
+    workdir = Path(tempfile.mkdtemp(prefix=name.replace(".", "_") + "-", dir=tmpdir))
+    cmd = [sys.executable, "-m", "benchmarks.worker", name, "--tmpdir", str(workdir)]
+    cmd += ["--ops", str(args.ops), "--batches", str(args.batches), "--warmup", str(args.warmup)]
+    if endpoint:
+        cmd += ["--otlp-endpoint", endpoint]
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        return {"name": name, "error": "timed out after 300 s"}
+    return _json_line(proc)
+
+
+def _memory(variant: str, events: int, tmpdir: Path) -> Json:
+    workdir = Path(tempfile.mkdtemp(prefix=f"memory_{variant}-", dir=tmpdir))
+    cmd = [sys.executable, "-m", "benchmarks.memory", variant, "--events", str(events), "--tmpdir", str(workdir)]
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        return {"error": "timed out after 600 s"}
+    return _json_line(proc)
+
+
+def _start_collector(stack: ExitStack, tmpdir: Path) -> Any:
+    """Start the OTLP sink and rotel in front of it; returns the collector (``.sink``, ``.grpc_endpoint``)."""
+    from tests.support.collector import OtlpSink, RotelCollector
+
+    sink = stack.enter_context(OtlpSink())
+    return stack.enter_context(RotelCollector(sink, tmpdir / "rotel"))
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run: tiny batches, one round")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds over all workloads (default 3, quick 1)")
+    parser.add_argument("--only", default=None, help="run only timed workloads whose name contains this")
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
+    parser.add_argument("--no-collector", action="store_true", help="skip every row that needs the collector")
+    args = parser.parse_args(argv)
+    rounds = args.rounds or (1 if args.quick else 3)
+    args.ops = 200 if args.quick else 1000
+    args.batches = 3 if args.quick else 15
+    args.warmup = 1 if args.quick else 2
+    memory_events = 20_000 if args.quick else 1_000_000
+    throughput_spans = 1_000 if args.quick else 20_000
+    import_repeats = 1 if args.quick else 5
+
+    names = [n for n in ORDER if args.only is None or args.only in n]
+    # A row is useless without its baseline: run the baselines of selected rows too.
+    names = [n for n in ORDER if n in names or any(WORKLOADS[m].baseline == n for m in names)]
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    doc: Json = {
+        "started": started,
+        "mode": "quick" if args.quick else "full",
+        "machine": _machine(),
+        "settings": {
+            "rounds": rounds,
+            "ops_per_batch": args.ops,
+            "batches": args.batches,
+            "warmup_batches": args.warmup,
+            "memory_events": memory_events,
+            "throughput_spans": throughput_spans,
+            "import_repeats": import_repeats,
+        },
+        "command": "make bench" + ("  (python benchmarks/run.py --quick)" if args.quick else ""),
+    }
+    t_start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="onelogger-bench-") as tmp, ExitStack() as stack:
+        tmpdir = Path(tmp)
+        collector = None
+        collector_error = "skipped (--no-collector)"
+        if not args.no_collector:
+            try:
+                collector = _start_collector(stack, tmpdir)
+            except Exception as exc:
+                collector_error = f"collector unavailable: {type(exc).__name__}: {exc}"
+        endpoint = collector.grpc_endpoint if collector is not None else None
+
+        per_round: List[Dict[str, Json]] = []
+        for round_index in range(rounds):
+            results: Dict[str, Json] = {}
+            for name in names:
+                if WORKLOADS[name].needs_collector and collector is None:
+                    results[name] = {"name": name, "error": collector_error}
+                    continue
+                _progress(f"[round {round_index + 1}/{rounds}] {name}")
+                results[name] = _worker(name, args, tmpdir, endpoint)
+                if collector is not None:
+                    collector.sink.clear()
+            per_round.append(results)
+        doc["timing"] = aggregate_timing(per_round)
+        doc["training_loop"] = training_loop(doc["timing"])
+
+        if args.only is None:
+            doc["memory"] = {}
+            for variant in ("sdk", "none", "file", "otel_null"):
+                _progress(f"memory: {variant} ({memory_events:,} events on one open span)")
+                row = _memory(variant, memory_events, tmpdir)
+                if variant != "sdk":
+                    row["target"] = MEMORY_TARGET_MB
+                doc["memory"][f"memory.{variant}"] = row
+            _progress("import time")
+            doc["import"] = import_time.run_all(import_repeats, ROOT)
+            doc["throughput"] = {}
+            for kind in ("sdk", "onelogger"):
+                if collector is None:
+                    doc["throughput"][f"throughput.{kind}"] = {"error": collector_error}
+                    continue
+                _progress(f"throughput to the collector: {kind} ({throughput_spans:,} spans)")
+                doc["throughput"][f"throughput.{kind}"] = throughput.measure(
+                    kind, collector.sink, collector.grpc_endpoint, throughput_spans, ROOT
+                )
+    doc["seconds"] = round(time.monotonic() - t_start, 1)
+    table = render(doc)
+    doc["table"] = table
+    print(table)
+    print(f"\n({doc['seconds']} s; JSON written to {args.json})")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(doc, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
