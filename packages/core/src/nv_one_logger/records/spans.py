@@ -1,0 +1,207 @@
+"""Rebuild spans from records (``rebuild`` / ``rebuild_spans``).
+
+A span is spread over several records (``start`` ... ``event`` ... ``stop``), or is one ``complete`` record.
+The rebuilder joins them by span id, links parents through ``parent_id`` and computes durations, so that
+tools (summary, chrome-trace, replay) work with whole spans. It never raises on inconsistent input -- records
+may come from a crashed process or from only some of the files of a rotated log -- but reports each oddity as
+a ``RebuildProblem`` and flags spans that were still open when the data ended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional
+
+from nv_one_logger.records.types import (
+    ApplicationErrorRecord,
+    EventRecord,
+    Record,
+    RecordedEvent,
+    RecordSource,
+    SpanCompleteRecord,
+    SpanStartRecord,
+    SpanStopRecord,
+    TelemetryDataErrorRecord,
+)
+
+
+@dataclass(eq=False)
+class RebuiltSpan:
+    """One span as rebuilt from its records.
+
+    ``events`` holds every event recorded while the span was open, in record order, including application
+    errors (which are also listed in ``errors``), but not the start and stop events, which are separate.
+    ``attributes`` are the final values: the start record's attributes updated by the stop record's.
+    ``stop_event`` is None when the span was still open at the end of the data (see ``open``).
+    """
+
+    id: str
+    name: str
+    pid: int
+    parent_id: Optional[str]
+    start_event: RecordedEvent
+    source: RecordSource
+    """Location of the span's ``start`` or ``complete`` record."""
+    stop_event: Optional[RecordedEvent] = None
+    attributes: Dict[str, Any] = field(default_factory=dict)
+    events: List[RecordedEvent] = field(default_factory=list)
+    errors: List[RecordedEvent] = field(default_factory=list)
+    parent: Optional[RebuiltSpan] = field(default=None, repr=False)
+    """The parent span, when a span with ``parent_id`` is in the data (None for roots and missing parents)."""
+    children: List[RebuiltSpan] = field(default_factory=list, repr=False)
+
+    @property
+    def open(self) -> bool:
+        """True when no stop was recorded: the span was still running when the data ends (or its stop was lost)."""
+        return self.stop_event is None
+
+    @property
+    def parent_missing(self) -> bool:
+        """True when the span names a parent that is not in the data (e.g. it is in an older rotated file)."""
+        return self.parent_id is not None and self.parent is None
+
+    @property
+    def start_seconds(self) -> float:
+        """Start time, seconds since the epoch."""
+        return self.start_event.seconds_since_epoch
+
+    @property
+    def duration_seconds(self) -> Optional[float]:
+        """Duration of a stopped span in seconds (None while open).
+
+        Uses the writer's monotonic clock when both events carry it (precise, immune to clock steps), else
+        the wall clock, else the ``duration_msec`` attribute.
+        """
+        stop = self.stop_event
+        if stop is None:
+            return None
+        start = self.start_event
+        if start.perf_counter_seconds is not None and stop.perf_counter_seconds is not None:
+            elapsed = stop.perf_counter_seconds - start.perf_counter_seconds
+            if elapsed >= 0:
+                return elapsed
+        elapsed = stop.seconds_since_epoch - start.seconds_since_epoch
+        if elapsed >= 0:
+            return elapsed
+        msec = self.attributes.get("duration_msec")
+        if isinstance(msec, (int, float)) and not isinstance(msec, bool) and msec >= 0:
+            return float(msec) / 1000.0
+        return 0.0
+
+    @property
+    def end_seconds(self) -> Optional[float]:
+        """Stop time, seconds since the epoch (start plus duration; None while open)."""
+        duration = self.duration_seconds
+        return None if duration is None else self.start_seconds + duration
+
+
+@dataclass(frozen=True)
+class RebuildProblem:
+    """A record that did not fit: a stop or event for an unknown span, a duplicate start, a second stop."""
+
+    source: RecordSource
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+
+@dataclass
+class RebuildResult:
+    """Everything ``rebuild`` found: spans in order of their first record, telemetry data errors, problems."""
+
+    spans: List[RebuiltSpan] = field(default_factory=list)
+    telemetry_data_errors: List[TelemetryDataErrorRecord] = field(default_factory=list)
+    problems: List[RebuildProblem] = field(default_factory=list)
+    last_seconds_by_pid: Dict[int, float] = field(default_factory=dict)
+    """Latest wall-clock time seen in any record of each pid: where the data of that process ends."""
+
+    @property
+    def roots(self) -> List[RebuiltSpan]:
+        """Spans without a parent in the data."""
+        return [span for span in self.spans if span.parent is None]
+
+    @property
+    def open_spans(self) -> List[RebuiltSpan]:
+        """Spans still open at the end of the data."""
+        return [span for span in self.spans if span.open]
+
+
+def _record_times(record: Record) -> List[float]:
+    if isinstance(record, (SpanStartRecord, SpanCompleteRecord)):
+        times = [record.start_event.seconds_since_epoch]
+        if isinstance(record, SpanCompleteRecord):
+            times.append(record.stop_event.seconds_since_epoch)
+        return times
+    if isinstance(record, SpanStopRecord):
+        return [record.stop_event.seconds_since_epoch]
+    if isinstance(record, (EventRecord, ApplicationErrorRecord)):
+        return [record.event.seconds_since_epoch]
+    if isinstance(record, TelemetryDataErrorRecord):
+        return [record.error.seconds_since_epoch]
+    return []
+
+
+def rebuild(records: Iterable[Record]) -> RebuildResult:
+    """Join records into spans; see the module docstring. Input order is file order (start before stop)."""
+    result = RebuildResult()
+    by_id: Dict[str, RebuiltSpan] = {}
+
+    def problem(record: Record, message: str) -> None:
+        result.problems.append(RebuildProblem(record.source, message))
+
+    for record in records:
+        for seconds in _record_times(record):
+            previous = result.last_seconds_by_pid.get(record.pid)
+            if previous is None or seconds > previous:
+                result.last_seconds_by_pid[record.pid] = seconds
+        if isinstance(record, (SpanStartRecord, SpanCompleteRecord)):
+            if record.id in by_id:
+                problem(record, f"duplicate start of span {record.id} ({record.name!r}); ignored")
+                continue
+            span = RebuiltSpan(
+                id=record.id,
+                name=record.name,
+                pid=record.pid,
+                parent_id=record.parent_id,
+                start_event=record.start_event,
+                source=record.source,
+                attributes=dict(record.attributes),
+            )
+            if isinstance(record, SpanCompleteRecord):
+                span.stop_event = record.stop_event
+            by_id[record.id] = span
+            result.spans.append(span)
+        elif isinstance(record, SpanStopRecord):
+            span_or_none = by_id.get(record.id)
+            if span_or_none is None:
+                problem(record, f"stop of span {record.id} ({record.name!r}) whose start is not in the data")
+            elif span_or_none.stop_event is not None:
+                problem(record, f"second stop of span {record.id} ({record.name!r}); ignored")
+            else:
+                span_or_none.stop_event = record.stop_event
+                span_or_none.attributes.update(record.attributes)
+        elif isinstance(record, (EventRecord, ApplicationErrorRecord)):
+            span_or_none = by_id.get(record.span_id)
+            kind = "error" if isinstance(record, ApplicationErrorRecord) else "event"
+            if span_or_none is None:
+                problem(record, f"{kind} {record.event.name!r} on span {record.span_id} whose start is not in the data")
+                continue
+            span_or_none.events.append(record.event)
+            if isinstance(record, ApplicationErrorRecord):
+                span_or_none.errors.append(record.event)
+        elif isinstance(record, TelemetryDataErrorRecord):
+            result.telemetry_data_errors.append(record)
+
+    for span in result.spans:
+        if span.parent_id is not None:
+            parent = by_id.get(span.parent_id)
+            if parent is not None and parent is not span:
+                span.parent = parent
+                parent.children.append(span)
+    return result
+
+
+def rebuild_spans(records: Iterable[Record]) -> List[RebuiltSpan]:
+    """Return the spans of ``rebuild(records)``, in order of their first record."""
+    return rebuild(records).spans

@@ -1,0 +1,272 @@
+"""Typed views of the JSON records that BaseJsonExporter writes (see docs/record-format.md).
+
+The reader turns every line of a JSON-lines file into one of the dataclasses below. They are deliberately plain
+(strings, numbers, dicts of JSON values) rather than live ``Span``/``Event`` objects: a record file may come
+from another version of the library, another machine or a crashed process, and tools that read it (summary,
+chrome-trace, replay) need the data as written, not objects that re-validate timestamps against "now".
+
+Every record keeps ``raw``, the JSON object exactly as read, so that fields this version does not know about
+(the format allows additions) are still available to tools that want them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Dict, Optional
+
+
+@dataclass(frozen=True)
+class RecordSource:
+    """Where a record came from: the file path and the 1-based line number."""
+
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """An event object inside a record (``Event.to_json()``): name, time and attributes.
+
+    ``seconds_since_epoch`` is wall-clock time (comparable across processes and machines, up to clock skew);
+    ``perf_counter_seconds`` is the writing process's monotonic clock (only comparable within one pid, but
+    precise and immune to clock steps) and is None when the writer did not record it.
+    """
+
+    name: str
+    seconds_since_epoch: float
+    perf_counter_seconds: Optional[float]
+    attributes: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def timestamp_usec(self) -> float:
+        """Wall-clock time in microseconds since the epoch (the unit of the Chrome trace format)."""
+        return self.seconds_since_epoch * 1e6
+
+
+@dataclass(frozen=True)
+class Record:
+    """Fields every record has. Concrete records are the subclasses; ``TYPE`` is the JSON ``type`` value."""
+
+    TYPE: ClassVar[str] = ""
+
+    count: int
+    """Sequence number per exporter instance (1, 2, 3 ...). A gap means records were lost."""
+    pid: int
+    """Process id of the writer."""
+    source: RecordSource = field(compare=False)
+    raw: Dict[str, Any] = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class SpanStartRecord(Record):
+    """A span started (``type: "start"``). It stays open until a ``stop`` record with the same ``id``."""
+
+    TYPE: ClassVar[str] = "start"
+
+    id: str
+    name: str
+    attributes: Dict[str, Any]
+    start_event: RecordedEvent
+    parent_id: Optional[str]
+
+
+@dataclass(frozen=True)
+class SpanStopRecord(Record):
+    """A span started by an earlier ``start`` record stopped (``type: "stop"``); attributes are final values."""
+
+    TYPE: ClassVar[str] = "stop"
+
+    id: str
+    name: str
+    attributes: Dict[str, Any]
+    stop_event: RecordedEvent
+
+
+@dataclass(frozen=True)
+class SpanCompleteRecord(Record):
+    """A span that had no other records while open, written once at its stop (``type: "complete"``)."""
+
+    TYPE: ClassVar[str] = "complete"
+
+    id: str
+    name: str
+    attributes: Dict[str, Any]
+    start_event: RecordedEvent
+    stop_event: RecordedEvent
+    parent_id: Optional[str]
+
+
+@dataclass(frozen=True)
+class EventRecord(Record):
+    """An event on the open span ``span_id`` (``type: "event"``)."""
+
+    TYPE: ClassVar[str] = "event"
+
+    span_id: str
+    event: RecordedEvent
+
+
+@dataclass(frozen=True)
+class ApplicationErrorRecord(Record):
+    """An application error (an ``ErrorEvent``) on the open span ``span_id`` (``type: "application_error"``)."""
+
+    TYPE: ClassVar[str] = "application_error"
+
+    span_id: str
+    event: RecordedEvent
+
+    @property
+    def error_message(self) -> Optional[str]:
+        """The ``error_message`` attribute, if the writer recorded one."""
+        value = self.event.attributes.get("error_message")
+        return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class TelemetryDataErrorRecord(Record):
+    """The telemetry itself is known to be missing or incomplete (``type: "telemetry_data_error"``)."""
+
+    TYPE: ClassVar[str] = "telemetry_data_error"
+
+    error: RecordedEvent
+
+    @property
+    def error_type(self) -> Optional[str]:
+        """``no_telemetry_data`` or ``incomplete_telemetry_data`` (None if the writer omitted it)."""
+        value = self.error.attributes.get("telemetry_data_error_type")
+        return value if isinstance(value, str) else None
+
+    @property
+    def error_message(self) -> Optional[str]:
+        """The human-readable reason."""
+        value = self.error.attributes.get("error_message")
+        return value if isinstance(value, str) else None
+
+
+RECORD_TYPES: Dict[str, type] = {
+    cls.TYPE: cls
+    for cls in (
+        SpanStartRecord,
+        SpanStopRecord,
+        SpanCompleteRecord,
+        EventRecord,
+        ApplicationErrorRecord,
+        TelemetryDataErrorRecord,
+    )
+}
+
+
+class MalformedRecord(ValueError):
+    """A JSON object with a known ``type`` lacks a required field or has one of the wrong type."""
+
+
+def _require(obj: Dict[str, Any], key: str, kind: type, what: str = "") -> Any:
+    value = obj.get(key)
+    # bool is an int subclass; a bool where a number is expected is a malformed record, not a number.
+    if value is None or not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        where = f"{what}.{key}" if what else key
+        raise MalformedRecord(f"field {where!r} must be a {kind.__name__}, got {value!r}")
+    return value
+
+
+def _optional_str(obj: Dict[str, Any], key: str) -> Optional[str]:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise MalformedRecord(f"field {key!r} must be a string or null, got {value!r}")
+    return value
+
+
+def _attributes(obj: Dict[str, Any], key: str = "attributes", what: str = "") -> Dict[str, Any]:
+    value = obj.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        where = f"{what}.{key}" if what else key
+        raise MalformedRecord(f"field {where!r} must be an object, got {value!r}")
+    return value
+
+
+def _number(value: Any) -> Optional[float]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def parse_event(obj: Any, what: str) -> RecordedEvent:
+    """Parse an event object; the time comes from ``timestamp`` or, failing that, ``timestamp_msec``."""
+    if not isinstance(obj, dict):
+        raise MalformedRecord(f"field {what!r} must be an object, got {obj!r}")
+    name = _require(obj, "name", str, what)
+    attributes = _attributes(obj, what=what)
+    seconds: Optional[float] = None
+    perf: Optional[float] = None
+    timestamp = obj.get("timestamp")
+    if isinstance(timestamp, dict):
+        seconds = _number(timestamp.get("seconds_since_epoch"))
+        perf = _number(timestamp.get("perf_counter_seconds"))
+    if seconds is None:
+        msec = _number(attributes.get("timestamp_msec"))
+        if msec is not None:
+            seconds = msec / 1000.0
+    if seconds is None or not math.isfinite(seconds):
+        raise MalformedRecord(f"event {what!r} has no usable timestamp")
+    if perf is not None and not math.isfinite(perf):
+        perf = None
+    return RecordedEvent(name=name, seconds_since_epoch=seconds, perf_counter_seconds=perf, attributes=attributes)
+
+
+def parse_record(obj: Dict[str, Any], source: RecordSource) -> Optional[Record]:
+    """Turn one decoded JSON object into a typed record.
+
+    Returns None for a foreign object (no ``type`` or a type this version does not know): the caller decides
+    what to do with it. Raises MalformedRecord when a known record type lacks a required field.
+    """
+    record_type = obj.get("type")
+    if not isinstance(record_type, str) or record_type not in RECORD_TYPES:
+        return None
+    common: Dict[str, Any] = {
+        "count": _require(obj, "count", int),
+        "pid": _require(obj, "pid", int),
+        "source": source,
+        "raw": obj,
+    }
+    if record_type == "start":
+        return SpanStartRecord(
+            **common,
+            id=_require(obj, "id", str),
+            name=_require(obj, "name", str),
+            attributes=_attributes(obj),
+            start_event=parse_event(obj.get("start_event"), "start_event"),
+            parent_id=_optional_str(obj, "parent_id"),
+        )
+    if record_type == "stop":
+        return SpanStopRecord(
+            **common,
+            id=_require(obj, "id", str),
+            name=_require(obj, "name", str),
+            attributes=_attributes(obj),
+            stop_event=parse_event(obj.get("stop_event"), "stop_event"),
+        )
+    if record_type == "complete":
+        return SpanCompleteRecord(
+            **common,
+            id=_require(obj, "id", str),
+            name=_require(obj, "name", str),
+            attributes=_attributes(obj),
+            start_event=parse_event(obj.get("start_event"), "start_event"),
+            stop_event=parse_event(obj.get("stop_event"), "stop_event"),
+            parent_id=_optional_str(obj, "parent_id"),
+        )
+    if record_type == "event":
+        return EventRecord(
+            **common, span_id=_require(obj, "span_id", str), event=parse_event(obj.get("event"), "event")
+        )
+    if record_type == "application_error":
+        return ApplicationErrorRecord(
+            **common, span_id=_require(obj, "span_id", str), event=parse_event(obj.get("event"), "event")
+        )
+    return TelemetryDataErrorRecord(**common, error=parse_event(obj.get("error"), "error"))
