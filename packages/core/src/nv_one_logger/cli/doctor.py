@@ -1,0 +1,160 @@
+"""``one-logger doctor``: show which exporters this environment would create, and why.
+
+Telemetry configuration comes from three places (package entry points, a config file, direct configuration
+in code) plus the OpenTelemetry environment variables; when data does not arrive, the first question is
+"what did OneLogger think it should do?". The doctor answers it without creating any exporter (no files are
+opened, no connections made) and without ever printing a secret: config values under keys that look secret,
+header values and URL credentials are shown as ``<redacted>``.
+
+Exit status: 0 when the configuration is usable, 1 when a problem was found (each problem is listed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+from typing import Any, List
+
+from nv_one_logger.cli._otlp_env import REDACTED, redact_url, resolve_otlp_traces_settings
+
+#: A config key containing one of these words has its value redacted in the output.
+SECRET_KEY_WORDS = ("header", "token", "secret", "password", "passwd", "key", "auth", "credential", "cookie")
+
+# Stands in for the application's OneLoggerConfig when checking constructor arguments: the real one is only
+# known inside the application, and configure_one_logger passes it to exporters that declare it.
+_APPLICATION_CONFIG_PLACEHOLDER = object()
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``doctor`` subcommand to the ``one-logger`` parser."""
+    parser = subparsers.add_parser(
+        "doctor",
+        help="show which exporters would be created and where their configuration comes from",
+        description=(
+            "Show the exporters OneLogger would create in this environment, the source of each (package entry "
+            "point, config file, direct configuration), and the resolved OTLP settings when nv-one-logger-otel "
+            "is installed. Nothing is created and no secret is printed."
+        ),
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=None,
+        help=(
+            "exporter config file to check (default: $ONE_LOGGER_EXPORTER_CONFIG_PATH, then "
+            "one_logger_exporters_config.{yaml,yml,json} in the working directory)"
+        ),
+    )
+    parser.set_defaults(func=run_doctor)
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    """Print the report; return 0 if the configuration is usable, 1 if problems were found."""
+    # Imported here so that `one-logger --help` stays fast and a broken install still gets a parser.
+    from nv_one_logger.exporter._exporter_factory import check_exporter_config
+    from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
+    from nv_one_logger.exporter.exporter_config import ExporterConfigError
+
+    manager = ExporterConfigManager()
+    report = manager.generate_export_config_with_sources(config_file_path=args.config)
+    problems: List[str] = list(report.problems)
+    if args.config and report.config_file is None:
+        problems.extend(note for note in report.notes if "(config_file_path)" in note)
+    lines: List[str] = ["OneLogger doctor", "", "Configuration sources (lowest priority first):"]
+    found = ", ".join(report.entry_points) if report.entry_points else "none installed"
+    lines.append(f"  1. package defaults (entry point group {manager.ENTRY_POINT_NAME}): {found}")
+    if report.config_file is not None:
+        lines.append(f"  2. config file: {report.config_file}  (found via {report.config_file_via}; replaces 1)")
+    else:
+        lines.append("  2. config file: none used; looked at:")
+        lines.extend(f"       {location}" for location in report.searched)
+    lines.append("  3. direct configuration: given in code to configure_one_logger(exporters_config=...),")
+    lines.append("     merged over the above per class_name; not visible to this command")
+    lines.extend(f"  note: {note}" for note in report.notes if note not in problems)
+
+    lines += ["", "Exporters:"]
+    if not report.entries:
+        lines.append("  none: no telemetry would be exported")
+    for number, entry in enumerate(report.entries, start=1):
+        config = entry.config
+        lines.append(f"  [{number}] {config.class_name}")
+        lines.append(f"      source:  {entry.describe_sources()}")
+        if not config.enabled:
+            lines.append("      enabled: no (not created)")
+        else:
+            try:
+                exporter_class, _ = check_exporter_config(config, _APPLICATION_CONFIG_PLACEHOLDER)
+                lines.append(
+                    f"      enabled: yes -> would create {exporter_class.__module__}.{exporter_class.__qualname__}"
+                )
+            except ExporterConfigError as e:
+                lines.append("      enabled: yes, but it would NOT be created (see problems)")
+                problems.append(str(e))
+        if config.config:
+            lines.append("      config:")
+            lines.extend(f"        {key}: {_format_value(key, value)}" for key, value in config.config.items())
+
+    if importlib.util.find_spec("nv_one_logger.otel") is not None:
+        lines += ["", *_otlp_lines()]
+    else:
+        lines += ["", "OTLP: nv-one-logger-otel is not installed (pip install 'nv-one-logger-core[otel]')"]
+
+    lines.append("")
+    if problems:
+        lines.append(f"Problems ({len(problems)}):")
+        lines.extend(f"  - {problem}" for problem in problems)
+    else:
+        lines.append("No problems found.")
+    print("\n".join(lines))
+    return 1 if problems else 0
+
+
+def redact(key: str, value: Any) -> Any:
+    """Return ``value`` with anything secret-looking under ``key`` (or nested keys) replaced by ``<redacted>``."""
+    if any(word in key.lower() for word in SECRET_KEY_WORDS):
+        return REDACTED
+    if isinstance(value, dict):
+        return {k: redact(str(k), v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(key, item) for item in value]
+    if isinstance(value, str) and "://" in value:
+        return redact_url(value)
+    return value
+
+
+def _format_value(key: str, value: Any) -> str:
+    shown = redact(key, value)
+    if shown == REDACTED:
+        return REDACTED
+    return json.dumps(shown, default=str)
+
+
+def _otlp_lines() -> List[str]:
+    settings = resolve_otlp_traces_settings(os.environ)
+    if settings.header_names:
+        headers = f"set via {settings.headers_origin}: {', '.join(settings.header_names)} (values not shown)"
+    else:
+        headers = "none"
+    enabled_by_env = "yes" if settings.endpoint_variable_set else "no (no OTLP endpoint variable is set)"
+    lines = [
+        "OTLP traces export (nv-one-logger-otel installed; resolved from the environment):",
+        f"  endpoint variable set:  {enabled_by_env}",
+        f"  endpoint:               {settings.endpoint}",
+        f"  protocol:               {settings.protocol}",
+        f"  headers:                {headers}",
+        f"  timeout:                {settings.timeout}",
+        f"  compression:            {settings.compression}",
+        f"  certificate:            {settings.certificate}",
+        f"  client key file:        {settings.client_key}",
+        f"  client certificate:     {settings.client_certificate}",
+        f"  insecure (grpc):        {settings.insecure}",
+        f"  service name:           {settings.service_name}",
+    ]
+    if settings.resource_attribute_keys:
+        keys = ", ".join(settings.resource_attribute_keys)
+        lines.append(f"  resource attributes:    {keys} (from OTEL_RESOURCE_ATTRIBUTES; values not shown)")
+    if settings.sdk_disabled:
+        lines.append("  OTEL_SDK_DISABLED=true: the OpenTelemetry SDK is disabled, nothing is sent")
+    return lines
