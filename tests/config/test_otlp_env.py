@@ -66,6 +66,7 @@ def test_service_name_from_resource_attributes_and_flags():
         ("https://u:p@h:1/x", "https://<redacted>@h:1/x"),
         ("https://h:1/x", "https://h:1/x"),
         ("grpc://token@h", "grpc://<redacted>@h"),
+        ("https://h/v1/traces?api_key=abc#frag", "https://h/v1/traces?<redacted>"),
     ],
 )
 def test_redact_url(url, expected):

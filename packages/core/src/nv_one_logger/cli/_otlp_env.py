@@ -80,15 +80,16 @@ def resolve_otlp_traces_settings(env: Mapping[str, str]) -> OtlpTracesSettings:
 
 
 def redact_url(url: str) -> str:
-    """Replace the user/password part of a URL (``https://user:pw@host``) with ``<redacted>``."""
+    """Replace credentials in a URL (``https://user:pw@host``) and its query string with ``<redacted>``."""
     try:
         parts = urlsplit(url)
     except ValueError:
-        return url
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, f"{REDACTED}@{host}", parts.path, parts.query, parts.fragment))
+        return REDACTED
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+    query = REDACTED if parts.query else ""  # query strings are a common place for access tokens
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def _pick(env: Mapping[str, str], suffix: str) -> Optional[Setting]:

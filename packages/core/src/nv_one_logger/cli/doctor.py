@@ -97,7 +97,7 @@ def run_doctor(args: argparse.Namespace) -> int:
             lines.extend(f"        {key}: {_format_value(key, value)}" for key, value in config.config.items())
 
     if importlib.util.find_spec("nv_one_logger.otel") is not None:
-        lines += ["", *_otlp_lines()]
+        lines += ["", *_otlp_lines(problems)]
     else:
         lines += ["", "OTLP: nv-one-logger-otel is not installed (pip install 'nv-one-logger-core[otel]')"]
 
@@ -131,8 +131,9 @@ def _format_value(key: str, value: Any) -> str:
     return json.dumps(shown, default=str)
 
 
-def _otlp_lines() -> List[str]:
+def _otlp_lines(problems: List[str]) -> List[str]:
     settings = resolve_otlp_traces_settings(os.environ)
+    exporter_view = _otel_exporter_view(problems)
     if settings.header_names:
         headers = f"set via {settings.headers_origin}: {', '.join(settings.header_names)} (values not shown)"
     else:
@@ -155,6 +156,26 @@ def _otlp_lines() -> List[str]:
     if settings.resource_attribute_keys:
         keys = ", ".join(settings.resource_attribute_keys)
         lines.append(f"  resource attributes:    {keys} (from OTEL_RESOURCE_ATTRIBUTES; values not shown)")
+    if exporter_view:
+        lines.append(f"  OTelExporter's view:    {exporter_view}")
     if settings.sdk_disabled:
         lines.append("  OTEL_SDK_DISABLED=true: the OpenTelemetry SDK is disabled, nothing is sent")
     return lines
+
+
+def _otel_exporter_view(problems: List[str]) -> str:
+    """The otel package's own reading of the environment (it also rejects unsupported protocols)."""
+    from nv_one_logger.core.exceptions import OneLoggerError
+
+    try:
+        from nv_one_logger.otel.env import OtlpSettings
+    except ImportError:
+        return ""  # an otel package without this helper; the resolution above still applies
+    try:
+        return str(OtlpSettings.from_env(os.environ).describe())
+    except OneLoggerError as e:
+        problems.append(str(e))
+        return "invalid (see problems)"
+    except Exception as e:  # the doctor reports, it does not crash
+        problems.append(f"nv_one_logger.otel.env could not read the environment: {type(e).__name__}: {e}")
+        return "unknown (see problems)"

@@ -135,12 +135,14 @@ def _import_object(class_name: str) -> Any:
             "or 'package.module:ClassName'"
         )
     # Try the longest importable module prefix first, so both "pkg.mod.Class" and "pkg.mod.Outer.Inner" work.
+    not_found: Optional[ModuleNotFoundError] = None
     for split in range(len(parts) - 1, 0, -1):
         module_name = ".".join(parts[:split])
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as e:
             if e.name is not None and (module_name == e.name or module_name.startswith(e.name + ".")):
+                not_found = not_found or e
                 continue  # this prefix is not a module; try a shorter one
             raise ExporterConfigError(
                 f"cannot import exporter class {class_name!r}: module {module_name!r} failed to import: {e}"
@@ -150,8 +152,17 @@ def _import_object(class_name: str) -> Any:
                 f"cannot import exporter class {class_name!r}: module {module_name!r} failed to import: "
                 f"{type(e).__name__}: {e}"
             ) from e
-        return _get_attribute(class_name, module, ".".join(parts[split:]))
-    raise ExporterConfigError(f"cannot import exporter class {class_name!r}: no module named {parts[0]!r}")
+        try:
+            return _get_attribute(class_name, module, ".".join(parts[split:]))
+        except ExporterConfigError:
+            # In a package a missing name is most likely a missing submodule: report that, not the attribute.
+            if not_found is None or not hasattr(module, "__path__"):
+                raise
+            break
+    raise ExporterConfigError(
+        f"cannot import exporter class {class_name!r}: no module named {not_found.name if not_found else parts[0]!r}"
+        " (is the distribution that provides it installed?)"
+    )
 
 
 def _import_module(class_name: str, module_name: str) -> Any:
