@@ -164,7 +164,7 @@ def _otlp_lines(problems: List[str]) -> List[str]:
 
 
 def _otel_exporter_view(problems: List[str]) -> str:
-    """The otel package's own reading of the environment (it also rejects unsupported protocols)."""
+    """Return the otel package's own reading of the environment (it also rejects unsupported protocols)."""
     from nv_one_logger.core.exceptions import OneLoggerError
 
     try:
