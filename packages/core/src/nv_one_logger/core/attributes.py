@@ -98,9 +98,13 @@ def validate_attribute_name(name: Any) -> str:
     raise OneLoggerError(f"Attribute name must be a string, got {type(name).__name__} ({name!r}).")
 
 
-@dataclass
+@dataclass(eq=False)
 class Attribute:
-    """One named value. Validated on construction; see the module docstring for the allowed types."""
+    """One named value. Validated on construction; see the module docstring for the allowed types.
+
+    Equality is type-exact, like validation: ``Attribute("a", 1) != Attribute("a", True)`` although
+    ``1 == True`` in Python, because the two serialize differently.
+    """
 
     __slots__ = ("name", "value")
     name: str
@@ -109,6 +113,21 @@ class Attribute:
     def __post_init__(self) -> None:
         self.name = validate_attribute_name(self.name)
         self.value = validate_attribute_value(self.name, self.value)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Attribute):
+            return NotImplemented
+        return self.name == other.name and _same_value(self.value, other.value)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a non-frozen dataclass
+
+
+def _same_value(left: Any, right: Any) -> bool:
+    if type(left) is not type(right) or left != right:
+        return False
+    if type(left) is list:
+        return all(type(a) is type(b) for a, b in zip(left, right))
+    return True
 
 
 _AttributesT = TypeVar("_AttributesT", bound="Attributes")

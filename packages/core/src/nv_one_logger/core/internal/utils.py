@@ -5,11 +5,19 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any, Callable, Iterator, Optional, Type, TypeVar, Union
+from typing import Any, Callable, Iterator, Optional, Type, TypeVar, Union, overload
 
 from nv_one_logger.core.exceptions import OneLoggerError
 
 T = TypeVar("T")
+
+
+@overload
+def evaluate_value(value_or_callable: Callable[[], T]) -> T: ...
+
+
+@overload
+def evaluate_value(value_or_callable: T) -> T: ...
 
 
 def evaluate_value(value_or_callable: Union[T, Callable[[], T]]) -> T:

@@ -1,0 +1,101 @@
+import json
+import logging
+import uuid
+
+import pytest
+
+from nv_one_logger.core.attributes import Attributes
+from nv_one_logger.core.event import Event
+from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.span import Span
+from nv_one_logger.core.time import TracingTimestamp
+from nv_one_logger.exporter.logger_exporter import LoggerExporter, flatten_record, format_record
+
+
+@pytest.fixture
+def logger():
+    return logging.getLogger(f"test_logger_exporter.{uuid.uuid4().hex}")
+
+
+def parse_line(line):
+    assert line.startswith("[") and line.endswith("]")
+    pairs = {}
+    for part in line[1:-1].split(" | "):
+        key, _, value = part.partition("=")
+        pairs[key] = json.loads(value)
+    return pairs
+
+
+def test_flatten_nested_dicts_with_dotted_keys():
+    record = {"type": "x", "a": {"b": {"c": 1}, "d": [1, 2]}, "empty": {}, "none": None}
+    assert list(flatten_record(record)) == [("type", "x"), ("a.b.c", 1), ("a.d", [1, 2]), ("empty", {}), ("none", None)]
+
+
+def test_format_record_json_encodes_values():
+    line = format_record({"type": "event", "count": 2, "e": {"msg": 'say "hi"\nbye', "ok": True, "f": 1.5}})
+    assert line == '[type="event" | count=2 | e.msg="say \\"hi\\"\\nbye" | e.ok=true | e.f=1.5]'
+    assert "\n" not in line
+
+
+def test_line_format(logger, caplog):
+    caplog.set_level(logging.INFO, logger=logger.name)
+    exporter = LoggerExporter(logger)
+    exporter.initialize()
+    span = Span.create("train", span_attributes=Attributes({"lr": 0.1}))
+    exporter.export_start(span)
+    event = Event("loss", TracingTimestamp(1_700_000_000.0, 1.0), Attributes({"v": [1.5, 2.5]}))
+    exporter.export_event(event, span)
+    span.stop()
+    exporter.export_stop(span)
+    exporter.close()
+    assert [r.levelno for r in caplog.records] == [logging.INFO] * 3
+    assert all(r.name == logger.name for r in caplog.records)
+    start, ev, stop = (parse_line(r.getMessage()) for r in caplog.records)
+    assert start["type"] == "start" and start["count"] == 1 and start["id"] == str(span.id)
+    assert start["attributes.lr"] == 0.1 and start["start_event.name"] == "span_start"
+    assert ev == {
+        "type": "event",
+        "count": 2,
+        "pid": ev["pid"],
+        "span_id": str(span.id),
+        "event.name": "loss",
+        "event.timestamp.seconds_since_epoch": 1_700_000_000.0,
+        "event.timestamp.perf_counter_seconds": 1.0,
+        "event.attributes.v": [1.5, 2.5],
+        "event.attributes.timestamp_msec": 1_700_000_000_000,
+    }
+    assert stop["type"] == "stop" and stop["attributes.duration_msec"] == span.duration_msec()
+
+
+def test_complete_record_line(logger, caplog):
+    caplog.set_level(logging.INFO, logger=logger.name)
+    exporter = LoggerExporter(logger)
+    exporter.initialize()
+    span = Span.create("leaf")
+    exporter.export_start(span)
+    assert caplog.records == []  # held back until its stop
+    span.stop()
+    exporter.export_stop(span)
+    (record,) = caplog.records
+    assert parse_line(record.getMessage())["type"] == "complete"
+
+
+def test_logger_by_name_and_validation(caplog):
+    name = f"by_name.{uuid.uuid4().hex}"
+    caplog.set_level(logging.INFO, logger=name)
+    exporter = LoggerExporter(logger_name=name, merge_start_stop=False)
+    assert exporter.logger.name == name
+    exporter.initialize()
+    exporter.export_start(Span.create("s"))
+    assert len(caplog.records) == 1
+    assert LoggerExporter().logger.name == LoggerExporter.DEFAULT_LOGGER_NAME
+    with pytest.raises(OneLoggerError, match=r"logging\.Logger"):
+        LoggerExporter("not a logger")  # type: ignore[arg-type]
+
+
+def test_disabled_level_writes_nothing_but_counts(logger, caplog):
+    logger.setLevel(logging.WARNING)
+    exporter = LoggerExporter(logger)
+    exporter.initialize()
+    exporter.export_event(Event.create("e"), Span.create("s"))
+    assert caplog.records == [] and exporter.count == 1
