@@ -1,0 +1,91 @@
+"""Expand the FileExporter path template: ``{rank}``, ``{pid}``, ``{hostname}``, ``{session_tag}``, ``{timestamp}``.
+
+The template lets every rank of a job, and every restart of a rank, write its own file without any
+coordination (``out/{session_tag}/rank{rank}-{pid}.jsonl``): one writer per file keeps rotation simple and
+makes every file a complete, ordered story of one process.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import string
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Union
+
+from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.logging import get_logger
+
+if TYPE_CHECKING:
+    from nv_one_logger.api.config import OneLoggerConfig
+
+_logger = get_logger(__name__)
+
+TEMPLATE_FIELDS = ("rank", "pid", "hostname", "session_tag", "timestamp")
+RANK_ENV_VAR = "RANK"
+UNKNOWN_SESSION_TAG = "unknown-session"
+
+
+def _session_tag(one_logger_config: Optional[OneLoggerConfig]) -> str:
+    config = one_logger_config
+    if config is None:
+        try:
+            from nv_one_logger.api.one_logger_provider import OneLoggerProvider
+
+            provider = OneLoggerProvider.instance()
+            if provider.one_logger_ready:
+                config = provider.config
+        except Exception:  # the provider is optional here; fall back to the documented default
+            config = None
+    if config is None:
+        _logger.warning(
+            "file path template uses {session_tag} but no OneLoggerConfig is available; using %r",
+            UNKNOWN_SESSION_TAG,
+        )
+        return UNKNOWN_SESSION_TAG
+    return _safe_component(str(config.session_tag))
+
+
+def _safe_component(value: str) -> str:
+    """Keep a substituted value inside one path component (a session tag may contain '/')."""
+    return value.replace(os.sep, "_").replace("\0", "_") or "_"
+
+
+def expand_path_template(
+    template: Union[str, os.PathLike[str]], one_logger_config: Optional[OneLoggerConfig] = None
+) -> Path:
+    """Substitute the template fields in ``template``; a path without ``{`` is returned unchanged.
+
+    ``{rank}`` is the ``RANK`` environment variable (``0`` when unset), ``{pid}`` the process id,
+    ``{hostname}`` the host name, ``{session_tag}`` the OneLoggerConfig's session tag and ``{timestamp}`` the
+    UTC time of the call as ``YYYYmmddTHHMMSSZ``. ``{{`` and ``}}`` are literal braces. Any other field raises
+    ``OneLoggerError`` naming it.
+    """
+    text = os.fspath(template)
+    if "{" not in text and "}" not in text:
+        return Path(text)
+    try:
+        parsed = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text) if name is not None]
+    except ValueError as exc:
+        raise OneLoggerError(f"invalid file path template {text!r}: {exc}") from exc
+    if any(spec or conv for _, spec, conv in parsed):
+        raise OneLoggerError(f"file path template {text!r}: format specs and conversions are not supported")
+    fields = [name for name, _, _ in parsed]
+    unknown = sorted({name for name in fields if name not in TEMPLATE_FIELDS})
+    if unknown:
+        raise OneLoggerError(
+            f"file path template {text!r} uses unknown field(s) {unknown}; allowed: {list(TEMPLATE_FIELDS)}"
+        )
+    producers: Dict[str, Callable[[], str]] = {
+        "rank": lambda: _safe_component(os.environ.get(RANK_ENV_VAR, "").strip() or "0"),
+        "pid": lambda: str(os.getpid()),
+        "hostname": lambda: _safe_component(socket.gethostname()),
+        "session_tag": lambda: _session_tag(one_logger_config),
+        "timestamp": lambda: time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()),
+    }
+    values = {name: producers[name]() for name in set(fields)}
+    try:
+        return Path(text.format_map(values))
+    except (ValueError, IndexError) as exc:
+        raise OneLoggerError(f"invalid file path template {text!r}: {exc}") from exc
