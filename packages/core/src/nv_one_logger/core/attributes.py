@@ -130,6 +130,14 @@ def _same_value(left: Any, right: Any) -> bool:
     return True
 
 
+def trusted_attribute(name: str, value: AttributeValue) -> Attribute:
+    """Build an Attribute without validation, for values the library itself produced (hot path only)."""
+    attribute: Attribute = object.__new__(Attribute)
+    attribute.name = name
+    attribute.value = value
+    return attribute
+
+
 _AttributesT = TypeVar("_AttributesT", bound="Attributes")
 
 
@@ -144,7 +152,7 @@ class Attributes(Dict[str, Attribute]):
     """
 
     def __init__(self, dictionary: Optional[Mapping[str, Union[AttributeValue, Attribute]]] = None) -> None:
-        super().__init__()
+        # dict.__init__ is not called: the dict is already empty and this runs for every event.
         if dictionary:
             if not isinstance(dictionary, Mapping):
                 raise OneLoggerError(f"Attributes must be built from a dict, got {type(dictionary).__name__}.")

@@ -11,7 +11,7 @@ import traceback
 from enum import Enum
 from typing import Any, Dict, Optional, Type, Union
 
-from nv_one_logger.core.attributes import Attributes
+from nv_one_logger.core.attributes import Attributes, trusted_attribute
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.str_enum import StrEnum
 from nv_one_logger.core.time import TracingTimestamp
@@ -103,7 +103,9 @@ class Event:
         self._name = name
         self._timestamp = timestamp
         self._attributes = _copy_attributes(attributes, "Event")
-        self._attributes.add(_TIMESTAMP_MSEC, timestamp.milliseconds_since_epoch)
+        dict.__setitem__(
+            self._attributes, _TIMESTAMP_MSEC, trusted_attribute(_TIMESTAMP_MSEC, timestamp.milliseconds_since_epoch)
+        )
 
     @classmethod
     def create(

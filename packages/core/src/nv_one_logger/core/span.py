@@ -14,7 +14,7 @@ from collections import deque
 from enum import Enum
 from typing import Any, ClassVar, Deque, Dict, List, Optional, Union
 
-from nv_one_logger.core.attributes import Attribute, Attributes, AttributeValue
+from nv_one_logger.core.attributes import Attribute, Attributes, AttributeValue, trusted_attribute
 from nv_one_logger.core.event import Event, StandardEventName, _copy_attributes, name_to_str
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.str_enum import StrEnum
@@ -225,7 +225,9 @@ class Span:
         if elapsed < -_STOP_BEFORE_START_TOLERANCE_SECONDS:
             raise OneLoggerError(f"Span '{self._name_str}': stop time is {-elapsed:.3f} s before its start time.")
         stop_event = Event(StandardEventName.SPAN_STOP, stop_time, stop_event_attributes)
-        self.add_attribute(_DURATION_MSEC, max(0, round(elapsed * 1000)))
+        duration = trusted_attribute(_DURATION_MSEC, max(0, round(elapsed * 1000)))
+        dict.__setitem__(self.updated_attributes, _DURATION_MSEC, duration)
+        dict.__setitem__(self._attributes, _DURATION_MSEC, duration)
         self._stop_event = stop_event
 
     def add_event(self, event: Event) -> None:
