@@ -1,0 +1,87 @@
+"""Applies ``LoggerConfig`` to the library's own ``nv_one_logger`` logger.
+
+Choices (documented in docs/quickstart.md, "Logging of the library itself"):
+
+* ``log_level`` is set on the ``nv_one_logger`` logger; the library's records keep propagating to the
+  application's handlers, so an application that configured logging sees them where it sees everything else.
+* Log files are created only for the paths the caller set explicitly (``log_file_path_for_info`` receives
+  records at ``log_level`` and above, ``log_file_path_for_err`` ERROR and above). The defaults
+  ("onelogger.log"/"onelogger.err") are not created unasked: files appearing in the working directory of
+  every rank would surprise users and collide between jobs. Files are opened lazily, on the first record.
+* When no file was requested, a fallback handler writes WARNING and above to stderr, but only while the
+  application has not configured any root handler. The library attaches a ``NullHandler`` (so that merely
+  importing it never prints), which also silences Python's "last resort" handler; after an explicit
+  ``configure_one_logger`` the user has opted in, and a library that disables itself must say so somewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import List, Optional
+
+from nv_one_logger.api.config import LoggerConfig
+from nv_one_logger.core.internal.logging import ROOT_LOGGER_NAME
+
+_installed: List[logging.Handler] = []
+_saved_level: Optional[int] = None
+
+
+class _StderrUnlessConfiguredHandler(logging.StreamHandler):
+    """Writes to stderr only while the root logger has no handler (what Python's last resort would do)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if logging.getLogger().handlers:
+            return
+        self.stream = sys.stderr  # follow redirections of sys.stderr (pytest capture, daemonization)
+        super().emit(record)
+
+
+def apply_logger_config(logger_config: LoggerConfig) -> None:
+    """Set the level and (re)install the handlers of the ``nv_one_logger`` logger for ``logger_config``."""
+    global _saved_level
+    logger = logging.getLogger(ROOT_LOGGER_NAME)
+    remove_library_handlers()
+    if _saved_level is None:
+        _saved_level = logger.level
+    logger.setLevel(logger_config.log_level)
+    formatter = logging.Formatter(logger_config.log_format)
+    handlers: List[logging.Handler] = []
+    explicit = logger_config.model_fields_set
+    if "log_file_path_for_info" in explicit:
+        info = logging.FileHandler(logger_config.log_file_path_for_info, delay=True)
+        info.setLevel(logger_config.log_level)
+        handlers.append(info)
+    if "log_file_path_for_err" in explicit:
+        err = logging.FileHandler(logger_config.log_file_path_for_err, delay=True)
+        err.setLevel(logging.ERROR)
+        handlers.append(err)
+    if not handlers:
+        fallback = _StderrUnlessConfiguredHandler()
+        fallback.setLevel(logging.WARNING)
+        handlers.append(fallback)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        logger.addHandler(handler)
+        _installed.append(handler)
+
+
+def remove_library_handlers() -> None:
+    """Remove and close the handlers installed by :func:`apply_logger_config` (keeps the level)."""
+    logger = logging.getLogger(ROOT_LOGGER_NAME)
+    while _installed:
+        handler = _installed.pop()
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def reset_library_logging() -> None:
+    """Undo :func:`apply_logger_config`: remove its handlers and restore the previous level."""
+    global _saved_level
+    remove_library_handlers()
+    if _saved_level is not None:
+        logging.getLogger(ROOT_LOGGER_NAME).setLevel(_saved_level)
+        _saved_level = None

@@ -1,0 +1,186 @@
+"""The everyday API: one-line set-up, ``timed_span`` and the ``timed`` decorator.
+
+``configure_one_logger`` installs a configuration and a recorder in the process-wide
+:class:`~nv_one_logger.api.one_logger_provider.OneLoggerProvider`; instrumented code then uses ``timed_span``
+(or ``@timed``) and ``get_recorder()`` without passing anything around.
+
+Before ``configure_one_logger`` (and on a disabled rank, or after the library disabled itself) ``timed_span``
+and ``@timed`` do nothing except run the wrapped code: domain libraries can be instrumented unconditionally and
+an application that never configures OneLogger is unaffected. In that case ``timed_span`` yields ``None``
+instead of a span; recorder methods accept ``None`` spans while the library is disabled.
+``get_recorder()`` before ``configure_one_logger`` raises ``OneLoggerError``.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Union
+
+from nv_one_logger.api._exit_hook import register_exit_hook, resolve_timeout
+from nv_one_logger.api._library_logging import apply_logger_config
+from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
+from nv_one_logger.api.decorators import timed
+from nv_one_logger.api.one_logger_provider import OneLoggerProvider
+from nv_one_logger.api.recorder import Recorder
+from nv_one_logger.core.attributes import Attributes
+from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.logging import get_logger
+from nv_one_logger.core.internal.safe_execution import handle_failure
+from nv_one_logger.core.span import Span, SpanName
+from nv_one_logger.exporter.exporter import Exporter
+
+if TYPE_CHECKING:
+    from nv_one_logger.exporter.exporter_config import ExporterConfig
+
+ExportersConfig = Sequence[Union["ExporterConfig", Dict[str, Any]]]
+
+__all__ = ["configure_one_logger", "get_recorder", "timed", "timed_span"]
+
+_LOGGER = get_logger(__name__)
+
+
+class _UnconfiguredWarning:
+    """Remembers whether the "used before configure_one_logger" warning was logged (once per process)."""
+
+    logged = False
+
+
+def _enabled_recorder() -> Optional[Recorder]:
+    """Return the recorder to use, or None when nothing should be recorded (not configured, or disabled)."""
+    provider: OneLoggerProvider = OneLoggerProvider.instance()
+    if provider.one_logger_enabled:
+        return provider.recorder
+    if not provider.one_logger_ready and not _UnconfiguredWarning.logged:
+        _UnconfiguredWarning.logged = True
+        _LOGGER.warning("timed_span/@timed used before configure_one_logger(): nothing is recorded until then.")
+    return None
+
+
+def get_recorder() -> Recorder:
+    """Return the configured recorder (``OneLoggerError`` before ``configure_one_logger``)."""
+    return OneLoggerProvider.instance().recorder
+
+
+@contextmanager
+def timed_span(
+    name: SpanName,
+    span_attributes: Optional[Attributes] = None,
+    start_event_attributes: Optional[Attributes] = None,
+) -> Iterator[Optional[Span]]:
+    """Record the enclosed block as a span and yield it.
+
+    The parent is the innermost open span of the current thread or asyncio task. An exception raised inside
+    the block (an ``Exception``; not ``KeyboardInterrupt``, ``SystemExit`` or task cancellation, which are not
+    application errors) is recorded as an error event on the span and re-raised unchanged; the span is stopped
+    in every case. If recording the error or stopping fails while the block's exception is propagating, that
+    failure is logged and the block's exception wins. A span the block already stopped is not stopped again.
+
+    Yields ``None`` when nothing is recorded (see the module docstring).
+    """
+    recorder = _enabled_recorder()
+    span = (
+        None
+        if recorder is None
+        else recorder.start(name, span_attributes=span_attributes, start_event_attributes=start_event_attributes)
+    )
+    if recorder is None or span is None:
+        yield None
+        return
+    try:
+        yield span
+    except Exception as exc:
+        _finish_after_exception(recorder, span, exc)
+        raise
+    except BaseException:
+        _finish_after_exception(recorder, span, None)
+        raise
+    else:
+        if span.active:
+            recorder.stop(span)
+
+
+def _finish_after_exception(recorder: Recorder, span: Span, exc: Optional[Exception]) -> None:
+    """Record ``exc`` (if any) on ``span`` and stop it, without masking the exception in flight."""
+    try:
+        if span.active:
+            if exc is not None:
+                recorder.error(span, f"{type(exc).__name__}: {exc}", exception=exc)
+            recorder.stop(span)
+    except OneLoggerError as telemetry_exc:
+        _LOGGER.error("Could not record the exception leaving span '%s': %s", span.name_str, telemetry_exc)
+
+
+def configure_one_logger(
+    config: OneLoggerConfig,
+    recorder: Optional[Recorder] = None,
+    *,
+    exporters_config: Optional[ExportersConfig] = None,
+    config_file_path: Union[str, Path, None] = None,
+    exit_timeout_seconds: Optional[float] = None,
+) -> Recorder:
+    """Set OneLogger up for this process and return the recorder in use.
+
+    Without ``recorder`` a :class:`~nv_one_logger.recorder.default_recorder.DefaultRecorder` is built from the
+    exporter configuration system: package defaults (entry points), then a config file (``config_file_path``,
+    ``$ONE_LOGGER_EXPORTER_CONFIG_PATH`` or ``one_logger_exporters_config.{yaml,yml,json}`` in the working
+    directory), then ``exporters_config`` (a list of ``ExporterConfig`` or dicts) merged over it. On a rank
+    with ``enable_for_current_rank=False`` no exporter is built (nothing would be exported anyway).
+
+    Also applies ``config.logger_config`` to the library's ``nv_one_logger`` logger and registers an exit
+    hook that closes the recorder within ``exit_timeout_seconds`` (default 10 s, or
+    ``$ONE_LOGGER_EXIT_TIMEOUT_SECONDS``).
+
+    Calling it again with the same ``config`` (and no recorder, or the same recorder) is a no-op. Calling it
+    again with another config or recorder is a misuse handled by the error-handling strategy of the first
+    configuration (see ``OneLoggerProvider.configure``).
+
+    Raises:
+        OneLoggerError: ``config`` is not a OneLoggerConfig, ``recorder`` is not a Recorder, the timeout is
+            invalid, or (under PROPAGATE_EXCEPTIONS only) the exporters could not be built.
+    """
+    if not isinstance(config, OneLoggerConfig):
+        raise OneLoggerError(f"configure_one_logger() expects a OneLoggerConfig, got {type(config).__name__}.")
+    if recorder is not None and not isinstance(recorder, Recorder):
+        raise OneLoggerError(f"configure_one_logger() expects a Recorder, got {type(recorder).__name__}.")
+    timeout = resolve_timeout(exit_timeout_seconds)
+    provider: OneLoggerProvider = OneLoggerProvider.instance()
+    if provider.one_logger_ready:
+        same = config is provider.config and recorder in (None, provider.recorder)
+        if not same:
+            provider.configure(config, recorder)  # type: ignore[arg-type]  # reports the misuse
+        return provider.recorder
+
+    apply_logger_config(config.logger_config)
+    build_error: Optional[Exception] = None
+    if recorder is None:
+        from nv_one_logger.recorder.default_recorder import DefaultRecorder
+
+        try:
+            recorder = DefaultRecorder(_build_exporters(config, exporters_config, config_file_path))
+        except Exception as exc:
+            if config.error_handling_strategy == OneLoggerErrorHandlingStrategy.PROPAGATE_EXCEPTIONS:
+                if isinstance(exc, OneLoggerError):
+                    raise
+                raise OneLoggerError(f"Could not build the exporters: {type(exc).__name__}: {exc}") from exc
+            build_error = exc
+            recorder = DefaultRecorder([])
+    provider.configure(config, recorder)
+    register_exit_hook(timeout)
+    if build_error is not None:
+        # Configured (so the strategy is in force) with no exporter: report once and disable.
+        handle_failure("configure_one_logger", build_error)
+    return recorder
+
+
+def _build_exporters(
+    config: OneLoggerConfig, exporters_config: Optional[ExportersConfig], config_file_path: Union[str, Path, None]
+) -> List[Exporter]:
+    if not config.enable_for_current_rank:
+        return []
+    # Imported here: the config system reads entry points and files, which plain API users may never need.
+    from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
+
+    manager = ExporterConfigManager()
+    configs = manager.generate_export_config(direct_config=exporters_config, config_file_path=config_file_path)
+    return manager.create_exporters_from_config(configs, training_telemetry_config=config)

@@ -1,0 +1,1 @@
+"""Recorders: the machinery between the API and the exporters (``DefaultRecorder``)."""

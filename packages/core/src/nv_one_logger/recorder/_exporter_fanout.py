@@ -1,0 +1,134 @@
+"""Hands every recorder call to every exporter, keeping a failing exporter from hurting the others.
+
+An exporter is third-party-ish code doing I/O (files, sockets): it will fail sometimes. The rules:
+
+* an exception from one exporter is logged (WARNING, one line; the traceback at DEBUG) and never reaches the
+  recorder or the application; the other exporters are not affected;
+* the failing exporter alone receives one telemetry data error, the first time it fails, so that its backend
+  knows the data it holds is unreliable: ``NO_TELEMETRY_DATA`` if it never exported anything successfully,
+  ``INCOMPLETE_TELEMETRY_DATA`` otherwise;
+* after :data:`MAX_EXPORTER_FAILURES` failures the exporter is disabled (one ERROR line) and gets no more calls;
+* an exporter whose ``initialize()`` fails is disabled at once (a BaseExporter that is not ready refuses every
+  export, so calling it would only produce failures).
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional, Sequence
+
+from nv_one_logger.core.attributes import Attributes
+from nv_one_logger.core.event import TelemetryDataError
+from nv_one_logger.core.internal.logging import get_logger
+from nv_one_logger.exporter.exporter import Exporter
+
+_LOGGER = get_logger(__name__)
+
+MAX_EXPORTER_FAILURES = 5
+"""An exporter that failed this many times is disabled for the rest of the recorder's life."""
+
+
+class ExporterSlot:
+    """One exporter and its health."""
+
+    __slots__ = ("disabled", "exported_ok", "exporter", "failures", "fault_reported")
+
+    def __init__(self, exporter: Exporter) -> None:
+        self.exporter = exporter
+        self.failures = 0
+        self.fault_reported = False
+        self.exported_ok = False
+        self.disabled = False
+
+    @property
+    def name(self) -> str:
+        return type(self.exporter).__name__
+
+    def data_error_type(self) -> TelemetryDataError.ErrorType:
+        """Return the telemetry data error type that describes what this exporter's backend holds."""
+        if self.exported_ok:
+            return TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA
+        return TelemetryDataError.ErrorType.NO_TELEMETRY_DATA
+
+
+class ExporterFanOut:
+    """Calls exporters with fault isolation. Not thread-safe: the recorder serializes calls."""
+
+    def __init__(self, exporters: Sequence[Exporter]) -> None:
+        self._slots = [ExporterSlot(exporter) for exporter in exporters]
+
+    @property
+    def slots(self) -> List[ExporterSlot]:
+        """The exporters and their health, in the order given to the recorder."""
+        return list(self._slots)
+
+    def initialize(self) -> None:
+        """Initialize every exporter; one that fails is logged and disabled."""
+        for slot in self._slots:
+            try:
+                slot.exporter.initialize()
+            except Exception as exc:
+                slot.disabled = True
+                _LOGGER.error(
+                    "Exporter %s failed to initialize and is disabled: %s: %s", slot.name, type(exc).__name__, exc
+                )
+                _LOGGER.debug("Traceback of the %s initialization failure", slot.name, exc_info=exc)
+
+    def export(self, method_name: str, *args: Any) -> None:
+        """Call ``exporter.<method_name>(*args)`` on every enabled exporter."""
+        for slot in self._slots:
+            if slot.disabled:
+                continue
+            try:
+                getattr(slot.exporter, method_name)(*args)
+            except Exception as exc:
+                self._on_fault(slot, method_name, exc)
+            else:
+                slot.exported_ok = True
+
+    def report_library_failure(self, message: str, attributes: Optional[Attributes] = None) -> None:
+        """Send one telemetry data error describing a library failure to every enabled exporter."""
+        for slot in self._slots:
+            if slot.disabled:
+                continue
+            try:
+                slot.exporter.export_telemetry_data_error(
+                    TelemetryDataError.create(slot.data_error_type(), message, attributes)
+                )
+            except Exception as exc:
+                _LOGGER.debug("Exporter %s could not take the telemetry data error: %s", slot.name, exc)
+
+    def close(self) -> None:
+        """Close every exporter (also disabled ones: they may hold files or connections)."""
+        for slot in self._slots:
+            try:
+                slot.exporter.close()
+            except Exception as exc:
+                _LOGGER.warning("Exporter %s failed to close: %s: %s", slot.name, type(exc).__name__, exc)
+                _LOGGER.debug("Traceback of the %s close failure", slot.name, exc_info=exc)
+
+    def _on_fault(self, slot: ExporterSlot, method_name: str, exc: Exception) -> None:
+        slot.failures += 1
+        _LOGGER.warning(
+            "Exporter %s failed in %s (failure %d of at most %d): %s: %s",
+            slot.name,
+            method_name,
+            slot.failures,
+            MAX_EXPORTER_FAILURES,
+            type(exc).__name__,
+            exc,
+        )
+        _LOGGER.debug("Traceback of the %s failure", slot.name, exc_info=exc)
+        if not slot.fault_reported:
+            slot.fault_reported = True
+            try:
+                slot.exporter.export_telemetry_data_error(
+                    TelemetryDataError.create(
+                        slot.data_error_type(),
+                        f"Exporter {slot.name} failed in {method_name}: {type(exc).__name__}: {exc}",
+                    )
+                )
+            except Exception as report_exc:
+                _LOGGER.debug("Exporter %s could not take the telemetry data error: %s", slot.name, report_exc)
+        if slot.failures >= MAX_EXPORTER_FAILURES:
+            slot.disabled = True
+            _LOGGER.error("Exporter %s failed %d times and is disabled.", slot.name, slot.failures)

@@ -1,0 +1,272 @@
+"""``DefaultRecorder``: the recorder the library ships.
+
+It keeps track of open spans, works out parents from the current context, applies the export filter, and fans
+every call out to its exporters (fault isolation lives in :mod:`nv_one_logger.recorder._exporter_fanout`).
+
+Every public method is guarded by :func:`~nv_one_logger.core.internal.safe_execution.safely_execute`: misuse
+(stopping a span twice, stopping a span this recorder did not start, an event on a stopped span, any call
+after ``close()``, invalid attributes or names) raises ``OneLoggerError`` under PROPAGATE_EXCEPTIONS and, under
+DISABLE_QUIETLY_AND_REPORT_METRIC_ERROR, disables the library after one error line and one telemetry data
+error per exporter. When no provider is configured the recorder works on its own and propagates exceptions.
+
+Thread-safety: one re-entrant lock serializes the calls of a recorder, so exporters see the calls in a
+consistent order (a span's start before its events, its events before its stop).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from enum import Enum
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set
+
+from nv_one_logger.api.recorder import Recorder
+from nv_one_logger.core.attributes import Attributes
+from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError, name_to_str
+from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.logging import get_logger
+from nv_one_logger.core.internal.safe_execution import GUARD_STATE, handle_failure, safely_execute
+from nv_one_logger.core.span import Span, SpanName
+from nv_one_logger.core.time import TracingTimestamp
+from nv_one_logger.exporter.exporter import Exporter
+from nv_one_logger.recorder._exporter_fanout import ExporterFanOut, ExporterSlot
+from nv_one_logger.recorder._span_context import SpanContextStack
+
+_LOGGER = get_logger(__name__)
+
+
+class ExportCustomizationMode(Enum):
+    """Which spans are handed to the exporters (all spans are tracked either way)."""
+
+    EXPORT_ALL_SPANS = "export_all_spans"
+    WHITELIST_SPANS = "whitelist_spans"
+    BLACKLIST_SPANS = "blacklist_spans"
+
+
+class DefaultRecorder(Recorder):
+    """Records spans and events and hands them to ``exporters``.
+
+    Args:
+        exporters: the exporters; each is initialized here.
+        export_customization_mode: ``EXPORT_ALL_SPANS`` (default), or ``WHITELIST_SPANS`` / ``BLACKLIST_SPANS``
+            to export only / all but the spans named in ``span_name_filter``.
+        span_name_filter: span names (str or enum members); must be None for ``EXPORT_ALL_SPANS`` and non-empty
+            otherwise. A span that is not exported is still tracked (it can be a parent, it is returned by
+            :meth:`get_active_spans_by_name`, it is stopped by :meth:`close`), but neither it nor its events or
+            errors reach the exporters. Its children are exported if their own names pass the filter.
+
+    Raises:
+        OneLoggerError: invalid arguments (always raised: a constructor cannot return "nothing").
+    """
+
+    def __init__(
+        self,
+        exporters: List[Exporter],
+        export_customization_mode: ExportCustomizationMode = ExportCustomizationMode.EXPORT_ALL_SPANS,
+        span_name_filter: Optional[List[SpanName]] = None,
+    ) -> None:
+        if isinstance(exporters, (str, bytes)) or not isinstance(exporters, Sequence):
+            raise OneLoggerError(f"exporters must be a list of Exporter, got {type(exporters).__name__}.")
+        for index, exporter in enumerate(exporters):
+            if not isinstance(exporter, Exporter):
+                raise OneLoggerError(f"exporters[{index}] is not an Exporter: {type(exporter).__name__}.")
+        self._mode = export_customization_mode
+        self._filter = self._check_filter(export_customization_mode, span_name_filter)
+        self._lock = threading.RLock()
+        self._active: Dict[Any, Span] = OrderedDict()  # span id -> span, oldest first
+        self._not_exported: Set[Any] = set()  # ids of active spans the filter excludes
+        self._closed = False
+        self._context = SpanContextStack(f"nv_one_logger_spans_{id(self):x}")
+        self._fanout = ExporterFanOut(exporters)
+        self._fanout.initialize()
+
+    @staticmethod
+    def _check_filter(mode: ExportCustomizationMode, span_name_filter: Optional[List[SpanName]]) -> FrozenSet[str]:
+        if not isinstance(mode, ExportCustomizationMode):
+            raise OneLoggerError(f"export_customization_mode must be an ExportCustomizationMode, got {mode!r}.")
+        if mode == ExportCustomizationMode.EXPORT_ALL_SPANS:
+            if span_name_filter is not None:
+                raise OneLoggerError(
+                    "span_name_filter must be None when export_customization_mode is EXPORT_ALL_SPANS."
+                )
+            return frozenset()
+        if isinstance(span_name_filter, (str, Enum)) or not span_name_filter:
+            raise OneLoggerError(f"span_name_filter must be a non-empty list of span names for {mode.name}.")
+        return frozenset(name_to_str(name, "span_name_filter entry") for name in span_name_filter)
+
+    @property
+    def exporters(self) -> List[Exporter]:
+        """The exporters, in the order given."""
+        return [slot.exporter for slot in self._fanout.slots]
+
+    @property
+    def exporter_slots(self) -> List[ExporterSlot]:
+        """The exporters with their health (failure count, disabled), mainly for diagnostics and tests."""
+        return self._fanout.slots
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    def _exported(self, span_name: str) -> bool:
+        if self._mode == ExportCustomizationMode.EXPORT_ALL_SPANS:
+            return True
+        if self._mode == ExportCustomizationMode.WHITELIST_SPANS:
+            return span_name in self._filter
+        return span_name not in self._filter
+
+    def _check_open(self, operation: str) -> None:
+        if self._closed:
+            raise OneLoggerError(f"DefaultRecorder.{operation}: the recorder is closed.")
+
+    def _check_active(self, span: Any, operation: str) -> Span:
+        if not isinstance(span, Span):
+            raise OneLoggerError(f"DefaultRecorder.{operation} expects a Span, got {type(span).__name__}.")
+        if span.id in self._active and span.active:
+            return span
+        if not span.active:
+            raise OneLoggerError(f"DefaultRecorder.{operation}: span '{span.name_str}' ({span.id}) is already stopped.")
+        raise OneLoggerError(
+            f"DefaultRecorder.{operation}: span '{span.name_str}' ({span.id}) was not started by this recorder."
+        )
+
+    @safely_execute
+    def start(
+        self,
+        span_name: SpanName,
+        span_attributes: Optional[Attributes] = None,
+        start_event_attributes: Optional[Attributes] = None,
+        start_time: Optional[TracingTimestamp] = None,
+        parent_span: Optional[Span] = None,
+    ) -> Span:
+        """Start a span (parent: ``parent_span``, else the innermost open span of the current context)."""
+        with self._lock:
+            self._check_open("start")
+            if parent_span is None:
+                parent_span = self._context.current()
+            span = Span.create(
+                span_name,
+                parent_span=parent_span,
+                span_attributes=span_attributes,
+                start_event_attributes=start_event_attributes,
+                start_time=start_time,
+            )
+            self._active[span.id] = span
+            self._context.push(span)
+            if self._exported(span.name_str):
+                self._fanout.export("export_start", span)
+            else:
+                self._not_exported.add(span.id)
+            return span
+
+    @safely_execute
+    def stop(
+        self,
+        span: Span,
+        stop_event_attributes: Optional[Attributes] = None,
+        stop_time: Optional[TracingTimestamp] = None,
+    ) -> None:
+        """Stop ``span`` and export it.
+
+        Stopping a span while spans started after it in the same context are still open is allowed but logged
+        as a warning; those spans stay open and become the innermost open spans of the context.
+        """
+        with self._lock:
+            self._check_open("stop")
+            if isinstance(span, Span) and span.id in self._active and not span.active:
+                # Stopped through Span.stop() directly: finish the bookkeeping and export the stop now.
+                self._finish(span, warn_out_of_order=True)
+                return
+            self._check_active(span, "stop")
+            span.stop(stop_event_attributes=stop_event_attributes, stop_time=stop_time)
+            self._finish(span, warn_out_of_order=True)
+
+    def _finish(self, span: Span, warn_out_of_order: bool) -> None:
+        still_open_inside = self._context.remove(span)
+        if still_open_inside and warn_out_of_order:
+            _LOGGER.warning(
+                "Span '%s' was stopped while span(s) started inside it are still open: %s. They stay open.",
+                span.name_str,
+                ", ".join(f"'{s.name_str}'" for s in still_open_inside),
+            )
+        del self._active[span.id]
+        if span.id in self._not_exported:
+            self._not_exported.discard(span.id)
+        else:
+            self._fanout.export("export_stop", span)
+
+    @safely_execute
+    def event(self, span: Span, event: Event) -> Event:
+        """Add ``event`` to the open ``span`` and export it (an ``ErrorEvent`` is exported as an error)."""
+        with self._lock:
+            self._check_open("event")
+            self._check_active(span, "event")
+            if not isinstance(event, Event):
+                raise OneLoggerError(f"DefaultRecorder.event expects an Event, got {type(event).__name__}.")
+            span.add_event(event)
+            if span.id not in self._not_exported:
+                method = "export_error" if isinstance(event, ErrorEvent) else "export_event"
+                self._fanout.export(method, event, span)
+            return event
+
+    @safely_execute
+    def error(self, span: Span, error_message: str, exception: Optional[BaseException] = None) -> ErrorEvent:
+        """Record an application error on the open ``span`` (with the exception's type, message, traceback)."""
+        with self._lock:
+            self._check_open("error")
+            self._check_active(span, "error")
+            if exception is not None and not isinstance(exception, BaseException):
+                raise OneLoggerError(f"DefaultRecorder.error: exception must be an exception, got {exception!r}.")
+            error_event = ErrorEvent.create(error_message, exception=exception)
+            span.add_event(error_event)
+            if span.id not in self._not_exported:
+                self._fanout.export("export_error", error_event, span)
+            return error_event
+
+    @safely_execute
+    def telemetry_data_error(self, error_message: str, attributes: Optional[Attributes] = None) -> None:
+        """Tell every exporter that the telemetry of this run is incomplete (``INCOMPLETE_TELEMETRY_DATA``)."""
+        with self._lock:
+            self._check_open("telemetry_data_error")
+            error = TelemetryDataError.create(
+                TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA, error_message, attributes
+            )
+            self._fanout.export("export_telemetry_data_error", error)
+
+    def get_active_spans_by_name(self, span_name: SpanName) -> List[Span]:
+        """Return the open spans named ``span_name``, oldest first (empty when the library is disabled)."""
+        spans = self._get_active_spans_by_name(span_name)
+        return [] if spans is None else spans
+
+    @safely_execute
+    def _get_active_spans_by_name(self, span_name: SpanName) -> List[Span]:
+        name = name_to_str(span_name, "span_name")
+        with self._lock:
+            return [span for span in self._active.values() if span.name_str == name]
+
+    def close(self) -> None:
+        """Stop every open span (newest first), then close the exporters. Later calls are no-ops.
+
+        When the library is disabled the open spans are not stopped (nothing is exported any more), but the
+        exporters are still closed so that what they buffered (for example the telemetry data error sent when
+        the library disabled itself) is flushed and files and connections are released.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                if not GUARD_STATE.disabled:
+                    for span in reversed(list(self._active.values())):
+                        span.stop()
+                        self._finish(span, warn_out_of_order=False)
+            except Exception as exc:
+                handle_failure("DefaultRecorder.close", exc, self)
+            finally:
+                self._fanout.close()
+
+    def _report_library_failure(self, message: str) -> None:
+        """Send one telemetry data error per exporter (the provider calls this when the library disables itself)."""
+        with self._lock:
+            self._fanout.report_library_failure(message)
