@@ -1,0 +1,57 @@
+"""The nv_one_logger.exporter_configs entry point: enabled only when ONE_LOGGER_FILE_EXPORTER_PATH is set."""
+
+import importlib.metadata
+import os
+
+import pytest
+
+from nv_one_logger.api.config import OneLoggerConfig
+from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
+from nv_one_logger.exporter.file_exporter import PATH_ENV_VAR, FileExporter, FileExporterDefaults
+
+CLASS_NAME = "nv_one_logger.exporter.file_exporter.FileExporter"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("OTEL_") or name in ("ONE_LOGGER_EXPORTER_CONFIG_PATH", PATH_ENV_VAR):
+            monkeypatch.delenv(name)
+
+
+def test_entry_point_is_registered():
+    found = importlib.metadata.entry_points(group="nv_one_logger.exporter_configs")
+    (ep,) = [e for e in found if e.name == "file"]
+    assert ep.load() is FileExporterDefaults
+
+
+def test_disabled_without_the_variable_so_nothing_writes_files_by_surprise(tmp_path):
+    assert FileExporterDefaults.get_default_config() == {"class_name": CLASS_NAME, "config": {}, "enabled": False}
+    configs = ExporterConfigManager().generate_export_config()
+    assert [c.enabled for c in configs if c.class_name == CLASS_NAME] == [False]
+    assert ExporterConfigManager().create_exporters_from_config(configs) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_enabled_by_the_variable_with_its_path_template(tmp_path, monkeypatch):
+    monkeypatch.setenv(PATH_ENV_VAR, str(tmp_path / "{session_tag}" / "rank{rank}.jsonl"))
+    monkeypatch.setenv("RANK", "5")
+    manager = ExporterConfigManager()
+    configs = manager.generate_export_config()
+    config = OneLoggerConfig(application_name="app", world_size_or_fn=8, session_tag_or_fn="s1")
+    (exporter,) = manager.create_exporters_from_config(configs, config)
+    assert isinstance(exporter, FileExporter)
+    assert exporter.file_path == tmp_path / "s1" / "rank5.jsonl"
+
+
+def test_direct_config_overrides_the_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv(PATH_ENV_VAR, str(tmp_path / "from-env.jsonl"))
+    manager = ExporterConfigManager()
+    configs = manager.generate_export_config(
+        direct_config=[
+            {"class_name": CLASS_NAME, "config": {"file_path": str(tmp_path / "direct.jsonl"), "fsync": True}}
+        ]
+    )
+    (exporter,) = manager.create_exporters_from_config(configs)
+    assert exporter.file_path == tmp_path / "direct.jsonl"
