@@ -1,0 +1,81 @@
+"""Conversion of OneLogger attribute values into values OpenTelemetry can carry.
+
+OTLP carries ``str``, ``bool``, 64-bit signed ``int``, ``float`` and homogeneous lists of those. OneLogger's own
+attributes are already almost that, but not exactly: a Python ``int`` can exceed 64 bits (the OTLP encoder would
+then fail the whole batch), and attributes reaching the bridge from other sources (replayed files, subclasses,
+user code) may hold anything. The rule here is the one in the contract: a value OTel cannot carry is converted to
+a string, never dropped silently. Conversions that lose type information are deterministic so that two runs and a
+replay produce the same attributes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Mapping, Union
+
+OTelValue = Union[str, bool, int, float, List[str], List[bool], List[int], List[float]]
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+
+
+def _to_string(value: Any) -> str:
+    """Return a faithful string form: JSON when the value is JSON-able (dicts, nested lists), else ``str()``."""
+    if isinstance(value, (dict, list, tuple)):
+        try:
+            return json.dumps(value, sort_keys=True, default=str, allow_nan=True)
+        except (TypeError, ValueError):
+            return str(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).hex()
+    return str(value)
+
+
+def _scalar(value: Any) -> Any:
+    """Return the exact builtin primitive OTLP carries for ``value``, or ``None`` if there is none."""
+    value_type = type(value)
+    if value_type is str or value_type is bool or value_type is float:
+        return value
+    if value_type is int:
+        return value if _INT64_MIN <= value <= _INT64_MAX else None
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str):
+        return str.__str__(value)  # str enum members and other subclasses: their value, not their repr
+    if isinstance(value, int):
+        as_int = int(value)
+        return as_int if _INT64_MIN <= as_int <= _INT64_MAX else None
+    if isinstance(value, float):
+        return float(value)
+    return None
+
+
+def to_otel_value(value: Any) -> OTelValue:
+    """Convert one attribute value (see the module docstring for the rules)."""
+    scalar = _scalar(value)
+    if scalar is not None:
+        return scalar
+    if isinstance(value, (list, tuple)):
+        items = [_scalar(item) for item in value]
+        if all(item is not None for item in items):
+            kinds = {type(item) for item in items}
+            if len(kinds) <= 1:
+                return items
+            if kinds == {int, float}:
+                return [float(item) for item in items]
+        return [_to_string(item) if _scalar(item) is None else str(_scalar(item)) for item in value]
+    return _to_string(value)
+
+
+def to_otel_attributes(attributes: Mapping[str, Any]) -> Dict[str, OTelValue]:
+    """Convert a mapping of attributes; keys become plain strings (an empty key is kept as ``"<empty>"``).
+
+    A OneLogger ``Attributes`` object maps names to ``Attribute`` objects; its ``to_json()`` gives the values.
+    """
+    to_json = getattr(attributes, "to_json", None)
+    plain: Mapping[str, Any] = to_json() if callable(to_json) else attributes
+    converted: Dict[str, OTelValue] = {}
+    for key, value in plain.items():
+        name = str(key) or "<empty>"
+        converted[name] = to_otel_value(value)
+    return converted

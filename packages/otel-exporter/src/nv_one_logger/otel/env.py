@@ -1,0 +1,174 @@
+"""OTLP settings from the standard OpenTelemetry environment variables, read the way the Python SDK reads them.
+
+Why this module exists: operators configure OTLP with the standard variables and expect them to mean exactly
+what they mean for any other OpenTelemetry Python program. So we do not re-implement the SDK's parsing of
+endpoints, headers, timeouts, compression or certificates: ``build_span_exporter`` constructs the SDK's own OTLP
+span exporter and lets it read those variables itself. This module only decides what the SDK's auto-configuration
+decides before that (which protocol: ``OTEL_EXPORTER_OTLP_TRACES_PROTOCOL``, else ``OTEL_EXPORTER_OTLP_PROTOCOL``,
+else ``grpc``), reads the ``OTEL_BSP_*`` batching variables for our own batching worker, and produces a
+description that is safe to log.
+
+Secrets: header values never leave the SDK exporter. ``OtlpSettings`` keeps only header *names*, and an endpoint
+URL with credentials in it is shown with ``<redacted>`` in their place; its ``repr`` is therefore safe for logs,
+exceptions and the doctor command.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Mapping, Optional, Tuple
+from urllib.parse import urlsplit, urlunsplit
+
+from opentelemetry.sdk.trace.export import SpanExporter
+
+from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.otel.defaults import ENDPOINT_VARIABLES, otlp_endpoint_configured
+
+__all__ = ["BatchSettings", "OtlpSettings", "build_span_exporter", "otlp_endpoint_configured", "redact_url"]
+
+_logger = logging.getLogger(__name__)
+
+REDACTED = "<redacted>"
+GRPC = "grpc"
+HTTP_PROTOBUF = "http/protobuf"
+SUPPORTED_PROTOCOLS = (GRPC, HTTP_PROTOBUF)
+
+
+def _first(env: Mapping[str, str], *names: str) -> Tuple[Optional[str], Optional[str]]:
+    """Return (value, variable name) of the first variable that is set to a non-blank value."""
+    for name in names:
+        value = env.get(name)
+        if value is not None and value.strip():
+            return value.strip(), name
+    return None, None
+
+
+def redact_url(url: str) -> str:
+    """Return ``url`` with any user:password part replaced by ``<redacted>`` (query strings are dropped too)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return REDACTED
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+    query = REDACTED if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def _header_names(raw: str) -> Tuple[str, ...]:
+    names = []
+    for item in raw.split(","):
+        name = item.split("=", 1)[0].strip().lower()
+        if name:
+            names.append(name)
+    return tuple(names)
+
+
+def _int_ms(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        _logger.warning("Ignoring %s=%r: not an integer; using %s.", name, raw, default)
+        return default
+    if value <= 0:
+        _logger.warning("Ignoring %s=%r: must be positive; using %s.", name, raw, default)
+        return default
+    return value
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """Batching of the export worker (``OTEL_BSP_*``, same names, units and defaults as the SDK's processor)."""
+
+    schedule_delay_ms: int = 5000
+    max_queue_size: int = 2048
+    max_export_batch_size: int = 512
+    export_timeout_ms: int = 30000
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> BatchSettings:
+        """Read ``OTEL_BSP_*`` (invalid values are logged and replaced by the defaults)."""
+        env = os.environ if env is None else env
+        queue = _int_ms(env, "OTEL_BSP_MAX_QUEUE_SIZE", cls.max_queue_size)
+        batch = _int_ms(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", cls.max_export_batch_size)
+        return cls(
+            schedule_delay_ms=_int_ms(env, "OTEL_BSP_SCHEDULE_DELAY", cls.schedule_delay_ms),
+            max_queue_size=queue,
+            max_export_batch_size=min(batch, queue),
+            export_timeout_ms=_int_ms(env, "OTEL_BSP_EXPORT_TIMEOUT", cls.export_timeout_ms),
+        )
+
+
+@dataclass(frozen=True)
+class OtlpSettings:
+    """What the OTLP span exporter will use; contains no secret values, so it is safe to log or print."""
+
+    protocol: str
+    protocol_variable: Optional[str]
+    endpoint: Optional[str]  # redacted; None means the SDK default for the protocol
+    endpoint_variable: Optional[str]
+    header_names: Tuple[str, ...]
+    timeout_s: float
+    compression: Optional[str]
+    certificate: Optional[str]
+    sdk_disabled: bool
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> OtlpSettings:
+        """Resolve the settings; raises ``OneLoggerError`` naming the variable for an unsupported protocol."""
+        env = os.environ if env is None else env
+        protocol, protocol_variable = _first(env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
+        protocol = GRPC if protocol is None else protocol
+        if protocol not in SUPPORTED_PROTOCOLS:
+            raise OneLoggerError(
+                f"{protocol_variable}={protocol!r} is not supported by the OpenTelemetry Python SDK's OTLP span "
+                f"exporters; use one of {', '.join(SUPPORTED_PROTOCOLS)} (unset means grpc)."
+            )
+        endpoint, endpoint_variable = _first(env, *ENDPOINT_VARIABLES)
+        headers, _ = _first(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS")
+        timeout, timeout_variable = _first(env, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT")
+        try:
+            # The Python SDK reads this variable in seconds (the OTel specification says milliseconds).
+            timeout_s = float(timeout) if timeout is not None else 10.0
+        except ValueError:
+            _logger.warning("Ignoring %s=%r: not a number; the SDK default of 10 s applies.", timeout_variable, timeout)
+            timeout_s = 10.0
+        compression, _ = _first(env, "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION")
+        certificate, _ = _first(env, "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "OTEL_EXPORTER_OTLP_CERTIFICATE")
+        return cls(
+            protocol=protocol,
+            protocol_variable=protocol_variable,
+            endpoint=redact_url(endpoint) if endpoint is not None else None,
+            endpoint_variable=endpoint_variable,
+            header_names=_header_names(headers or ""),
+            timeout_s=timeout_s,
+            compression=compression,
+            certificate=certificate,
+            sdk_disabled=(env.get("OTEL_SDK_DISABLED") or "").strip().lower() == "true",
+        )
+
+    def describe(self) -> str:
+        """One line for logs: protocol, endpoint, header names (never values)."""
+        endpoint = self.endpoint or f"SDK default for {self.protocol}"
+        headers = ", ".join(self.header_names) if self.header_names else "none"
+        return f"OTLP {self.protocol} to {endpoint} (headers: {headers}; timeout {self.timeout_s:g} s)"
+
+
+def build_span_exporter(settings: OtlpSettings) -> SpanExporter:
+    """Construct the SDK's OTLP span exporter for ``settings.protocol``; it reads every other variable itself.
+
+    The import is deferred so that choosing one protocol never requires the other transport's dependencies.
+    """
+    if settings.protocol == HTTP_PROTOBUF:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpSpanExporter
+
+        return HttpSpanExporter()
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcSpanExporter
+
+    return GrpcSpanExporter()

@@ -1,0 +1,238 @@
+"""``OTelExporter``: OneLogger spans and events to OpenTelemetry (OTLP), without touching the app's OTel set-up.
+
+Data flow: recorder -> ``OTelExporter.export_*`` (application thread: one ``deque.append``) -> ``ExportWorker``
+(its own daemon thread: ``LiveSpanTranslator`` builds SDK ``ReadableSpan`` objects with ``mapping.py``, then the
+SDK's OTLP span exporter sends them) -> collector.
+
+Isolation: the exporter owns everything it uses - its resource, its id generation, its worker and its span
+exporter. It never creates or sets a global ``TracerProvider`` (it does not use a tracer at all: spans are built
+from explicit data), never attaches or detaches an OTel context, and only *reads* the application's current OTel
+span when ``parent_from_current_otel_span=True`` asks for it. The application's own instrumentation therefore
+behaves exactly as if OneLogger were not there.
+
+Configuration (all keyword arguments, so that an exporter config file can set them):
+
+- ``otel_span_exporter``: any SDK ``SpanExporter``; default: the OTLP exporter built from the standard
+  environment (``env.py``; ``OTEL_EXPORTER_OTLP_*``, protocol unset -> grpc).
+- ``one_logger_config``: the ``OneLoggerConfig`` for the resource (default: the configured provider's config at
+  ``initialize()``, if any).
+- ``shutdown_timeout_s`` (default 5): ``close()`` returns within this bound whatever the collector does.
+- ``start_markers`` / ``event_markers`` (default True): the liveness markers (see ``live_spans.py``).
+- ``deterministic_ids`` (default False): ids derived from OneLogger uuids (see ``ids.py``).
+- ``parent_from_current_otel_span`` (default False): root OneLogger spans become children of the application's
+  current OTel span (when there is a valid one) instead of starting the run's own trace.
+- ``resource_attributes``: extra resource attributes (the ``OTEL_*`` variables still win).
+- ``schedule_delay_ms``, ``max_queue_size``, ``max_export_batch_size``: override ``OTEL_BSP_*``.
+
+``OTEL_SDK_DISABLED=true`` turns the exporter into a no-op (nothing is built, no thread is started).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Dict, Optional
+
+from opentelemetry import trace as otel_trace
+from opentelemetry.sdk.trace import SpanLimits
+from opentelemetry.sdk.trace.export import SpanExporter
+
+from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
+from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.span import Span
+from nv_one_logger.exporter.exporter import BaseExporter
+from nv_one_logger.otel.env import BatchSettings, OtlpSettings, build_span_exporter
+from nv_one_logger.otel.ids import IdScheme
+from nv_one_logger.otel.live_spans import (
+    OP_EVENT,
+    OP_START,
+    OP_STOP,
+    OP_TELEMETRY_DATA_ERROR,
+    LiveSpanTranslator,
+)
+from nv_one_logger.otel.pipeline import ExportStats, ExportWorker
+from nv_one_logger.otel.resource import build_resource
+
+if TYPE_CHECKING:
+    from nv_one_logger.api.config import OneLoggerConfig
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_SHUTDOWN_TIMEOUT_S = 5.0
+
+
+class OTelExporter(BaseExporter):
+    """Exports OneLogger spans as OpenTelemetry spans over OTLP (see the module docstring)."""
+
+    def __init__(
+        self,
+        otel_span_exporter: Optional[SpanExporter] = None,
+        *,
+        one_logger_config: Optional[OneLoggerConfig] = None,
+        shutdown_timeout_s: float = DEFAULT_SHUTDOWN_TIMEOUT_S,
+        start_markers: bool = True,
+        event_markers: bool = True,
+        deterministic_ids: bool = False,
+        parent_from_current_otel_span: bool = False,
+        resource_attributes: Optional[Dict[str, Any]] = None,
+        schedule_delay_ms: Optional[int] = None,
+        max_queue_size: Optional[int] = None,
+        max_export_batch_size: Optional[int] = None,
+    ) -> None:
+        super().__init__()
+        if not isinstance(shutdown_timeout_s, (int, float)) or shutdown_timeout_s <= 0:
+            raise OneLoggerError(
+                f"OTelExporter shutdown_timeout_s must be a positive number, got {shutdown_timeout_s!r}."
+            )
+        self._settings = OtlpSettings.from_env()
+        self.disabled = self._settings.sdk_disabled
+        batch = BatchSettings.from_env()
+        overrides = {
+            "schedule_delay_ms": schedule_delay_ms,
+            "max_queue_size": max_queue_size,
+            "max_export_batch_size": max_export_batch_size,
+        }
+        for name, value in overrides.items():
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
+                raise OneLoggerError(f"OTelExporter {name} must be a positive integer, got {value!r}.")
+        batch = replace(batch, **{k: v for k, v in overrides.items() if v is not None})
+        self._batch = replace(batch, max_export_batch_size=min(batch.max_export_batch_size, batch.max_queue_size))
+        self._shutdown_timeout_s = float(shutdown_timeout_s)
+        self._one_logger_config = one_logger_config
+        self._resource_attributes = dict(resource_attributes or {})
+        self._ids = IdScheme(deterministic=bool(deterministic_ids))
+        self._start_markers = bool(start_markers)
+        self._event_markers = bool(event_markers)
+        self._parent_from_app = bool(parent_from_current_otel_span)
+        if otel_span_exporter is not None:
+            self._target = type(otel_span_exporter).__name__
+        else:
+            self._target = self._settings.describe()
+        self._span_exporter: Optional[SpanExporter] = otel_span_exporter
+        if self._span_exporter is None and not self.disabled:
+            self._span_exporter = build_span_exporter(self._settings)
+        self._worker: Optional[ExportWorker] = None
+        self._translator: Optional[LiveSpanTranslator] = None
+        self._submit = _discard
+
+    def __repr__(self) -> str:
+        return f"OTelExporter(state={self.state.value!r}, target={self._target!r})"
+
+    # --- lifecycle -----------------------------------------------------------------------------------------
+    def initialize(self) -> None:
+        """Build the resource and start the export worker (no network I/O happens here)."""
+        super().initialize()
+        if self.disabled or self._span_exporter is None:
+            _logger.info("OneLogger OTel exporter: OTEL_SDK_DISABLED=true, nothing will be exported.")
+            return
+        config = self._one_logger_config if self._one_logger_config is not None else _provider_config()
+        resource = build_resource(config, self._resource_attributes)
+        event_limit = SpanLimits().max_events or 128
+        self._translator = LiveSpanTranslator(
+            resource,
+            self._ids,
+            event_limit=event_limit,
+            start_markers=self._start_markers,
+            event_markers=self._event_markers,
+        )
+        self._worker = ExportWorker(
+            self._span_exporter,
+            self._translator.process,
+            self._batch,
+            on_first_loss=self._on_first_loss,
+            describe_target=self._target,
+        )
+        self._worker.start()
+        self._submit = self._worker.submit
+
+    def close(self) -> None:
+        """Flush and stop within ``shutdown_timeout_s``, log a loss summary if anything was lost; idempotent."""
+        if self.closed:
+            return
+        worker = self._worker
+        self._submit = _discard
+        super().close()
+        if worker is None:
+            return
+        clean = worker.shutdown(self._shutdown_timeout_s)
+        stats = worker.stats
+        if stats.lost:
+            _logger.warning(
+                "OneLogger OTel exporter closed: %d spans delivered, %d lost (%d in failed exports, %d dropped "
+                "because the queue was full, %d abandoned at close)%s.",
+                stats.spans_exported,
+                stats.lost,
+                stats.spans_failed,
+                stats.calls_dropped,
+                stats.spans_abandoned,
+                "" if clean else f"; close gave up after {self._shutdown_timeout_s:g} s",
+            )
+
+    def force_flush(self, timeout_s: Optional[float] = None) -> bool:
+        """Export everything recorded so far; False if not done within ``timeout_s`` (default: the close bound)."""
+        worker = self._worker
+        if worker is None or self.closed:
+            return True
+        return worker.force_flush(self._shutdown_timeout_s if timeout_s is None else timeout_s)
+
+    @property
+    def stats(self) -> ExportStats:
+        """Delivery counters: exported, failed, dropped, abandoned (``stats.lost`` is the total)."""
+        return self._worker.stats if self._worker is not None else ExportStats()
+
+    # --- hot path: one check and one deque.append each -----------------------------------------------------
+    def export_start(self, span: Span) -> None:
+        """Record that ``span`` started (sent as a start marker if it is still open at the next batch)."""
+        self._check_ready("export_start")
+        app_parent = None
+        if self._parent_from_app and span.parent_span is None:
+            app_parent = otel_trace.get_current_span().get_span_context()
+        self._submit((OP_START, span, app_parent))
+
+    def export_event(self, event: Event, span: Span) -> None:
+        """Record an event on ``span`` (a span event; also sent in an event marker while the span is open)."""
+        self._check_ready("export_event")
+        self._submit((OP_EVENT, span, event))
+
+    def export_error(self, event: ErrorEvent, span: Span) -> None:
+        """Record an application error: an ``exception`` span event and status ERROR on the span."""
+        self._check_ready("export_error")
+        self._submit((OP_EVENT, span, event))
+
+    def export_stop(self, span: Span) -> None:
+        """Record that ``span`` stopped: its one complete OTel span is built and sent."""
+        self._check_ready("export_stop")
+        self._submit((OP_STOP, span, None))
+
+    def export_telemetry_data_error(self, error: TelemetryDataError) -> None:
+        """Send a ``telemetry_data_error`` span at once and flag the root span of the run."""
+        self._check_ready("export_telemetry_data_error")
+        self._submit((OP_TELEMETRY_DATA_ERROR, None, error))
+
+    # --- internals -----------------------------------------------------------------------------------------
+    def _on_first_loss(self, stats: ExportStats) -> None:
+        """Report our own delivery loss in the trace too (it arrives if the collector comes back)."""
+        error_type = (
+            TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA.value
+            if stats.spans_exported
+            else TelemetryDataError.ErrorType.NO_TELEMETRY_DATA.value
+        )
+        message = f"OneLogger could not deliver some spans to {self._target}: {stats.first_error}"
+        worker = self._worker
+        if worker is not None:
+            worker.submit((OP_TELEMETRY_DATA_ERROR, None, (error_type, message)))
+
+
+def _discard(item: Any) -> None:
+    """Drop ``item``: the submit function while there is no worker (disabled, or closed)."""
+
+
+def _provider_config() -> Optional[OneLoggerConfig]:
+    """Return the provider's ``OneLoggerConfig`` if it is configured (the exporter may be built before)."""
+    try:
+        from nv_one_logger.api.one_logger_provider import OneLoggerProvider
+
+        provider = OneLoggerProvider.instance()
+        return provider.config if provider.one_logger_ready else None
+    except Exception:
+        return None

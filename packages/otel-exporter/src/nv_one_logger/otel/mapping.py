@@ -1,0 +1,179 @@
+"""The OneLogger -> OpenTelemetry mapping: the one place where OneLogger data becomes OTel span data.
+
+Two layers, so that the live exporter and the replay tool share every rule:
+
+1. ``OTelSpanData`` / ``OTelEventData`` hold *explicit* data (name, ids, start/end in ns since the epoch,
+   attributes, events, status) and ``build_readable_span`` turns them into an SDK ``ReadableSpan`` that any SDK
+   ``SpanExporter`` (OTLP gRPC/HTTP, console, in-memory) can export. Nothing here reads clocks, generates ids or
+   touches an OTel context, which is what makes a replay reproducible.
+2. Functions that apply the mapping table of the contract to OneLogger objects: ``event_data`` (events, errors
+   as ``exception`` events), ``final_span_attributes`` (span attributes + ``one_logger.span.id``),
+   ``telemetry_data_error_attributes``.
+
+Mapping table (docs/otel.md repeats it with examples):
+
+- span -> one OTel span: same name, start/end from the start/stop events, attributes = final span attributes +
+  ``one_logger.span.id`` (the uuid), kind INTERNAL;
+- start/stop events -> span events ``span_start`` / ``span_stop`` with their attributes;
+- event -> span event (name, timestamp, attributes);
+- ErrorEvent -> span event ``exception`` with ``exception.type``, ``exception.message``,
+  ``exception.stacktrace`` and ``one_logger.error_message`` (+ the event's other attributes), and span status
+  ERROR with the error message;
+- telemetry data error -> a span named ``telemetry_data_error`` with status ERROR and attributes
+  ``one_logger.telemetry_data_error.type`` / ``.message`` (and ``one_logger.telemetry_data_error=true``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Mapping, Optional, Sequence
+
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import Event as SdkEvent
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.util import BoundedList
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import SpanContext, SpanKind, TraceFlags
+from opentelemetry.trace.status import Status, StatusCode
+
+from nv_one_logger.core.event import ErrorEvent, Event, StandardEventAttributeName
+from nv_one_logger.core.span import Span
+from nv_one_logger.core.time import TracingTimestamp
+from nv_one_logger.otel.attributes import OTelValue, to_otel_attributes
+
+ATTR_SPAN_ID = "one_logger.span.id"
+ATTR_MARKER = "one_logger.marker"
+ATTR_ERROR_MESSAGE = "one_logger.error_message"
+ATTR_TELEMETRY_DATA_ERROR = "one_logger.telemetry_data_error"
+ATTR_TELEMETRY_DATA_ERROR_TYPE = "one_logger.telemetry_data_error.type"
+ATTR_TELEMETRY_DATA_ERROR_MESSAGE = "one_logger.telemetry_data_error.message"
+EXCEPTION_EVENT_NAME = "exception"
+TELEMETRY_DATA_ERROR_SPAN_NAME = "telemetry_data_error"
+
+SCOPE = InstrumentationScope("nv_one_logger.otel")
+_SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+_UNSET = Status(StatusCode.UNSET)
+
+_ERROR_MESSAGE = StandardEventAttributeName.ERROR_MESSAGE.value
+_EXCEPTION_TYPE = StandardEventAttributeName.EXCEPTION_TYPE.value
+_EXCEPTION_MESSAGE = StandardEventAttributeName.EXCEPTION_MESSAGE.value
+_EXCEPTION_TRACEBACK = StandardEventAttributeName.EXCEPTION_TRACEBACK.value
+_ERROR_KEYS = (_ERROR_MESSAGE, _EXCEPTION_TYPE, _EXCEPTION_MESSAGE, _EXCEPTION_TRACEBACK)
+
+
+@dataclass(frozen=True)
+class OTelEventData:
+    """One span event: name, time in ns since the epoch, OTel-ready attributes."""
+
+    name: str
+    time_ns: int
+    attributes: Mapping[str, OTelValue] = field(default_factory=dict)
+    is_error: bool = False
+
+
+@dataclass(frozen=True)
+class OTelSpanData:
+    """Everything an OTel span needs, explicitly (ids are ints as in the OTel API).
+
+    ``parent_span_id`` is in the same trace; ``parent_is_remote`` marks a parent owned by another component
+    (the application's own OTel span, see the ``parent_from_current_otel_span`` option of the exporter).
+    ``error_message`` set means status ERROR with that message; ``dropped_events`` is reported to the backend.
+    """
+
+    name: str
+    trace_id: int
+    span_id: int
+    start_ns: int
+    end_ns: int
+    parent_span_id: Optional[int] = None
+    parent_is_remote: bool = False
+    attributes: Mapping[str, OTelValue] = field(default_factory=dict)
+    events: Sequence[OTelEventData] = ()
+    error_message: Optional[str] = None
+    dropped_events: int = 0
+
+
+def timestamp_ns(timestamp: TracingTimestamp) -> int:
+    """Wall-clock nanoseconds since the epoch of a OneLogger timestamp (float seconds: ~0.25 us resolution)."""
+    return round(timestamp.seconds_since_epoch * 1e9)
+
+
+def build_readable_span(data: OTelSpanData, resource: Resource, scope: InstrumentationScope = SCOPE) -> ReadableSpan:
+    """Turn explicit span data into an SDK ``ReadableSpan`` ready for any ``SpanExporter``.
+
+    The SDK documents ``ReadableSpan`` as produced by its tracer; we build it directly because a tracer cannot
+    take explicit span ids, and because building it off the application's thread is what keeps the hot path
+    cheap. The constructor is public and stable across SDK versions since 1.0.
+    """
+    context = SpanContext(data.trace_id, data.span_id, is_remote=False, trace_flags=_SAMPLED)
+    parent = (
+        SpanContext(data.trace_id, data.parent_span_id, is_remote=data.parent_is_remote, trace_flags=_SAMPLED)
+        if data.parent_span_id
+        else None
+    )
+    events: Sequence[SdkEvent] = [SdkEvent(e.name, e.attributes, e.time_ns) for e in data.events]
+    if data.dropped_events:
+        bounded: BoundedList = BoundedList(None)
+        bounded.extend(events)
+        bounded.dropped = data.dropped_events
+        events = bounded
+    status = _UNSET if data.error_message is None else Status(StatusCode.ERROR, data.error_message)
+    return ReadableSpan(
+        name=data.name,
+        context=context,
+        parent=parent,
+        resource=resource,
+        attributes=data.attributes,
+        events=events,
+        kind=SpanKind.INTERNAL,
+        status=status,
+        start_time=data.start_ns,
+        end_time=max(data.end_ns, data.start_ns),
+        instrumentation_scope=scope,
+    )
+
+
+def plain_attributes(attributes: Any) -> Dict[str, Any]:
+    """Snapshot a OneLogger ``Attributes`` (name -> ``Attribute``) as name -> value.
+
+    ``dict.copy`` is one C call, so a snapshot taken on the export thread is consistent even if the application
+    thread adds an attribute at the same moment.
+    """
+    if attributes is None:
+        return {}
+    snapshot = dict.copy(attributes) if isinstance(attributes, dict) else dict(attributes)
+    return {name: getattr(value, "value", value) for name, value in snapshot.items()}
+
+
+def event_data(event: Event) -> OTelEventData:
+    """Map a OneLogger event; an ``ErrorEvent`` becomes an ``exception`` event (semantic conventions)."""
+    time_ns = timestamp_ns(event.timestamp)
+    attributes = plain_attributes(event.attributes)
+    if not isinstance(event, ErrorEvent):
+        return OTelEventData(event.name_str, time_ns, to_otel_attributes(attributes))
+    mapped: Dict[str, Any] = {k: v for k, v in attributes.items() if k not in _ERROR_KEYS}
+    if event.exception_type:
+        mapped["exception.type"] = event.exception_type
+    mapped["exception.message"] = event.exception_message or event.error_message
+    if event.exception_traceback:
+        mapped["exception.stacktrace"] = event.exception_traceback
+    mapped[ATTR_ERROR_MESSAGE] = event.error_message
+    return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, to_otel_attributes(mapped), is_error=True)
+
+
+def final_span_attributes(span: Span) -> Dict[str, OTelValue]:
+    """Return the OTel attributes of a OneLogger span: its current attributes + ``one_logger.span.id``."""
+    attributes = to_otel_attributes(plain_attributes(span.attributes))
+    attributes[ATTR_SPAN_ID] = str(span.id)
+    return attributes
+
+
+def telemetry_data_error_attributes(error_type: str, message: str, extra: Any = None) -> Dict[str, OTelValue]:
+    """Attributes of the span that reports a telemetry data error (``extra``: the error's other attributes)."""
+    attributes = to_otel_attributes(
+        {k: v for k, v in plain_attributes(extra).items() if k not in (_ERROR_MESSAGE, "telemetry_data_error_type")}
+    )
+    attributes[ATTR_TELEMETRY_DATA_ERROR_TYPE] = error_type
+    attributes[ATTR_TELEMETRY_DATA_ERROR_MESSAGE] = message
+    attributes[ATTR_TELEMETRY_DATA_ERROR] = True
+    return attributes

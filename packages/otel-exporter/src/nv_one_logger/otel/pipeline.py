@@ -1,0 +1,275 @@
+"""The export worker: a bounded queue filled by the application's thread, drained and exported by one thread.
+
+Why not the SDK's ``BatchSpanProcessor``: its queue holds finished SDK spans, so the application's thread would
+have to build them (ids, attribute conversion, SDK objects) - the expensive part. Here the application's thread
+only appends a small tuple to a ``deque`` (a single atomic operation); this worker turns the tuples into spans
+(through a ``process`` callback, see ``live_spans.py``) and exports them in batches, honouring the same
+``OTEL_BSP_*`` settings as the SDK's processor (schedule delay, queue size, batch size; see ``env.BatchSettings``).
+
+Guarantees:
+
+- ``submit`` never blocks and never raises; when the queue is full the call is dropped and counted.
+- ``force_flush(timeout_s)`` and ``shutdown(timeout_s)`` return within their timeout even if the span exporter
+  hangs (a collector port that accepts TCP and never answers): the worker is a daemon thread, and when the
+  flush does not finish in time the exporter is shut down (which aborts the SDK exporters' retry waits and
+  gRPC calls) and whatever is still queued or in flight is counted as abandoned.
+- Every span that was not delivered is counted in ``ExportStats``; the first loss is logged once (one WARNING
+  line) and reported through the ``on_first_loss`` callback. The SDK exporters' own per-attempt log lines are
+  suppressed for this worker's thread only (``quiet_sdk_exporter_logs``), so an outage does not flood the
+  application's log, while the application's own OTel exporters keep logging as before.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence
+
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+
+from nv_one_logger.otel.env import BatchSettings
+
+_logger = logging.getLogger(__name__)
+
+WORKER_THREAD_PREFIX = "nv-one-logger-otel"
+_SDK_EXPORTER_LOGGERS = (
+    "opentelemetry.exporter.otlp.proto.grpc.exporter",
+    "opentelemetry.exporter.otlp.proto.grpc.trace_exporter",
+    "opentelemetry.exporter.otlp.proto.http.trace_exporter",
+    "opentelemetry.exporter.otlp.proto.http._common",
+    "opentelemetry.exporter.otlp.common.http",
+    "opentelemetry.exporter.http.transport._requests",
+)
+
+
+@dataclass(frozen=True)
+class ExportStats:
+    """Delivery counters of one exporter (a snapshot; read ``OTelExporter.stats``).
+
+    ``spans_failed``: spans in batches the span exporter reported as failed (after its own retries).
+    ``calls_dropped``: export calls discarded because the queue was full. ``spans_abandoned``: spans (and queued
+    calls) still pending when ``close()`` gave up. ``lost`` is the sum.
+    """
+
+    spans_exported: int = 0
+    spans_failed: int = 0
+    calls_dropped: int = 0
+    spans_abandoned: int = 0
+    failed_batches: int = 0
+    first_error: Optional[str] = None
+
+    @property
+    def lost(self) -> int:
+        """Return how many spans (and queued calls) never reached the destination."""
+        return self.spans_failed + self.calls_dropped + self.spans_abandoned
+
+
+class _WorkerThreadFilter(logging.Filter):
+    """Drops the SDK exporters' records emitted on our worker threads, keeping the last error per thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last_error: Dict[str, str] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        thread_name = record.threadName or ""
+        if not thread_name.startswith(WORKER_THREAD_PREFIX):
+            return True
+        if record.levelno >= logging.ERROR:
+            try:
+                self.last_error[thread_name] = record.getMessage()
+            except Exception:
+                self.last_error[thread_name] = str(record.msg)
+        return False
+
+
+_FILTER = _WorkerThreadFilter()
+_worker_numbers = itertools.count(1)
+_filter_lock = threading.Lock()
+_filter_installed = False
+
+
+def quiet_sdk_exporter_logs() -> None:
+    """Install (once per process) the filter that silences SDK exporter logs on our worker threads only."""
+    global _filter_installed
+    with _filter_lock:
+        if not _filter_installed:
+            for name in _SDK_EXPORTER_LOGGERS:
+                logging.getLogger(name).addFilter(_FILTER)
+            _filter_installed = True
+
+
+class ExportWorker:
+    """Queue + daemon thread that turns submitted items into spans and exports them (module docstring)."""
+
+    def __init__(
+        self,
+        span_exporter: SpanExporter,
+        process: Callable[[List[Any]], List[ReadableSpan]],
+        settings: BatchSettings,
+        on_first_loss: Callable[[ExportStats], None],
+        describe_target: str = "the OTLP endpoint",
+    ) -> None:
+        self._exporter = span_exporter
+        self._process = process
+        self._settings = settings
+        self._on_first_loss = on_first_loss
+        self._target = describe_target
+        self._queue: Deque[Any] = deque()
+        self._max_queue = settings.max_queue_size
+        self._wake_at = settings.max_export_batch_size
+        self._delay_s = settings.schedule_delay_ms / 1000.0
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._flush_waiters: List[threading.Event] = []
+        self._stopping = False
+        self._stats = ExportStats()
+        self._in_flight = 0
+        self._loss_reported = False
+        self._thread = threading.Thread(
+            target=self._run, name=f"{WORKER_THREAD_PREFIX}-export-{next(_worker_numbers)}", daemon=True
+        )
+
+    # --- application side ----------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the worker thread."""
+        quiet_sdk_exporter_logs()
+        self._thread.start()
+
+    def submit(self, item: Any) -> None:
+        """Enqueue one item; O(1), never blocks. Items beyond the queue bound are dropped and counted."""
+        queue = self._queue
+        if len(queue) >= self._max_queue or self._stopping:
+            with self._lock:
+                self._stats = replace(self._stats, calls_dropped=self._stats.calls_dropped + 1)
+            return
+        queue.append(item)
+        if len(queue) == self._wake_at:
+            self._wake.set()
+
+    @property
+    def stats(self) -> ExportStats:
+        """Return a snapshot of the delivery counters."""
+        return self._stats
+
+    def force_flush(self, timeout_s: float) -> bool:
+        """Export everything submitted so far; False if that did not finish within ``timeout_s``."""
+        if not self._thread.is_alive():
+            return not self._queue
+        done = threading.Event()
+        with self._lock:
+            self._flush_waiters.append(done)
+        self._wake.set()
+        return done.wait(timeout_s)
+
+    def shutdown(self, timeout_s: float) -> bool:
+        """Flush, stop the worker and shut the span exporter down, all within ``timeout_s``; True if clean."""
+        deadline = time.monotonic() + max(timeout_s, 0.0)
+        with self._lock:
+            self._stopping = True
+        self._wake.set()
+        if self._thread.is_alive():
+            # Leave a fifth of the bound for aborting a hung export and shutting the exporter down.
+            self._thread.join(max(0.0, timeout_s * 0.8))
+        clean = not self._thread.is_alive()
+        self._shutdown_exporter(deadline)
+        if not clean:
+            self._thread.join(max(0.0, deadline - time.monotonic()))
+        if self._thread.is_alive():
+            pending = len(self._queue) + self._in_flight
+            with self._lock:
+                self._stats = replace(self._stats, spans_abandoned=self._stats.spans_abandoned + pending)
+            return False
+        return clean
+
+    def _shutdown_exporter(self, deadline: float) -> None:
+        # SpanExporter.shutdown can block (closing a channel to a host that never answers); never wait past
+        # the deadline for it.
+        helper = threading.Thread(
+            target=self._safe_exporter_shutdown, name=f"{WORKER_THREAD_PREFIX}-shutdown", daemon=True
+        )
+        helper.start()
+        helper.join(max(0.05, deadline - time.monotonic()))
+
+    def _safe_exporter_shutdown(self) -> None:
+        try:
+            self._exporter.shutdown()
+        except Exception as error:
+            _logger.debug("OneLogger OTel exporter: span exporter shutdown failed: %s", error)
+
+    # --- worker side ---------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self._delay_s)
+            self._wake.clear()
+            with self._lock:
+                waiters, self._flush_waiters = self._flush_waiters, []
+                stopping = self._stopping
+            self._cycle()
+            if stopping:
+                self._cycle()  # items submitted while the last cycle ran
+            for waiter in waiters:
+                waiter.set()
+            if stopping:
+                return
+
+    def _cycle(self) -> None:
+        queue = self._queue
+        items = [queue.popleft() for _ in range(len(queue))]
+        if self._stats.calls_dropped and not self._loss_reported:
+            self._report_loss("the export queue was full")
+        if not items:
+            return
+        try:
+            spans = self._process(items)
+        except Exception as error:  # a bug in span building must not kill the worker
+            _logger.exception("OneLogger OTel exporter: could not build spans from %d calls", len(items))
+            with self._lock:
+                self._stats = replace(self._stats, calls_dropped=self._stats.calls_dropped + len(items))
+            self._report_loss(f"internal error: {type(error).__name__}")
+            return
+        self._in_flight = len(spans)
+        batch = self._settings.max_export_batch_size
+        for i in range(0, len(spans), batch):
+            chunk = spans[i : i + batch]
+            self._export(chunk)
+            self._in_flight -= len(chunk)
+
+    def _export(self, chunk: Sequence[ReadableSpan]) -> None:
+        reason: Optional[str] = None
+        try:
+            result = self._exporter.export(chunk)
+        except Exception as error:
+            result, reason = SpanExportResult.FAILURE, f"{type(error).__name__}: {error}"
+        with self._lock:
+            if result is SpanExportResult.SUCCESS:
+                self._stats = replace(self._stats, spans_exported=self._stats.spans_exported + len(chunk))
+                return
+            self._stats = replace(
+                self._stats,
+                spans_failed=self._stats.spans_failed + len(chunk),
+                failed_batches=self._stats.failed_batches + 1,
+            )
+        sdk_reason = _FILTER.last_error.pop(self._thread.name, None)
+        if not self._loss_reported:
+            self._report_loss(reason or sdk_reason or "the span exporter reported a failure")
+
+    def _report_loss(self, reason: str) -> None:
+        self._loss_reported = True
+        with self._lock:
+            self._stats = replace(self._stats, first_error=reason)
+        _logger.warning(
+            "OneLogger OTel exporter: telemetry could not be delivered to %s (%s). The run's OTel data is "
+            "incomplete; further losses are only counted and summarised when the exporter closes.",
+            self._target,
+            reason,
+        )
+        try:
+            self._on_first_loss(self._stats)
+        except Exception:
+            _logger.debug("OneLogger OTel exporter: on_first_loss callback failed", exc_info=True)

@@ -1,0 +1,78 @@
+"""The OTel resource of a OneLogger run: who produced the spans (service, session, rank, host, process).
+
+Precedence, from lowest to highest (the operator's environment always wins over what the code computes):
+
+1. computed from the ``OneLoggerConfig`` and the process: ``service.name`` (= ``application_name``),
+   ``service.instance.id`` (the SDK's per-process uuid, the same one the application's own OTel set-up reports;
+   a uuid4 with SDKs too old to detect one), ``one_logger.application_name``,
+   ``one_logger.session_tag``, ``one_logger.world_size``, ``one_logger.is_baseline_run``, ``one_logger.rank``
+   (from the ``RANK`` variable when it is an integer), ``host.name``, ``process.pid``;
+2. ``extra`` attributes given to the exporter (``resource_attributes=`` in its config);
+3. ``OTEL_RESOURCE_ATTRIBUTES`` and then ``OTEL_SERVICE_NAME`` (read by the SDK's own resource detector, so the
+   parsing is exactly the SDK's).
+
+Config values given as callables (``world_size_or_fn``...) are evaluated once, when the exporter is initialized;
+one that fails is skipped with a warning rather than failing the exporter.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from typing import Any, Dict, Mapping, Optional
+
+from opentelemetry.sdk.resources import OTELResourceDetector, Resource
+
+from nv_one_logger.otel.attributes import OTelValue, to_otel_attributes
+
+_logger = logging.getLogger(__name__)
+
+
+def _config_value(config: Any, name: str) -> Any:
+    try:
+        return getattr(config, name)
+    except Exception as error:  # a user callable behind a *_or_fn field may fail; the resource must not
+        _logger.warning("OneLogger OTel resource: could not read %s from the config (%s); skipped.", name, error)
+        return None
+
+
+def computed_resource_attributes(config: Any = None, env: Optional[Mapping[str, str]] = None) -> Dict[str, OTelValue]:
+    """Layer 1 of the module docstring (without anything from the OTEL_* variables)."""
+    env = os.environ if env is None else env
+    attributes: Dict[str, Any] = {
+        "host.name": socket.gethostname(),
+        "process.pid": os.getpid(),
+    }
+    rank = (env.get("RANK") or "").strip()
+    if rank.lstrip("-").isdigit():
+        attributes["one_logger.rank"] = int(rank)
+    if config is not None:
+        for key, name in (
+            ("service.name", "application_name"),
+            ("one_logger.application_name", "application_name"),
+            ("one_logger.session_tag", "session_tag"),
+            ("one_logger.world_size", "world_size"),
+            ("one_logger.is_baseline_run", "is_baseline_run"),
+        ):
+            value = _config_value(config, name)
+            if value is not None:
+                attributes[key] = value
+    return to_otel_attributes(attributes)
+
+
+def build_resource(config: Any = None, extra: Optional[Mapping[str, Any]] = None) -> Resource:
+    """Build the resource of the exporter (see the module docstring for the precedence)."""
+    attributes = computed_resource_attributes(config)
+    if extra:
+        attributes.update(to_otel_attributes(extra))
+    from_env = OTELResourceDetector().detect().attributes
+    for key in from_env:
+        attributes.pop(key, None)
+    # Resource.create adds the SDK's telemetry.sdk.* attributes and the environment, then ours (which no longer
+    # contain any key the environment sets).
+    resource = Resource.create(attributes)
+    if not resource.attributes.get("service.instance.id"):  # SDKs before 1.3x do not detect one
+        resource = resource.merge(Resource({"service.instance.id": str(uuid.uuid4())}))
+    return resource
