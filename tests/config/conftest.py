@@ -18,7 +18,9 @@ def isolated_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     monkeypatch.chdir(workdir)
-    monkeypatch.delenv("ONE_LOGGER_EXPORTER_CONFIG_PATH", raising=False)
+    # Variables that select config files or switch on the sibling packages' default exporters.
+    for name in ("ONE_LOGGER_EXPORTER_CONFIG_PATH", "ONE_LOGGER_FILE_EXPORTER_PATH"):
+        monkeypatch.delenv(name, raising=False)
     import os
 
     for name in list(os.environ):

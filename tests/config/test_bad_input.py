@@ -102,7 +102,7 @@ def test_unimportable_class_is_skipped_with_one_warning(class_name, fragment, wr
     path = write_config({"exporters": [{"class_name": class_name}, GOOD]})
     _, exporters = build(caplog, config_file_path=path)
     [warning] = warnings_of(caplog)
-    assert fragment in warning
+    assert fragment in warning and f"(from config file {path})" in warning
     assert [e.label for e in exporters] == ["good"]
 
 
@@ -124,6 +124,7 @@ def test_constructor_that_raises_is_skipped_with_one_warning(write_config, caplo
     _, exporters = build(caplog, config_file_path=path)
     [warning] = warnings_of(caplog)
     assert f"'{SUPPORT}.RaisingExporter' raised in its constructor: RuntimeError: cannot start exporter r" in warning
+    assert f"(from config file {path})" in warning
     assert [e.label for e in exporters] == ["good"]
 
 

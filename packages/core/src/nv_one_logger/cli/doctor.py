@@ -157,7 +157,7 @@ def _otlp_lines(problems: List[str]) -> List[str]:
         keys = ", ".join(settings.resource_attribute_keys)
         lines.append(f"  resource attributes:    {keys} (from OTEL_RESOURCE_ATTRIBUTES; values not shown)")
     if exporter_view:
-        lines.append(f"  OTelExporter's view:    {exporter_view}")
+        lines.append(f"  otel package summary:   {exporter_view}")
     if settings.sdk_disabled:
         lines.append("  OTEL_SDK_DISABLED=true: the OpenTelemetry SDK is disabled, nothing is sent")
     return lines

@@ -66,6 +66,11 @@ class ExporterConfigManager:
 
     ENTRY_POINT_NAME = "nv_one_logger.exporter_configs"
 
+    def __init__(self) -> None:
+        # Where each ExporterConfig returned by generate_export_config came from (keyed by id, holding the
+        # object so the id stays valid), so that a warning at creation time can name the file or entry point.
+        self._origins: Dict[int, Tuple[ExporterConfig, str]] = {}
+
     def generate_export_config(
         self,
         direct_config: Optional[DirectConfig] = None,
@@ -81,6 +86,7 @@ class ExporterConfigManager:
             _logger.warning(note)
         for problem in report.problems:
             _logger.warning(problem)
+        self._origins = {id(entry.config): (entry.config, entry.describe_sources()) for entry in report.entries}
         return report.exporter_configs
 
     def generate_export_config_with_sources(
@@ -122,10 +128,12 @@ class ExporterConfigManager:
         """
         exporters: List[Exporter] = []
         for index, entry in enumerate(exporters_config):
+            origin = self._origins.get(id(entry))
+            source = f" (from {origin[1]})" if origin is not None and origin[0] is entry else ""
             try:
                 exporter_config = parse_exporter_entry(entry, f"exporters_config[{index}]")
             except ExporterConfigError as e:
-                _logger.warning("skipping exporter: %s", e)
+                _logger.warning("skipping exporter%s: %s", source, e)
                 continue
             if not exporter_config.enabled:
                 _logger.debug("exporter %s is disabled in the configuration", exporter_config.class_name)
@@ -133,7 +141,7 @@ class ExporterConfigManager:
             try:
                 exporters.append(build_exporter(exporter_config, training_telemetry_config))
             except ExporterConfigError as e:
-                _logger.warning("skipping exporter: %s", e)
+                _logger.warning("skipping exporter%s: %s", source, e)
         return exporters
 
     # -- the three sources --------------------------------------------------------------------------------
