@@ -67,7 +67,8 @@ class MethodPatch:
     def __init__(self, owner: Any, method_name: str, replacement: Callable[..., Any]) -> None:
         if not hasattr(owner, method_name):
             raise OneLoggerError(f"Cannot patch {owner!r}: it has no attribute {method_name!r}.")
-        if not callable(replacement):
+        # staticmethod/classmethod objects are descriptors, not callables, before Python 3.10.
+        if not callable(replacement) and not isinstance(replacement, (staticmethod, classmethod)):
             raise OneLoggerError(f"The replacement for {method_name!r} must be callable.")
         self.owner = owner
         self.method_name = method_name
