@@ -1,0 +1,133 @@
+import pytest
+
+from nv_one_logger.api.one_logger_provider import OneLoggerProvider
+from nv_one_logger.api.timed_span import configure_one_logger, get_recorder, timed_span
+from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.recorder.default_recorder import DefaultRecorder
+from nv_one_logger.testing import InMemoryExporter, reset_one_logger
+
+from .helpers import DISABLE, PROPAGATE, configure, library_records, make_config
+
+
+def test_provider_is_a_singleton_reached_through_instance():
+    assert OneLoggerProvider.instance() is OneLoggerProvider.instance()
+    with pytest.raises(TypeError):
+        OneLoggerProvider()
+
+
+def test_before_configure():
+    provider = OneLoggerProvider.instance()
+    assert provider.one_logger_ready is False
+    assert provider.one_logger_enabled is False
+    with pytest.raises(OneLoggerError, match="not configured"):
+        _ = provider.recorder
+    with pytest.raises(OneLoggerError, match="not configured"):
+        _ = provider.config
+    with pytest.raises(OneLoggerError, match="not configured"):
+        get_recorder()
+
+
+def test_configure_sets_recorder_and_config():
+    config = make_config()
+    recorder = DefaultRecorder([InMemoryExporter()])
+    OneLoggerProvider.instance().configure(config, recorder)
+    provider = OneLoggerProvider.instance()
+    assert provider.config is config
+    assert provider.recorder is recorder
+    assert get_recorder() is recorder
+    assert provider.one_logger_ready and provider.one_logger_enabled
+
+
+def test_configure_again_with_the_same_objects_is_a_no_op():
+    config = make_config()
+    recorder = DefaultRecorder([InMemoryExporter()])
+    provider = OneLoggerProvider.instance()
+    provider.configure(config, recorder)
+    provider.configure(config, recorder)
+    assert configure_one_logger(config, recorder) is recorder
+    assert configure_one_logger(config) is recorder  # same config, no recorder: keeps the configured one
+    assert provider.recorder is recorder and provider.one_logger_enabled
+
+
+@pytest.mark.parametrize("what", ["config", "recorder"])
+def test_configure_again_with_different_objects_propagate(what):
+    exporter = InMemoryExporter()
+    recorder = configure(PROPAGATE, exporter)
+    config = OneLoggerProvider.instance().config
+    other_config = make_config() if what == "config" else config
+    other_recorder = DefaultRecorder([InMemoryExporter()]) if what == "recorder" else recorder
+    with pytest.raises(OneLoggerError, match="already configured"):
+        OneLoggerProvider.instance().configure(other_config, other_recorder)
+    with pytest.raises(OneLoggerError, match="already configured"):
+        configure_one_logger(other_config, other_recorder)
+    assert get_recorder() is recorder  # the first configuration stays in place
+    assert OneLoggerProvider.instance().one_logger_enabled
+
+
+def test_configure_again_with_different_objects_disable(caplog):
+    first, second = InMemoryExporter(), InMemoryExporter()
+    recorder = configure(DISABLE, first, second)
+    configure_one_logger(make_config(DISABLE), DefaultRecorder([InMemoryExporter()]))  # no exception
+    errors = library_records(caplog)
+    assert len(errors) == 1 and "already configured" in errors[0].getMessage()
+    assert len(first.telemetry_data_errors) == 1 and len(second.telemetry_data_errors) == 1
+    provider = OneLoggerProvider.instance()
+    assert provider.one_logger_enabled is False
+    assert get_recorder() is recorder
+    assert recorder.start("later") is None  # later calls are no-ops
+    assert first.started_spans == []
+    assert len(library_records(caplog)) == 1
+
+
+@pytest.mark.parametrize(("config", "recorder"), [("not a config", None), (None, "not a recorder")])
+def test_configure_with_wrong_types_raises(config, recorder):
+    real_config = make_config()
+    config = real_config if config is None else config
+    recorder = DefaultRecorder([]) if recorder is None else recorder
+    with pytest.raises(OneLoggerError, match="expects a"):
+        OneLoggerProvider.instance().configure(config, recorder)
+    with pytest.raises(OneLoggerError, match="expects a"):
+        configure_one_logger(config, recorder)
+    assert OneLoggerProvider.instance().one_logger_ready is False
+
+
+def test_force_disable_logging():
+    exporter = InMemoryExporter()
+    recorder = configure(PROPAGATE, exporter)
+    provider = OneLoggerProvider.instance()
+    provider.force_disable_logging()
+    assert provider.one_logger_ready is True
+    assert provider.one_logger_enabled is False
+    assert recorder.start("ignored") is None
+    with timed_span("ignored too") as span:
+        assert span is None
+    assert exporter.started_spans == []
+
+
+def test_force_disable_before_configure_survives_configure():
+    OneLoggerProvider.instance().force_disable_logging()
+    exporter = InMemoryExporter()
+    recorder = configure(PROPAGATE, exporter)
+    assert OneLoggerProvider.instance().one_logger_enabled is False
+    assert recorder.start("x") is None
+
+
+def test_disabled_rank_is_ready_but_not_enabled():
+    configure(PROPAGATE, InMemoryExporter(), enable_for_current_rank=False)
+    provider = OneLoggerProvider.instance()
+    assert provider.one_logger_ready is True
+    assert provider.one_logger_enabled is False
+
+
+def test_reset_one_logger_allows_configuring_again_and_closes_nothing():
+    exporter = InMemoryExporter()
+    configure(PROPAGATE, exporter)
+    OneLoggerProvider.instance().force_disable_logging()
+    reset_one_logger()
+    assert exporter.closed is False
+    assert OneLoggerProvider.instance().one_logger_ready is False
+    new_exporter = InMemoryExporter()
+    recorder = configure(PROPAGATE, new_exporter)
+    assert OneLoggerProvider.instance().one_logger_enabled
+    span = recorder.start("after reset")
+    assert new_exporter.started_spans == [span]
