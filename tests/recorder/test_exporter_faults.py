@@ -19,10 +19,7 @@ INCOMPLETE = TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA
 def test_failing_exporter_is_isolated(strategy, caplog):
     broken = FailingExporter(failing=("export_start",))
     healthy = InMemoryExporter()
-    if strategy is None:
-        recorder = DefaultRecorder([broken, healthy])
-    else:
-        recorder = configure(strategy, broken, healthy)
+    recorder = DefaultRecorder([broken, healthy]) if strategy is None else configure(strategy, broken, healthy)
     span = recorder.start("train")  # no exception reaches the application
     recorder.event(span, Event.create("loss"))
     recorder.stop(span)
@@ -120,8 +117,7 @@ def test_failing_exporter_inside_timed_span_under_propagate_does_not_raise():
     broken = FailingExporter(failing=("export_start", "export_stop", "export_error"))
     healthy = InMemoryExporter()
     configure(PROPAGATE, broken, healthy)
-    with pytest.raises(ZeroDivisionError):
-        with timed_span("step"):
-            1 / 0  # noqa: B018
+    with pytest.raises(ZeroDivisionError), timed_span("step"):
+        1 / 0  # noqa: B018
     assert len(healthy.errors) == 1 and len(healthy.stopped_spans) == 1
     assert len(broken.telemetry_data_errors) == 1

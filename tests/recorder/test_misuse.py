@@ -202,9 +202,8 @@ def test_exception_inside_timed_span_is_not_misuse_under_either_strategy(caplog)
         reset_one_logger()
         exporter = InMemoryExporter()
         configure(strategy, exporter)
-        with pytest.raises(KeyError):
-            with timed_span("block"):
-                raise KeyError("app bug")
+        with pytest.raises(KeyError), timed_span("block"):
+            raise KeyError("app bug")
         assert OneLoggerProvider.instance().one_logger_enabled
         assert exporter.telemetry_data_errors == []
         assert len(exporter.errors) == 1

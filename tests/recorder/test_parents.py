@@ -65,7 +65,7 @@ def test_threads_each_get_their_own_parents():
     for thread in threads:
         thread.join(10)
     assert len(results) == 4
-    for index, (outer, inner) in results.items():
+    for _index, (outer, inner) in results.items():
         assert outer.parent_span is None  # a new thread starts with an empty context
         assert inner.parent_span is outer
     assert recorder.start("main-child").parent_span is main_span
