@@ -100,19 +100,23 @@ def write_file(path: Path, records: Iterable[Dict[str, Any]], tail: bytes = b"")
     return path
 
 
-def training_records(pid: int = 4242) -> RecordWriter:
-    """A small realistic run: application > training_loop > 3 iterations (events) + checkpoint + one error."""
+def training_records(pid: int = 4242, prefix: str = "") -> RecordWriter:
+    """A small realistic run: application > training_loop > 3 iterations (events) + checkpoint + one error.
+
+    Span ids are ``app``, ``loop``, ``it0``..``it2``, ``ckpt``, each with ``prefix`` in front.
+    """
     w = RecordWriter(pid)
-    w.start("app", "application", 0.0)
-    w.start("loop", "training_loop", 0.1, parent_id="app")
+    app, loop = prefix + "app", prefix + "loop"
+    w.start(app, "application", 0.0)
+    w.start(loop, "training_loop", 0.1, parent_id=app)
     for i in range(3):
-        sid = f"it{i}"
+        sid = f"{prefix}it{i}"
         t = 0.2 + i
-        w.start(sid, "training_iteration", t, parent_id="loop")
+        w.start(sid, "training_iteration", t, parent_id=loop)
         w.event(sid, "loss", t + 0.5, loss=1.0 / (i + 1))
         w.stop(sid, "training_iteration", t + 0.9, duration_msec=900)
-    w.complete("ckpt", "checkpoint_save", 3.2, 3.7, parent_id="loop")
-    w.error("loop", "data loader hiccup", 3.8)
-    w.stop("loop", "training_loop", 3.9, duration_msec=3800)
-    w.stop("app", "application", 4.0, duration_msec=4000)
+    w.complete(prefix + "ckpt", "checkpoint_save", 3.2, 3.7, parent_id=loop)
+    w.error(loop, "data loader hiccup", 3.8)
+    w.stop(loop, "training_loop", 3.9, duration_msec=3800)
+    w.stop(app, "application", 4.0, duration_msec=4000)
     return w

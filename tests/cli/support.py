@@ -1,0 +1,17 @@
+"""Run the summary/chrome-trace subcommands through their own ``register`` functions."""
+
+from __future__ import annotations
+
+import argparse
+from typing import List
+
+from nv_one_logger.cli import chrome_trace, summary
+
+
+def run_cli(argv: List[str]) -> int:
+    parser = argparse.ArgumentParser(prog="one-logger")
+    subparsers = parser.add_subparsers(dest="command")
+    summary.register(subparsers)
+    chrome_trace.register(subparsers)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
