@@ -1,0 +1,89 @@
+"""``one-logger replay FILE...``: send recorded JSON-lines files to an OTLP collector later.
+
+Compute nodes often have no route to a collector. Record to files there (nv-one-logger-file), copy the files to
+a machine that can reach the collector, and replay them: the spans arrive with their original timestamps,
+names, attributes, events, errors and parents, as if they had been exported live. Ids are derived from the
+recorded span uuids, so replaying the same file twice yields the same trace (a retried upload does not create
+a second trace).
+
+The work is done by ``nv_one_logger.otel.replay`` (the ``otel`` extra). Core never imports OpenTelemetry, so
+this module only parses the arguments and imports the implementation when the command actually runs; when the
+extra is missing it says what to install and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Any
+
+IMPLEMENTATION_MODULE = "nv_one_logger.otel.replay"
+MISSING_EXTRA_EXIT_CODE = 2
+MISSING_EXTRA_MESSAGE = (
+    "one-logger replay: error: replay needs the OpenTelemetry bridge, which is not installed.\n"
+    "Install it with:  pip install 'nv-one-logger-core[otel]'   (or: pip install nv-one-logger-otel)"
+)
+PROTOCOLS = ("grpc", "http/protobuf")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handle ``one-logger replay``: import the otel-side implementation and hand it the parsed arguments.
+
+    Only a missing ``nv_one_logger.otel`` package (or OpenTelemetry itself) is reported as the missing extra;
+    any other import error is a real bug and is left to surface with its traceback.
+    """
+    try:
+        implementation = importlib.import_module(IMPLEMENTATION_MODULE)
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or ""
+        if missing == "nv_one_logger" or missing.startswith(("nv_one_logger.otel", "opentelemetry")):
+            print(MISSING_EXTRA_MESSAGE, file=sys.stderr)
+            print(f"(import of {IMPLEMENTATION_MODULE} failed: {exc})", file=sys.stderr)
+            return MISSING_EXTRA_EXIT_CODE
+        raise
+    return int(implementation.run_cli(args))
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``replay`` subcommand."""
+    parser = subparsers.add_parser(
+        "replay",
+        help="send recorded JSON-lines files to an OTLP collector (needs the otel extra)",
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        epilog=(
+            "Endpoint, headers, TLS, timeout, compression, service name and resource attributes come from the "
+            "standard OTEL_* environment variables, exactly as for the live exporter; --endpoint and --protocol "
+            "override the endpoint and protocol. See docs/replay.md."
+        ),
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="record files (rotated segments in any order)")
+    parser.add_argument(
+        "--endpoint",
+        default=None,
+        help="OTLP endpoint URL (default: OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, else the OTLP default)",
+    )
+    parser.add_argument(
+        "--protocol",
+        choices=PROTOCOLS,
+        default=None,
+        help="OTLP protocol (default: OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, else grpc)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the spans that would be sent (one per line, with trace/span ids) and send nothing",
+    )
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="do not print the progress line on stderr",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for the final flush to the collector (default: 30)",
+    )
+    parser.add_argument("--strict", action="store_true", help="refuse torn records mid-file and foreign objects")
+    parser.set_defaults(func=run)
