@@ -78,8 +78,10 @@ def render_summary(loaded: LoadedFiles) -> str:
     out.append(f"Application errors: {len(errors)}")
     for span, event in errors[:MAX_LISTED]:
         attrs = event.attributes
-        kind = f" ({attrs['exception_type']})" if attrs.get("exception_type") else ""
-        out.append(f"  {_iso(event.seconds_since_epoch)}  {span.name}: {attrs.get('error_message', event.name)}{kind}")
+        message = str(attrs.get("error_message", event.name))
+        kind = str(attrs.get("exception_type") or "")
+        suffix = f" ({kind})" if kind and not message.startswith(kind) else ""
+        out.append(f"  {_iso(event.seconds_since_epoch)}  {span.name}: {message}{suffix}")
     if len(errors) > MAX_LISTED:
         out.append(f"  ... and {len(errors) - MAX_LISTED} more")
 

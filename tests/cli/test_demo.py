@@ -1,0 +1,43 @@
+"""The demo (``make demo``) end to end, in a subprocess like a user runs it."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_chrome_trace import validate_trace
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "training_demo.py"
+
+
+@pytest.mark.slow
+def test_demo_writes_records_prints_summary_and_trace_path(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env["RANK"] = "0"
+    proc = subprocess.run(
+        [sys.executable, str(DEMO), "--out", str(tmp_path / "demo"), "--iterations", "9", "--checkpoint-every", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert re.search(r"^training_iteration\s+9\s+0\s", out, re.MULTILINE)
+    assert re.search(r"^checkpoint_save\s+3\s+0\s", out, re.MULTILINE)
+    assert re.search(r"^data_loading\s+10\s+0\s.*\s1$", out, re.MULTILINE)  # one retry, one error
+    assert "Application errors: 1" in out and "transient read error" in out
+    assert "Telemetry data errors: 0" in out
+    trace_path = Path(re.search(r"^Chrome trace:\s+(\S+)$", out, re.MULTILINE).group(1))
+    assert trace_path == tmp_path / "demo" / "trace.json"
+    by_phase = validate_trace(json.loads(trace_path.read_text()))
+    assert len(by_phase["X"]) == 1 + 1 + 1 + 9 + 10 + 3
+    records = Path(re.search(r"^Records \(JSON lines\):\s+(\S+)$", out, re.MULTILINE).group(1))
+    assert re.fullmatch(r"rank0-\d+\.jsonl", records.name)
+    assert (tmp_path / "demo" / "telemetry.log").read_text().count("\n") > 10
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]  # nothing else written into the cwd
