@@ -39,7 +39,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import OrderedDict, deque
-from typing import Any, Deque, Dict, List, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan
@@ -122,13 +122,14 @@ class LiveSpanTranslator:
 
     def __init__(
         self,
-        resource: Resource,
+        resource: Union[Resource, Callable[[], Resource]],
         ids: IdScheme,
         event_limit: int = 128,
         start_markers: bool = True,
         event_markers: bool = True,
     ) -> None:
-        self.resource = resource
+        self._resource = resource if isinstance(resource, Resource) else None
+        self._resource_factory = None if isinstance(resource, Resource) else resource
         self.ids = ids
         self.event_limit = max(2, event_limit)
         self.start_markers = start_markers
@@ -137,6 +138,18 @@ class LiveSpanTranslator:
         self.telemetry_data_error_seen = False
         self._open: Dict[uuid.UUID, _OpenSpan] = {}
         self._recent: OrderedDict[uuid.UUID, Tuple[int, int]] = OrderedDict()
+
+    @property
+    def resource(self) -> Resource:
+        """The resource, built on first use when a factory was given.
+
+        The exporter is initialized by the recorder's constructor, usually *before* ``configure_one_logger``
+        installs the config the resource is built from; the first batch comes after that.
+        """
+        if self._resource is None:
+            assert self._resource_factory is not None
+            self._resource = self._resource_factory()
+        return self._resource
 
     # --- entry point ---------------------------------------------------------------------------------------
     def process(self, items: List[Tuple[int, Any, Any]]) -> List[ReadableSpan]:

@@ -52,13 +52,16 @@ class ExportStats:
     """Delivery counters of one exporter (a snapshot; read ``OTelExporter.stats``).
 
     ``spans_failed``: spans in batches the span exporter reported as failed (after its own retries).
-    ``calls_dropped``: export calls discarded because the queue was full. ``spans_abandoned``: spans (and queued
-    calls) still pending when ``close()`` gave up. ``lost`` is the sum.
+    ``calls_dropped``: export calls discarded because the queue was full (or arrived while closing).
+    ``calls_unprocessed``: calls that could not be turned into spans (an internal error, logged with its
+    traceback). ``spans_abandoned``: spans (and queued calls) still pending when ``close()`` gave up.
+    ``lost`` is the sum.
     """
 
     spans_exported: int = 0
     spans_failed: int = 0
     calls_dropped: int = 0
+    calls_unprocessed: int = 0
     spans_abandoned: int = 0
     failed_batches: int = 0
     first_error: Optional[str] = None
@@ -66,7 +69,7 @@ class ExportStats:
     @property
     def lost(self) -> int:
         """Return how many spans (and queued calls) never reached the destination."""
-        return self.spans_failed + self.calls_dropped + self.spans_abandoned
+        return self.spans_failed + self.calls_dropped + self.calls_unprocessed + self.spans_abandoned
 
 
 class _WorkerThreadFilter(logging.Filter):
@@ -152,6 +155,10 @@ class ExportWorker:
         if len(queue) == self._wake_at:
             self._wake.set()
 
+    def submit_internal(self, item: Any) -> None:
+        """Enqueue an item produced by the exporter itself (e.g. its loss report), even while closing."""
+        self._queue.append(item)
+
     @property
     def stats(self) -> ExportStats:
         """Return a snapshot of the delivery counters."""
@@ -230,7 +237,7 @@ class ExportWorker:
         except Exception as error:  # a bug in span building must not kill the worker
             _logger.exception("OneLogger OTel exporter: could not build spans from %d calls", len(items))
             with self._lock:
-                self._stats = replace(self._stats, calls_dropped=self._stats.calls_dropped + len(items))
+                self._stats = replace(self._stats, calls_unprocessed=self._stats.calls_unprocessed + len(items))
             self._report_loss(f"internal error: {type(error).__name__}")
             return
         self._in_flight = len(spans)

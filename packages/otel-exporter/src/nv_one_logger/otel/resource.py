@@ -62,17 +62,29 @@ def computed_resource_attributes(config: Any = None, env: Optional[Mapping[str, 
     return to_otel_attributes(attributes)
 
 
-def build_resource(config: Any = None, extra: Optional[Mapping[str, Any]] = None) -> Resource:
-    """Build the resource of the exporter (see the module docstring for the precedence)."""
+def environment_resource() -> Resource:
+    """Return the SDK's resource for this process: ``telemetry.sdk.*``, detectors, ``OTEL_*`` variables.
+
+    Built once when the exporter is initialized: ``Resource.create`` runs the detectors in a thread pool, which
+    is not allowed any more while the interpreter shuts down (when a short job's first batch may be built).
+    """
+    return Resource.create({})
+
+
+def build_resource(
+    config: Any = None, extra: Optional[Mapping[str, Any]] = None, base: Optional[Resource] = None
+) -> Resource:
+    """Build the resource of the exporter (see the module docstring for the precedence).
+
+    ``base`` is ``environment_resource()`` (computed now when not given).
+    """
+    base = environment_resource() if base is None else base
     attributes = computed_resource_attributes(config)
     if extra:
         attributes.update(to_otel_attributes(extra))
-    from_env = OTELResourceDetector().detect().attributes
-    for key in from_env:
+    for key in OTELResourceDetector().detect().attributes:  # the operator's variables win
         attributes.pop(key, None)
-    # Resource.create adds the SDK's telemetry.sdk.* attributes and the environment, then ours (which no longer
-    # contain any key the environment sets).
-    resource = Resource.create(attributes)
+    resource = base.merge(Resource(attributes))
     if not resource.attributes.get("service.instance.id"):  # SDKs before 1.3x do not detect one
         resource = resource.merge(Resource({"service.instance.id": str(uuid.uuid4())}))
     return resource

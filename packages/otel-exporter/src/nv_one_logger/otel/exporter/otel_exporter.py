@@ -14,8 +14,8 @@ Configuration (all keyword arguments, so that an exporter config file can set th
 
 - ``otel_span_exporter``: any SDK ``SpanExporter``; default: the OTLP exporter built from the standard
   environment (``env.py``; ``OTEL_EXPORTER_OTLP_*``, protocol unset -> grpc).
-- ``one_logger_config``: the ``OneLoggerConfig`` for the resource (default: the configured provider's config at
-  ``initialize()``, if any).
+- ``one_logger_config``: the ``OneLoggerConfig`` for the resource (default: the configured provider's config,
+  read when the first batch is built - after ``configure_one_logger`` in practice).
 - ``shutdown_timeout_s`` (default 5): ``close()`` returns within this bound whatever the collector does.
 - ``start_markers`` / ``event_markers`` (default True): the liveness markers (see ``live_spans.py``).
 - ``deterministic_ids`` (default False): ids derived from OneLogger uuids (see ``ids.py``).
@@ -34,6 +34,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from opentelemetry import trace as otel_trace
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanLimits
 from opentelemetry.sdk.trace.export import SpanExporter
 
@@ -51,7 +52,7 @@ from nv_one_logger.otel.live_spans import (
     LiveSpanTranslator,
 )
 from nv_one_logger.otel.pipeline import ExportStats, ExportWorker
-from nv_one_logger.otel.resource import build_resource
+from nv_one_logger.otel.resource import build_resource, environment_resource
 
 if TYPE_CHECKING:
     from nv_one_logger.api.config import OneLoggerConfig
@@ -114,22 +115,22 @@ class OTelExporter(BaseExporter):
         self._worker: Optional[ExportWorker] = None
         self._translator: Optional[LiveSpanTranslator] = None
         self._submit = _discard
+        self._base_resource: Optional[Resource] = None
 
     def __repr__(self) -> str:
         return f"OTelExporter(state={self.state.value!r}, target={self._target!r})"
 
     # --- lifecycle -----------------------------------------------------------------------------------------
     def initialize(self) -> None:
-        """Build the resource and start the export worker (no network I/O happens here)."""
+        """Start the export worker (no network I/O happens here; the resource is built with the first batch)."""
         super().initialize()
         if self.disabled or self._span_exporter is None:
             _logger.info("OneLogger OTel exporter: OTEL_SDK_DISABLED=true, nothing will be exported.")
             return
-        config = self._one_logger_config if self._one_logger_config is not None else _provider_config()
-        resource = build_resource(config, self._resource_attributes)
+        self._base_resource = environment_resource()
         event_limit = SpanLimits().max_events or 128
         self._translator = LiveSpanTranslator(
-            resource,
+            self._build_resource,
             self._ids,
             event_limit=event_limit,
             start_markers=self._start_markers,
@@ -158,12 +159,13 @@ class OTelExporter(BaseExporter):
         stats = worker.stats
         if stats.lost:
             _logger.warning(
-                "OneLogger OTel exporter closed: %d spans delivered, %d lost (%d in failed exports, %d dropped "
-                "because the queue was full, %d abandoned at close)%s.",
+                "OneLogger OTel exporter closed: %d spans delivered, %d lost (%d in failed exports, %d calls "
+                "dropped because the queue was full, %d calls not processed, %d abandoned at close)%s.",
                 stats.spans_exported,
                 stats.lost,
                 stats.spans_failed,
                 stats.calls_dropped,
+                stats.calls_unprocessed,
                 stats.spans_abandoned,
                 "" if clean else f"; close gave up after {self._shutdown_timeout_s:g} s",
             )
@@ -210,6 +212,11 @@ class OTelExporter(BaseExporter):
         self._submit((OP_TELEMETRY_DATA_ERROR, None, error))
 
     # --- internals -----------------------------------------------------------------------------------------
+    def _build_resource(self) -> Resource:
+        """Build the resource (on the worker, at the first batch: the provider is configured by then)."""
+        config = self._one_logger_config if self._one_logger_config is not None else _provider_config()
+        return build_resource(config, self._resource_attributes, self._base_resource)
+
     def _on_first_loss(self, stats: ExportStats) -> None:
         """Report our own delivery loss in the trace too (it arrives if the collector comes back)."""
         error_type = (
@@ -220,7 +227,7 @@ class OTelExporter(BaseExporter):
         message = f"OneLogger could not deliver some spans to {self._target}: {stats.first_error}"
         worker = self._worker
         if worker is not None:
-            worker.submit((OP_TELEMETRY_DATA_ERROR, None, (error_type, message)))
+            worker.submit_internal((OP_TELEMETRY_DATA_ERROR, None, (error_type, message)))
 
 
 def _discard(item: Any) -> None:
