@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 from typing import Any, Dict, List
 
@@ -152,10 +153,13 @@ def run(args: argparse.Namespace) -> int:
     except ReaderError as exc:
         print(f"one-logger summary: error: {exc}", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps(summary_as_json(loaded), indent=2))
-    else:
-        print(render_summary(loaded))
+    text = json.dumps(summary_as_json(loaded), indent=2) if args.json else render_summary(loaded)
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `one-logger summary run.jsonl | head`: the reader is gone, which is fine
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
     return 0
 
 
