@@ -239,8 +239,8 @@ def timed(
         OneLoggerError: ``name`` is blank or not a str/enum member (at decoration time: a programming error that
             should surface when the module is imported, whatever the error-handling strategy).
     """
-    if callable(name) and not isinstance(name, (str, Enum)):
-        return _decorate(name, None, None, None)
+    if isinstance(name, (classmethod, staticmethod)) or (callable(name) and not isinstance(name, (str, Enum))):
+        return _decorate(name, None, None, None)  # bare @timed
     if name is not None:
         name_to_str(name, "@timed span name")
 

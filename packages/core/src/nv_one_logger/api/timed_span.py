@@ -102,13 +102,16 @@ def timed_span(
 
 def _finish_after_exception(recorder: Recorder, span: Span, exc: Optional[Exception]) -> None:
     """Record ``exc`` (if any) on ``span`` and stop it, without masking the exception in flight."""
-    try:
-        if span.active:
-            if exc is not None:
-                recorder.error(span, f"{type(exc).__name__}: {exc}", exception=exc)
+    if exc is not None and span.active:
+        try:
+            recorder.error(span, f"{type(exc).__name__}: {exc}", exception=exc)
+        except OneLoggerError as telemetry_exc:
+            _LOGGER.error("Could not record the exception leaving span '%s': %s", span.name_str, telemetry_exc)
+    if span.active:
+        try:
             recorder.stop(span)
-    except OneLoggerError as telemetry_exc:
-        _LOGGER.error("Could not record the exception leaving span '%s': %s", span.name_str, telemetry_exc)
+        except OneLoggerError as telemetry_exc:
+            _LOGGER.error("Could not stop span '%s' after an exception: %s", span.name_str, telemetry_exc)
 
 
 def configure_one_logger(
