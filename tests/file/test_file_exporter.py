@@ -261,7 +261,8 @@ def test_path_that_is_a_directory(tmp_path):
 def test_parent_that_is_a_file(tmp_path):
     (tmp_path / "file").write_text("")
     exporter = FileExporter(tmp_path / "file" / "run.jsonl")
-    with pytest.raises(ExportError, match=re.escape(str(tmp_path / "file" / "run.jsonl"))):
+    expected = f"cannot open {tmp_path / 'file' / 'run.jsonl'} for writing: {tmp_path / 'file'} is not a directory"
+    with pytest.raises(ExportError, match=re.escape(expected)):
         exporter.initialize()
 
 
@@ -362,3 +363,15 @@ def test_writes_after_another_process_appended_stay_whole_lines(tmp_path):
     b.close()
     assert len(json_lines(path)) == 50
     assert json.loads(path.read_text().splitlines()[0])["name"] == "s0"
+
+
+@pytest.mark.parametrize(("merge", "types"), [(True, ["complete"]), (False, ["start", "stop"])])
+def test_merge_start_stop_option(tmp_path, merge, types):
+    path = tmp_path / "run.jsonl"
+    exporter = _open(path, merge_start_stop=merge)
+    span = Span.create("leaf")
+    exporter.export_start(span)
+    span.stop()
+    exporter.export_stop(span)
+    exporter.close()
+    assert [r["type"] for r in json_lines(path)] == types

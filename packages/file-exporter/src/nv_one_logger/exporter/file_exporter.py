@@ -118,7 +118,7 @@ class FileExporter(BaseJsonExporter):
         self._rotation_number = 0
         self._deleted_notice = False
         # ASCII-only output: about 25% faster to encode than UTF-8 output, immune to lone surrogates, and every
-        # line is valid in any encoding; non-ASCII text is escaped as \\uXXXX, which every JSON reader decodes.
+        # line is valid in any encoding; non-ASCII text is escaped as \uXXXX, which every JSON reader decodes.
         self._encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
     @property
@@ -217,6 +217,8 @@ class FileExporter(BaseJsonExporter):
         try:
             parent = self._path.parent
             if not parent.is_dir():
+                if parent.exists():
+                    raise ExportError(f"cannot open {path} for writing: {parent} is not a directory")
                 parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, _OPEN_FLAGS | (os.O_TRUNC if truncate else 0), 0o666)
         except OSError as exc:
