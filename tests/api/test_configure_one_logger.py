@@ -159,7 +159,7 @@ def _run_script(tmp_path: Path, body: str, timeout: float = 60) -> subprocess.Co
     script = tmp_path / "job.py"
     script.write_text(textwrap.dedent(body))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ONE_LOGGER_", "OTEL_"))}
-    env["PYTHONPATH"] = str(REPO_ROOT)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, str(script), str(tmp_path)],
         cwd=tmp_path,
