@@ -1,0 +1,282 @@
+"""Replay recorded JSON-lines files to an OTLP collector, as if they had been exported live (``one-logger replay``).
+
+Data flow, one module per step:
+
+    record files --(records.reader: RecordReader)--> records --(records.spans: rebuild)--> rebuilt spans
+      --(otel.replay_plan: plan_replay; uses otel.mapping and otel.ids)--> OTel span data with deterministic ids
+      --(otel.replay_send: build_readable_span + the SDK's OTLP exporter)--> collector
+
+``replay_files`` is the Python API; ``run_cli`` is what ``one-logger replay`` (``nv_one_logger.cli.replay``, in
+core) calls once it knows the ``otel`` extra is installed. See docs/replay.md for the air-gapped workflow and the
+exact rules (one trace per pid, deterministic ids, unclosed spans, what is not in the files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, TextIO, Union
+
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import SpanLimits
+from opentelemetry.sdk.trace.export import SpanExporter
+
+from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.otel.replay_plan import DEFAULT_EVENT_LIMIT, PlannedSpan, PlannedTrace, ReplayPlan, plan_replay
+from nv_one_logger.otel.replay_progress import ProgressLine, count_lines
+from nv_one_logger.otel.replay_send import (
+    SendResult,
+    build_replay_span_exporter,
+    replay_resource,
+    replay_settings,
+    send_planned_spans,
+)
+from nv_one_logger.records.reader import ReaderError, ReadReport, RecordReader, order_record_files, rotated_segments
+from nv_one_logger.records.spans import RebuildProblem, RebuildResult, rebuild
+from nv_one_logger.records.types import Record
+
+PathLike = Union[str, "os.PathLike[str]"]
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+@dataclass
+class ReplayReport:
+    """What a replay read, planned and sent."""
+
+    files: List[Path]
+    plan: ReplayPlan
+    reports: List[ReadReport] = field(default_factory=list)
+    problems: List[RebuildProblem] = field(default_factory=list)
+    unlisted_segments: List[Path] = field(default_factory=list)
+    target: str = ""
+    dry_run: bool = False
+    sent: int = 0
+    not_sent: int = 0
+    error: Optional[str] = None
+
+    @property
+    def records(self) -> int:
+        """Records read from all files."""
+        return sum(report.records for report in self.reports)
+
+    @property
+    def torn_lines(self) -> int:
+        """Torn records skipped (e.g. the torn last line of a file whose writer was killed)."""
+        return sum(len(report.torn_lines) for report in self.reports)
+
+    @property
+    def ok(self) -> bool:
+        """True when everything planned was delivered (always true for a dry run)."""
+        return self.error is None and self.not_sent == 0
+
+
+def _read(
+    paths: Iterable[PathLike],
+    strict: bool,
+    on_warning: Optional[Callable[[str], None]],
+    progress: Optional[ProgressLine],
+) -> tuple[List[Path], RebuildResult, List[ReadReport]]:
+    """Read and rebuild the files (``records.files.load_files`` with a progress hook)."""
+    ordered = order_record_files(paths)
+    reports: List[ReadReport] = []
+    lines_per_file = [count_lines([path]) for path in ordered] if progress is not None else [0] * len(ordered)
+    total_lines = sum(lines_per_file)
+
+    def records() -> Iterator[Record]:
+        lines_before = 0
+        count = 0
+        for path, lines in zip(ordered, lines_per_file):
+            reader = RecordReader(path, strict=strict, on_warning=on_warning)
+            reports.append(reader.report)
+            for record in reader:
+                count += 1
+                if progress is not None and count % 1024 == 0:
+                    progress.update(count, (lines_before + record.source.line) / total_lines if total_lines else None)
+                yield record
+            lines_before += lines
+        if progress is not None:
+            progress.finish(count)
+
+    if progress is not None:
+        progress.start("reading", "records")
+    return ordered, rebuild(records()), reports
+
+
+def replay_files(
+    paths: Iterable[PathLike],
+    *,
+    span_exporter: Optional[SpanExporter] = None,
+    endpoint: Optional[str] = None,
+    protocol: Optional[str] = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    progress: Optional[ProgressLine] = None,
+    on_warning: Optional[Callable[[str], None]] = None,
+) -> ReplayReport:
+    """Read, rebuild and send record files; return what happened (never raises for a failed export).
+
+    ``span_exporter`` replaces the OTLP exporter built from the environment (and ``endpoint``/``protocol``), e.g.
+    an ``InMemorySpanExporter`` in tests; it is shut down at the end. ``dry_run`` plans without sending.
+    Raises ``ReaderError`` for corrupt input and ``OneLoggerError`` for an unusable OTLP configuration.
+    """
+    target = type(span_exporter).__name__ if span_exporter is not None else ""
+    exporter = span_exporter
+    if exporter is None:
+        settings, endpoint_url = replay_settings(endpoint, protocol)
+        target = settings.describe()
+        if not dry_run:
+            exporter = build_replay_span_exporter(settings, endpoint_url)
+    files, result, reports = _read(paths, strict, on_warning, progress)
+    given = {os.path.abspath(p) for p in files}
+    unlisted = [s for p in files for s in rotated_segments(p) if os.path.abspath(s) not in given]
+    plan = plan_replay(result, event_limit=SpanLimits().max_events or DEFAULT_EVENT_LIMIT)
+    report = ReplayReport(
+        files=files,
+        plan=plan,
+        reports=reports,
+        problems=list(result.problems),
+        unlisted_segments=unlisted,
+        target=target,
+        dry_run=dry_run,
+    )
+    if dry_run or exporter is None:
+        if exporter is not None:
+            exporter.shutdown()
+        return report
+    resources: Dict[int, Resource] = {trace.pid: replay_resource(trace.pid, trace.trace_id) for trace in plan.traces}
+    spans = plan.spans
+    if progress is not None:
+        progress.start("sending", "spans", total=len(spans))
+    sent: SendResult = send_planned_spans(
+        spans,
+        exporter,
+        lambda span: resources[span.pid],
+        on_progress=progress.update if progress is not None else None,
+    )
+    if progress is not None:
+        progress.finish(sent.sent, sent.sent / len(spans) if spans else 1.0)
+    report.sent, report.not_sent, report.error = sent.sent, sent.not_sent, sent.error
+    return report
+
+
+# --- text output ------------------------------------------------------------------------------------------------
+
+
+def _iso(ns: int) -> str:
+    moment = datetime.datetime.fromtimestamp(ns / 1e9, tz=datetime.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _span_line(span: PlannedSpan) -> str:
+    data = span.data
+    parent = f"{data.parent_span_id:016x}" if data.parent_span_id else "-"
+    duration = (data.end_ns - data.start_ns) / 1e9
+    flags = []
+    if data.error_message is not None:
+        flags.append(f"ERROR {data.error_message!r}")
+    if span.unclosed:
+        flags.append("UNCLOSED")
+    if data.dropped_events:
+        flags.append(f"dropped_events={data.dropped_events}")
+    indent = "  " * (span.depth + 1)
+    tail = ("  " + "  ".join(flags)) if flags else ""
+    return (
+        f"{indent}{data.name}  span={data.span_id:016x} parent={parent}  start={_iso(data.start_ns)} "
+        f"duration={duration:.6f}s  events={len(data.events)} attributes={len(data.attributes)}{tail}"
+    )
+
+
+def _trace_lines(trace: PlannedTrace) -> Iterator[str]:
+    yield f"trace {trace.trace_id:032x}  pid {trace.pid}  ({len(trace.spans)} spans)"
+    for span in trace.spans:
+        yield _span_line(span)
+
+
+def format_dry_run(plan: ReplayPlan) -> str:
+    """Return the ``--dry-run`` listing: one block per trace, one line per span (indented by depth), in send order."""
+    return "\n".join(line for trace in plan.traces for line in _trace_lines(trace))
+
+
+def format_counts(report: ReplayReport) -> str:
+    """Return the final line: how many spans, events, errors were sent (or would be, for a dry run)."""
+    plan = report.plan
+    verb = "would send" if report.dry_run else "sent"
+    spans = plan.span_count if report.dry_run else report.sent
+    line = (
+        f"{verb} {spans} spans ({plan.event_count} events, {plan.error_count} application errors, "
+        f"{plan.telemetry_data_error_count} telemetry data errors, {plan.unclosed_count} unclosed spans) "
+        f"in {len(plan.traces)} trace(s) from {report.records} records"
+    )
+    if report.target:
+        line += f" {'to' if not report.dry_run else 'for'} {report.target}"
+    return line
+
+
+def _notes(report: ReplayReport) -> Iterator[str]:
+    if report.torn_lines:
+        yield f"note: {report.torn_lines} torn record(s) skipped (everything before them was replayed)"
+    if report.plan.dropped_event_count:
+        yield (
+            f"note: {report.plan.dropped_event_count} events beyond the per-span limit were not carried "
+            "(reported as dropped_events_count; raise OTEL_SPAN_EVENT_COUNT_LIMIT to send them)"
+        )
+    if report.problems:
+        yield f"note: {len(report.problems)} record(s) without their span were skipped (e.g. {report.problems[0]})"
+    if report.unlisted_segments:
+        names = ", ".join(str(p) for p in report.unlisted_segments[:3])
+        yield f"note: rotated segments not given (their spans are missing; parents may be lost): {names}"
+
+
+def run_cli(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: Optional[TextIO] = None) -> int:
+    """Handle ``one-logger replay`` (arguments from ``nv_one_logger.cli.replay.register``).
+
+    Exit status: 0 all sent, 1 unreadable input or a failed export, 2 unusable OTLP configuration.
+    """
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+
+    def warn(message: str) -> None:
+        print(f"warning: {message}", file=err)
+
+    progress = None if getattr(args, "no_progress", False) else ProgressLine(err)
+    try:
+        settings, _ = replay_settings(args.endpoint, args.protocol)
+        if settings.sdk_disabled and not args.dry_run:
+            print("one-logger replay: OTEL_SDK_DISABLED=true, nothing was sent.", file=err)
+            return EXIT_OK
+        report = replay_files(
+            args.files,
+            endpoint=args.endpoint,
+            protocol=args.protocol,
+            dry_run=args.dry_run,
+            strict=args.strict,
+            progress=progress,
+            on_warning=warn,
+        )
+    except ReaderError as exc:
+        print(f"one-logger replay: error: {exc}", file=err)
+        return EXIT_FAILED
+    except OneLoggerError as exc:
+        print(f"one-logger replay: error: {exc}", file=err)
+        return EXIT_USAGE
+    if args.dry_run:
+        listing = format_dry_run(report.plan)
+        if listing:
+            print(listing, file=out)
+    for note in _notes(report):
+        print(note, file=err)
+    print(format_counts(report), file=out)
+    if not report.ok:
+        print(
+            f"one-logger replay: error: {report.not_sent} span(s) not sent: {report.error}. The ids are "
+            "deterministic: run the same replay again to send the rest (it lands in the same trace).",
+            file=err,
+        )
+        return EXIT_FAILED
+    return EXIT_OK

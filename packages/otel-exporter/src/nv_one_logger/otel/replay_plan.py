@@ -1,0 +1,349 @@
+"""Turn rebuilt spans (``nv_one_logger.records``) into the OTel span data a replay sends, with deterministic ids.
+
+This is the replay's counterpart of ``live_spans.LiveSpanTranslator``: both end in ``mapping.py`` (the one place
+where OneLogger data becomes OTel span data), so a replayed span looks exactly like the final span the live
+exporter sends for the same OneLogger span. Recorded events are turned back into core ``Event`` objects (without
+the "near now" timestamp check: recorded data is old) and mapped by ``mapping.event_data``, so errors become
+``exception`` events by the same code in both paths.
+
+Rules (docs/replay.md repeats them for users):
+
+- **One trace per process id.** A record file may hold several pids (forked workers, ranks appending to one
+  file). Each pid's spans form one trace whose id is ``ids.trace_id_from_uuid`` of that pid's *first root span*
+  (first in file order whose parent is not among the same pid's spans) -- the derivation the live exporter uses
+  with ``deterministic_ids=True``, whose first root span is the same one. Span ids are
+  ``ids.span_id_from_uuid(span uuid)``. So replaying a file twice gives the same ids, and a run exported live
+  with deterministic ids and replayed later is one trace.
+- **Parents** are kept when the parent span is in the same pid's data. A span whose parent is missing (an older
+  rotated segment that was not given, a parent in another process) becomes a root of its pid's trace and carries
+  ``one_logger.parent_span.id`` (the missing parent's uuid) so the link is not lost.
+- **Events and errors** as live: the final span carries ``span_start``, the most recent ``event_limit - 2`` events
+  and ``span_stop``; older events are counted in ``dropped_events_count`` (raise ``OTEL_SPAN_EVENT_COUNT_LIMIT``
+  to carry more). The status is ERROR with the message of the span's last application error.
+- **Spans still open at the end of the data** (the process crashed or the file was cut) end at the time of the
+  last record of their pid and carry ``one_logger.replay.unclosed = true``; they have no ``span_stop`` event.
+- **Telemetry data errors** become ``telemetry_data_error`` spans (``mapping.telemetry_data_error_attributes``,
+  status ERROR) in their pid's trace, children of the root span open at that time, as live. Their span ids are
+  derived from the trace id, pid, record count and time, so they are stable across replays too (the live
+  exporter gives these spans random ids). Every root span of the pid that ends after the first telemetry data
+  error carries ``one_logger.telemetry_data_error = true``, as live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+from nv_one_logger.core.attributes import Attributes
+from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
+from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.time import TracingTimestamp
+from nv_one_logger.otel.attributes import to_otel_attributes
+from nv_one_logger.otel.ids import span_id_from_uuid, trace_id_from_uuid
+from nv_one_logger.otel.mapping import (
+    ATTR_ERROR_MESSAGE,
+    ATTR_SPAN_ID,
+    ATTR_TELEMETRY_DATA_ERROR,
+    EXCEPTION_EVENT_NAME,
+    TELEMETRY_DATA_ERROR_SPAN_NAME,
+    OTelEventData,
+    OTelSpanData,
+    event_data,
+    telemetry_data_error_attributes,
+)
+from nv_one_logger.records.spans import RebuildResult, RebuiltSpan
+from nv_one_logger.records.types import RecordedEvent, TelemetryDataErrorRecord
+
+ATTR_UNCLOSED = "one_logger.replay.unclosed"
+ATTR_MISSING_PARENT = "one_logger.parent_span.id"
+DEFAULT_EVENT_LIMIT = 128
+_TDE_SALT = b"one_logger.replay.telemetry_data_error:"
+_ORPHAN_TRACE_SALT = b"one_logger.replay.trace:"
+
+
+@dataclass
+class PlannedSpan:
+    """One span to send: the explicit OTel data plus what the dry run and the counters need."""
+
+    data: OTelSpanData
+    pid: int
+    depth: int
+    recorded_events: int
+    """Events recorded on the span (application errors included, start/stop excluded), before any bound."""
+    errors: int
+    unclosed: bool = False
+    telemetry_data_error: bool = False
+
+
+@dataclass
+class PlannedTrace:
+    """All spans of one pid: one trace."""
+
+    pid: int
+    trace_id: int
+    spans: List[PlannedSpan] = field(default_factory=list)
+
+
+@dataclass
+class ReplayPlan:
+    """What a replay sends, trace by trace, with totals."""
+
+    traces: List[PlannedTrace] = field(default_factory=list)
+
+    @property
+    def spans(self) -> List[PlannedSpan]:
+        """Every span of every trace, in trace order."""
+        return [span for trace in self.traces for span in trace.spans]
+
+    @property
+    def span_count(self) -> int:
+        """Number of OTel spans (telemetry data error spans included)."""
+        return sum(len(trace.spans) for trace in self.traces)
+
+    @property
+    def event_count(self) -> int:
+        """Recorded events on the spans (application errors included; span_start/span_stop not counted)."""
+        return sum(span.recorded_events for span in self.spans)
+
+    @property
+    def error_count(self) -> int:
+        """Application errors (``exception`` events)."""
+        return sum(span.errors for span in self.spans)
+
+    @property
+    def telemetry_data_error_count(self) -> int:
+        """Telemetry data error spans."""
+        return sum(1 for span in self.spans if span.telemetry_data_error)
+
+    @property
+    def unclosed_count(self) -> int:
+        """Spans that were still open at the end of the data."""
+        return sum(1 for span in self.spans if span.unclosed)
+
+    @property
+    def dropped_event_count(self) -> int:
+        """Events beyond the per-span event limit (reported to the backend as ``dropped_events_count``)."""
+        return sum(span.data.dropped_events for span in self.spans)
+
+
+def _ns(seconds: float) -> int:
+    """Nanoseconds since the epoch, rounded exactly as ``mapping.timestamp_ns`` rounds live timestamps."""
+    return round(seconds * 1e9)
+
+
+def _event_json(event: RecordedEvent) -> Dict[str, Any]:
+    perf = event.perf_counter_seconds if event.perf_counter_seconds is not None else 0.0
+    return {
+        "name": event.name,
+        "timestamp": {"seconds_since_epoch": event.seconds_since_epoch, "perf_counter_seconds": perf},
+        "attributes": event.attributes,
+    }
+
+
+def map_recorded_event(event: RecordedEvent, is_error: bool = False) -> OTelEventData:
+    """Map a recorded event exactly as the live exporter maps the ``Event`` it was written from.
+
+    An event whose attributes the core model refuses (a hand-edited file, another writer) is still sent, with
+    its attributes converted by the OTel attribute rules (never dropped).
+    """
+    try:
+        core_event: Event
+        if is_error:
+            core_event = ErrorEvent.from_json(_event_json(event))
+        else:
+            data = _event_json(event)
+            core_event = Event(
+                event.name, TracingTimestamp.from_json(data["timestamp"]), Attributes.from_json(event.attributes)
+            )
+        return event_data(core_event)
+    except OneLoggerError:
+        attributes = to_otel_attributes(event.attributes)
+        if not is_error:
+            return OTelEventData(event.name, _ns(event.seconds_since_epoch), attributes)
+        message = str(event.attributes.get("error_message", ""))
+        attributes[ATTR_ERROR_MESSAGE] = message
+        return OTelEventData(EXCEPTION_EVENT_NAME, _ns(event.seconds_since_epoch), attributes, is_error=True)
+
+
+def _telemetry_data_error_span_id(trace_id: int, record: TelemetryDataErrorRecord) -> int:
+    key = f"{record.pid}:{record.count}:{_ns(record.error.seconds_since_epoch)}".encode()
+    digest = hashlib.blake2b(_TDE_SALT + trace_id.to_bytes(16, "big") + key, digest_size=8).digest()
+    return int.from_bytes(digest, "big") or 1
+
+
+def _orphan_trace_id(pid: int, first: TelemetryDataErrorRecord) -> int:
+    """Trace id of a pid that has telemetry data errors but no span at all (stable across replays)."""
+    key = f"{pid}:{first.count}:{_ns(first.error.seconds_since_epoch)}".encode()
+    digest = hashlib.blake2b(_ORPHAN_TRACE_SALT + key, digest_size=16).digest()
+    return int.from_bytes(digest, "big") or 1
+
+
+def _uuid_of(span_id: str) -> uuid.UUID:
+    """Return the OneLogger span uuid; a non-uuid id (another writer) is hashed into one, deterministically."""
+    try:
+        return uuid.UUID(span_id)
+    except ValueError:
+        return uuid.uuid5(uuid.NAMESPACE_URL, f"one_logger:span:{span_id}")
+
+
+class _PidPlanner:
+    """Plans the trace of one pid (see the module docstring)."""
+
+    def __init__(
+        self,
+        pid: int,
+        spans: Sequence[RebuiltSpan],
+        errors: Sequence[TelemetryDataErrorRecord],
+        last_seconds: Optional[float],
+        event_limit: int,
+    ) -> None:
+        self.pid = pid
+        self.spans = spans
+        self.errors = errors
+        self.last_seconds = last_seconds
+        self.event_limit = max(2, event_limit)
+        self.ids = {id(span) for span in spans}
+        self.roots = [span for span in spans if not self._has_parent(span)]
+        if self.roots:
+            self.trace_id = trace_id_from_uuid(_uuid_of(self.roots[0].id))
+        elif spans:  # only reachable through a parent cycle in corrupt data
+            self.trace_id = trace_id_from_uuid(_uuid_of(spans[0].id))
+        else:
+            self.trace_id = _orphan_trace_id(pid, errors[0])
+        self.first_error_seconds = min((e.error.seconds_since_epoch for e in errors), default=None)
+
+    def _has_parent(self, span: RebuiltSpan) -> bool:
+        return span.parent is not None and id(span.parent) in self.ids
+
+    def _end_seconds(self, span: RebuiltSpan) -> float:
+        end = span.end_seconds
+        if end is None:
+            end = self.last_seconds if self.last_seconds is not None else span.start_seconds
+        return max(end, span.start_seconds)
+
+    def _depth(self, span: RebuiltSpan) -> int:
+        depth, node, seen = 0, span, {id(span)}
+        while self._has_parent(node) and node.parent is not None and id(node.parent) not in seen:
+            node = node.parent
+            seen.add(id(node))
+            depth += 1
+        return depth
+
+    def plan(self) -> PlannedTrace:
+        trace = PlannedTrace(pid=self.pid, trace_id=self.trace_id)
+        for span in self.spans:
+            trace.spans.append(self._plan_span(span))
+        for record in self.errors:
+            trace.spans.append(self._plan_telemetry_data_error(record))
+        return trace
+
+    def _plan_span(self, span: RebuiltSpan) -> PlannedSpan:
+        error_ids = {id(e) for e in span.errors}
+        mapped = [map_recorded_event(e, is_error=id(e) in error_ids) for e in span.events]
+        error_message: Optional[str] = None
+        for event in mapped:
+            if event.is_error:
+                error_message = str(event.attributes.get(ATTR_ERROR_MESSAGE, ""))
+        keep = self.event_limit - 2
+        dropped = max(0, len(mapped) - keep)
+        events = [map_recorded_event(span.start_event), *mapped[dropped:]]
+        if span.stop_event is not None:
+            events.append(map_recorded_event(span.stop_event))
+
+        attributes = to_otel_attributes(span.attributes)
+        attributes[ATTR_SPAN_ID] = span.id
+        has_parent = self._has_parent(span)
+        if span.parent_id is not None and not has_parent:
+            attributes[ATTR_MISSING_PARENT] = span.parent_id
+        end_seconds = self._end_seconds(span)
+        if span.open:
+            attributes[ATTR_UNCLOSED] = True
+        if not has_parent and self.first_error_seconds is not None and end_seconds >= self.first_error_seconds:
+            attributes[ATTR_TELEMETRY_DATA_ERROR] = True
+
+        parent = span.parent if has_parent else None
+        data = OTelSpanData(
+            name=span.name,
+            trace_id=self.trace_id,
+            span_id=span_id_from_uuid(_uuid_of(span.id)),
+            start_ns=_ns(span.start_seconds),
+            end_ns=_ns(end_seconds),
+            parent_span_id=span_id_from_uuid(_uuid_of(parent.id)) if parent is not None else None,
+            attributes=attributes,
+            events=events,
+            error_message=error_message,
+            dropped_events=dropped,
+        )
+        return PlannedSpan(
+            data=data,
+            pid=self.pid,
+            depth=self._depth(span),
+            recorded_events=len(span.events),
+            errors=len(span.errors),
+            unclosed=span.open,
+        )
+
+    def _open_root_at(self, seconds: float) -> Optional[RebuiltSpan]:
+        for root in self.roots:
+            if root.start_seconds <= seconds <= self._end_seconds(root):
+                return root
+        return None
+
+    def _plan_telemetry_data_error(self, record: TelemetryDataErrorRecord) -> PlannedSpan:
+        seconds = record.error.seconds_since_epoch
+        try:
+            error = TelemetryDataError.from_json(_event_json(record.error))
+            assert isinstance(error, TelemetryDataError)
+            extra: Any = error.attributes
+            error_type, message = error.error_type.value, error.error_message
+        except OneLoggerError:
+            error_type = record.error_type or "unknown"
+            message = record.error_message or ""
+            extra = record.error.attributes
+        root = self._open_root_at(seconds)
+        data = OTelSpanData(
+            name=TELEMETRY_DATA_ERROR_SPAN_NAME,
+            trace_id=self.trace_id,
+            span_id=_telemetry_data_error_span_id(self.trace_id, record),
+            start_ns=_ns(seconds),
+            end_ns=_ns(seconds),
+            parent_span_id=span_id_from_uuid(_uuid_of(root.id)) if root is not None else None,
+            attributes=telemetry_data_error_attributes(error_type, message, extra),
+            error_message=message,
+        )
+        return PlannedSpan(
+            data=data,
+            pid=self.pid,
+            depth=1 if root is not None else 0,
+            recorded_events=0,
+            errors=0,
+            telemetry_data_error=True,
+        )
+
+
+def plan_replay(result: RebuildResult, event_limit: int = DEFAULT_EVENT_LIMIT) -> ReplayPlan:
+    """Plan the replay of rebuilt records: one ``PlannedTrace`` per pid, pids in order of first appearance."""
+    spans_by_pid: Dict[int, List[RebuiltSpan]] = {}
+    errors_by_pid: Dict[int, List[TelemetryDataErrorRecord]] = {}
+    order: List[int] = []
+    for span in result.spans:
+        if span.pid not in spans_by_pid and span.pid not in errors_by_pid:
+            order.append(span.pid)
+        spans_by_pid.setdefault(span.pid, []).append(span)
+    for record in result.telemetry_data_errors:
+        if record.pid not in spans_by_pid and record.pid not in errors_by_pid:
+            order.append(record.pid)
+        errors_by_pid.setdefault(record.pid, []).append(record)
+    plan = ReplayPlan()
+    for pid in order:
+        planner = _PidPlanner(
+            pid,
+            spans_by_pid.get(pid, []),
+            errors_by_pid.get(pid, []),
+            result.last_seconds_by_pid.get(pid),
+            event_limit,
+        )
+        plan.traces.append(planner.plan())
+    return plan
