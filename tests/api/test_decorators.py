@@ -293,6 +293,13 @@ def test_invalid_name_is_rejected_at_decoration(bad_name):
         timed(bad_name)
 
 
+def test_invalid_attributes_are_rejected_at_decoration():
+    with pytest.raises(OneLoggerError, match="weights"):
+        timed("name", span_attributes={"weights": None})
+    with pytest.raises(OneLoggerError, match="shape"):
+        timed(start_event_attributes={"shape": (1, 2)})
+
+
 def test_decorating_a_non_callable_raises_type_error():
     with pytest.raises(TypeError):
         timed("name")(42)

@@ -236,13 +236,17 @@ def timed(
         start_event_attributes: attributes of every span's start event.
 
     Raises:
-        OneLoggerError: ``name`` is blank or not a str/enum member (at decoration time: a programming error that
-            should surface when the module is imported, whatever the error-handling strategy).
+        OneLoggerError: ``name`` is blank or not a str/enum member, or an attribute value is invalid (at
+            decoration time: a programming error that should surface when the module is imported, whatever the
+            error-handling strategy).
     """
     if isinstance(name, (classmethod, staticmethod)) or (callable(name) and not isinstance(name, (str, Enum))):
         return _decorate(name, None, None, None)  # bare @timed
     if name is not None:
         name_to_str(name, "@timed span name")
+    for attributes in (span_attributes, start_event_attributes):
+        if attributes is not None and not isinstance(attributes, Attributes):
+            Attributes(attributes)  # validate now: a bad attribute is a bug to see at import time
 
     def decorator(func: F) -> F:
         return _decorate(func, name, span_attributes, start_event_attributes)

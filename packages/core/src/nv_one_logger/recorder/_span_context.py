@@ -40,6 +40,10 @@ class SpanContextStack:
         """Make ``span`` the innermost span of the current context (dropping stopped spans)."""
         self._var.set((*(s for s in self._var.get() if s.active), span))
 
+    def clear(self) -> None:
+        """Forget the spans of the current context (so a closed recorder does not keep them alive here)."""
+        self._var.set(())
+
     def remove(self, span: Span) -> List[Span]:
         """Remove ``span`` from the current context.
 

@@ -264,6 +264,7 @@ class DefaultRecorder(Recorder):
             except Exception as exc:
                 handle_failure("DefaultRecorder.close", exc, self)
             finally:
+                self._context.clear()
                 self._fanout.close()
 
     def _report_library_failure(self, message: str) -> None:
