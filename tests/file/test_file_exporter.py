@@ -375,3 +375,21 @@ def test_merge_start_stop_option(tmp_path, merge, types):
     exporter.export_stop(span)
     exporter.close()
     assert [r["type"] for r in json_lines(path)] == types
+
+
+def test_failed_rotation_keeps_writing_into_the_current_file(tmp_path, monkeypatch, caplog):
+    path = tmp_path / "run.jsonl"
+    exporter = _open(path, max_bytes=400, merge_start_stop=False)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "link", refuse)
+    span = Span.create("s")
+    exporter.export_start(span)
+    for i in range(10):
+        exporter.export_event(Event.create("tick", {"i": i}), span)  # none of these may fail or be lost
+    exporter.close()
+    assert [r["count"] for r in json_lines(path)] == list(range(1, 12))
+    assert rotated_segments(path) == []
+    assert sum("rotating" in r.getMessage() and "Permission denied" in r.getMessage() for r in caplog.records) == 1

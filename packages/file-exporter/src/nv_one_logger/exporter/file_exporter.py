@@ -44,6 +44,9 @@ _logger = get_logger(__name__)
 PATH_ENV_VAR = "ONE_LOGGER_FILE_EXPORTER_PATH"
 """Setting this variable enables the FileExporter's entry point default (its value is the path template)."""
 
+ROTATION_RETRY_SECONDS = 10.0
+"""After a failed rotation, records go on into the current file and rotation is retried after this long."""
+
 _OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -116,6 +119,7 @@ class FileExporter(BaseJsonExporter):
         self._regular = True
         self._needs_newline = False
         self._rotation_number = 0
+        self._rotation_retry_at = 0.0
         self._deleted_notice = False
         # ASCII-only output: about 25% faster to encode than UTF-8 output, immune to lone surrogates, and every
         # line is valid in any encoding; non-ASCII text is escaped as \uXXXX, which every JSON reader decodes.
@@ -174,7 +178,7 @@ class FileExporter(BaseJsonExporter):
         if self._check_interval == 0.0 or time.monotonic() >= self._next_check:
             fd = self._check_file(fd)
         if self._max_bytes is not None and self._size > 0 and self._size + len(data) > self._max_bytes:
-            fd = self._rotate(fd)
+            fd = self._maybe_rotate(fd)
         self._write_all(fd, data)
         self._needs_newline = False
         self._size += len(data)
@@ -275,8 +279,25 @@ class FileExporter(BaseJsonExporter):
             _logger.info("%s was renamed away while open (rotated?); reopened a new file", self._path_str)
         return new_fd
 
+    def _maybe_rotate(self, fd: int) -> int:
+        """Rotate, unless a recent attempt failed: a failed rotation must not cost records, only file size."""
+        now = time.monotonic()
+        if now < self._rotation_retry_at:
+            return fd
+        try:
+            return self._rotate(fd)
+        except ExportError as exc:
+            self._rotation_retry_at = now + ROTATION_RETRY_SECONDS
+            _logger.warning("%s; writing on into the current file, retrying in %.0f s", exc, ROTATION_RETRY_SECONDS)
+            return self._fd if self._fd is not None else fd
+
     def _rotate(self, fd: int) -> int:
         """Rename the full file to the next free ``<path>.N`` (without overwriting anything) and start anew."""
+        if not os.path.lexists(self._path_str):  # renamed away by someone else meanwhile: just start anew
+            new_fd = self._open(truncate=False)
+            self._fd = new_fd
+            os.close(fd)
+            return new_fd
         target = self._next_rotation_target()
         try:
             try:
