@@ -12,6 +12,9 @@ The garbage collector stays enabled during a batch, as it is in a training loop:
 for the collections it triggers. Each batch starts after a ``gc.collect()`` so one batch does not pay for
 the garbage of the previous one. The result is the median over batches (warm-up batches discarded), which
 is robust to the odd scheduler hiccup on a shared two-core machine.
+
+A row with a baseline is measured *paired* (:func:`measure_paired`): both are set up in the same process
+and their batches alternate, so the ratio compares batches that ran a fraction of a second apart.
 """
 
 from __future__ import annotations
@@ -74,11 +77,8 @@ def _quantile(values: List[float], q: float) -> float:
     return ordered[index]
 
 
-def measure(op: Callable[[], object], flush: Callable[[], None], ops: int, batches: int, warmup: int = 2) -> Stats:
-    """Measure ``batches`` batches of ``ops`` operations after ``warmup`` discarded batches."""
-    for _ in range(warmup):
-        run_batch(op, flush, ops)
-    samples = [run_batch(op, flush, ops) for _ in range(batches)]
+def summarize(samples: List[BatchSample], ops: int) -> Stats:
+    """Medians (and wall-time spread) over ``samples``."""
     walls = [s.wall_ns for s in samples]
     return Stats(
         wall_ns=statistics.median(walls),
@@ -86,6 +86,57 @@ def measure(op: Callable[[], object], flush: Callable[[], None], ops: int, batch
         process_cpu_ns=statistics.median(s.process_cpu_ns for s in samples),
         wall_p10_ns=_quantile(walls, 0.1),
         wall_p90_ns=_quantile(walls, 0.9),
-        batches=batches,
+        batches=len(samples),
         ops_per_batch=ops,
     )
+
+
+def measure(op: Callable[[], object], flush: Callable[[], None], ops: int, batches: int, warmup: int = 2) -> Stats:
+    """Measure ``batches`` batches of ``ops`` operations after ``warmup`` discarded batches."""
+    for _ in range(warmup):
+        run_batch(op, flush, ops)
+    return summarize([run_batch(op, flush, ops) for _ in range(batches)], ops)
+
+
+@dataclass
+class Paired:
+    """A row and its baseline measured batch by batch in one process, and the median per-batch ratios."""
+
+    row: Stats
+    baseline: Stats
+    ratios: Dict[str, float]
+
+
+def measure_paired(
+    op: Callable[[], object],
+    flush: Callable[[], None],
+    base_op: Callable[[], object],
+    base_flush: Callable[[], None],
+    ops: int,
+    batches: int,
+    warmup: int = 2,
+) -> Paired:
+    """Alternate batches of a row and of its baseline; the ratio of each pair of neighbouring batches is
+    taken, and the median of those ratios reported.
+
+    Pairing batches that ran a fraction of a second apart cancels most of the drift of a shared, noisy
+    machine (other processes starting, CPU frequency changes), which two measurements seconds apart would
+    not. The order inside a pair alternates so neither side always runs first.
+    """
+    for _ in range(warmup):
+        run_batch(op, flush, ops)
+        run_batch(base_op, base_flush, ops)
+    rows: List[BatchSample] = []
+    bases: List[BatchSample] = []
+    for index in range(batches):
+        if index % 2 == 0:
+            rows.append(run_batch(op, flush, ops))
+            bases.append(run_batch(base_op, base_flush, ops))
+        else:
+            bases.append(run_batch(base_op, base_flush, ops))
+            rows.append(run_batch(op, flush, ops))
+    ratios = {
+        metric: statistics.median(getattr(r, metric) / getattr(b, metric) for r, b in zip(rows, bases))
+        for metric in ("wall_ns", "thread_cpu_ns", "process_cpu_ns")
+    }
+    return Paired(row=summarize(rows, ops), baseline=summarize(bases, ops), ratios=ratios)

@@ -21,10 +21,9 @@ class _Setup:
     """The configured recorder plus how to flush and close what was built."""
 
     def __init__(self, exporters: List[object], enabled: bool = True) -> None:
-        from nv_one_logger.recorder.default_recorder import DefaultRecorder
-
         from nv_one_logger.api.config import OneLoggerConfig
         from nv_one_logger.api.one_logger_provider import OneLoggerProvider
+        from nv_one_logger.recorder.default_recorder import DefaultRecorder
 
         config = OneLoggerConfig(
             application_name="bench",
@@ -73,8 +72,9 @@ class _MemoryOTel:
     """OTelExporter on an in-memory span exporter; drains the exporter at each flush and counts spans."""
 
     def __init__(self) -> None:
-        from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
         from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 
         self.memory = InMemorySpanExporter()
         self.exporter = OTelExporter(otel_span_exporter=self.memory)
@@ -86,8 +86,9 @@ class _MemoryOTel:
 
 
 def _otlp_otel(ctx: WorkerContext) -> object:
-    from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+    from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 
     assert ctx.otlp_endpoint, "collector endpoint missing"
     return OTelExporter(otel_span_exporter=OTLPSpanExporter(endpoint=ctx.otlp_endpoint, insecure=True))
@@ -97,7 +98,7 @@ def _span_workload(setup: _Setup, ops_per_batch: int = 1000) -> Workload:
     from nv_one_logger.api.timed_span import timed_span
 
     def op() -> None:
-        with timed_span(SPAN_NAME, span_attributes=span_attributes()):
+        with timed_span(SPAN_NAME, span_attributes=span_attributes()):  # type: ignore[arg-type]  # dicts work (README)
             pass
 
     return Workload(op=op, flush=setup.flush, close=setup.close, info=setup.info, ops_per_batch=ops_per_batch)
@@ -105,7 +106,6 @@ def _span_workload(setup: _Setup, ops_per_batch: int = 1000) -> Workload:
 
 def _event_workload(setup: _Setup, ops_per_batch: int = 1000) -> Workload:
     from nv_one_logger.api.timed_span import timed_span
-
     from nv_one_logger.core.event import Event
 
     outer = timed_span("training")

@@ -1,8 +1,9 @@
 """Turn the raw results into the one printed table and the JSON document.
 
-Ratios are computed per round against the baseline measured in the same round (rounds interleave every
-workload, so slow drift of the machine affects a row and its baseline alike), and the median of those
-per-round ratios is reported next to the median absolute numbers.
+Ratios come from paired measurements: in every round, a row's worker also measures its baseline,
+alternating batches (``measure.measure_paired``). The reported ratio is the median over rounds of each
+round's median per-batch-pair ratio; the absolute numbers are medians over rounds too. Baseline rows are also
+measured on their own, which gives their line in the table.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ def aggregate_timing(rounds: List[Dict[str, Json]]) -> Dict[str, Json]:
     for name in ORDER:
         spec = WORKLOADS[name]
         per_round = [r[name] for r in rounds if name in r]
+        if not per_round:
+            continue  # not selected (--only)
         ok = [r for r in per_round if "stats" in r]
         row: Json = {
             "operation": spec.operation,
@@ -41,12 +44,8 @@ def aggregate_timing(rounds: List[Dict[str, Json]]) -> Dict[str, Json]:
         row["info"] = ok[-1].get("info", {})
         if spec.baseline:
             for metric in _METRICS:
-                ratios = [
-                    r[name]["stats"][metric] / r[spec.baseline]["stats"][metric]
-                    for r in rounds
-                    if "stats" in r.get(name, {}) and "stats" in r.get(spec.baseline, {})
-                ]
-                row[f"x_{metric}"] = statistics.median(ratios) if ratios else None
+                row[f"x_{metric}"] = statistics.median(r["ratios"][metric] for r in ok)
+            row["baseline_alongside"] = {m: statistics.median(r["baseline_stats"][m] for r in ok) for m in _METRICS}
         row["targets"] = [
             {
                 "metric": t.metric,
@@ -119,7 +118,9 @@ def render(doc: Json) -> str:
     out.append("")
     body = []
     for name in ORDER:
-        row = doc["timing"].get(name, {})
+        row = doc["timing"].get(name)
+        if row is None:
+            continue
         if "error" in row:
             body.append(
                 [row.get("operation", ""), WORKLOADS[name].variant, "n/a", "", "", "", "", "", row["error"][:60]]

@@ -87,6 +87,9 @@ def _memory(variant: str, events: int, tmpdir: Path) -> Json:
 
 def _start_collector(stack: ExitStack, tmpdir: Path) -> Any:
     """Start the OTLP sink and rotel in front of it; returns the collector (``.sink``, ``.grpc_endpoint``)."""
+    # The sink's gRPC server runs in this process, which keeps spawning workers: without this, gRPC's fork
+    # handlers print a warning at every spawn (we never use gRPC in a forked child).
+    os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
     from tests.support.collector import OtlpSink, RotelCollector
 
     sink = stack.enter_context(OtlpSink())

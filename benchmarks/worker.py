@@ -1,7 +1,9 @@
 """Run one workload in this (fresh) interpreter and print its result as one JSON line on stdout.
 
 Usage: ``python -m benchmarks.worker NAME --ops N --batches N --warmup N --tmpdir DIR [--otlp-endpoint URL]``.
-``run.py`` starts one worker per workload and per round; nothing else should need to call it.
+``run.py`` starts one worker per workload and per round; nothing else should need to call it. A row that
+has a baseline builds the baseline in the same process too and alternates batches with it (see
+``measure.measure_paired``).
 """
 
 from __future__ import annotations
@@ -14,23 +16,42 @@ import traceback
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from benchmarks.measure import measure
+from benchmarks.measure import measure, measure_paired
 from benchmarks.registry import WORKLOADS
-from benchmarks.workload import WorkerContext
+from benchmarks.workload import SetupFn, WorkerContext, Workload
+
+
+def _build(name: str, ctx: WorkerContext) -> Workload:
+    module_name, _, function_name = WORKLOADS[name].setup.partition(":")
+    setup: SetupFn = getattr(importlib.import_module(module_name), function_name)
+    return setup(ctx)
 
 
 def run(name: str, ops: int, batches: int, warmup: int, ctx: WorkerContext) -> Dict[str, object]:
+    """Measure ``name``; paired with its baseline (same process, alternating batches) when it has one."""
     spec = WORKLOADS[name]
-    module_name, _, function_name = spec.setup.partition(":")
-    setup = getattr(importlib.import_module(module_name), function_name)
-    workload = setup(ctx)
+    workload = _build(name, ctx)
+    baseline = _build(spec.baseline, ctx) if spec.baseline else None
     try:
         ops = min(ops, workload.ops_per_batch or ops)
-        stats = measure(workload.op, workload.flush, ops=ops, batches=batches, warmup=warmup)
-        info = workload.info()
+        if baseline is None:
+            stats = measure(workload.op, workload.flush, ops=ops, batches=batches, warmup=warmup)
+            return {"name": name, "stats": stats.to_json(), "info": workload.info()}
+        ops = min(ops, baseline.ops_per_batch or ops)
+        paired = measure_paired(
+            workload.op, workload.flush, baseline.op, baseline.flush, ops=ops, batches=batches, warmup=warmup
+        )
+        return {
+            "name": name,
+            "stats": paired.row.to_json(),
+            "baseline_stats": paired.baseline.to_json(),
+            "ratios": paired.ratios,
+            "info": workload.info(),
+        }
     finally:
         workload.close()
-    return {"name": name, "stats": stats.to_json(), "info": info}
+        if baseline is not None:
+            baseline.close()
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -1,0 +1,52 @@
+"""Smoke test of the benchmark suite: ``benchmarks/run.py --quick`` runs and reports every row.
+
+Not a timed assertion: the numbers are not checked, only that every workload ran (no row reports an error),
+that the table is printed and that the JSON document has the documented sections. It catches a benchmark
+broken by an API change long before someone runs ``make bench``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from benchmarks.registry import ORDER
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+@pytest.mark.collector
+def test_quick_run_reports_every_row(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads(out.read_text())
+
+    assert set(doc["timing"]) == set(ORDER)
+    errors = {name: row["error"] for name, row in doc["timing"].items() if "error" in row}
+    for section in ("memory", "import", "throughput"):
+        errors.update({name: row["error"] for name, row in doc[section].items() if "error" in row})
+    assert errors == {}, proc.stderr[-3000:]
+
+    for name, row in doc["timing"].items():
+        assert row["wall_ns"] > 0, name
+        if row["baseline"]:
+            assert row["x_wall_ns"] > 0, name
+    assert set(doc["memory"]) == {"memory.sdk", "memory.none", "memory.file", "memory.otel_null"}
+    assert doc["import"]["import.timed_span"]["opentelemetry_imported"] is False
+    assert all(row["lost"] == 0 for row in doc["throughput"].values())
+    assert doc["training_loop"][0]["setup"] == "raw OTel SDK"
+    # The printed table names every row and is the same text as stored in the JSON.
+    assert doc["table"] in proc.stdout
+    for name in ORDER:
+        assert doc["timing"][name]["variant"] in proc.stdout
