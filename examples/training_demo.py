@@ -117,7 +117,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     loaded = load_files([records_path])
     trace_path = out / "trace.json"
     write_chrome_trace(build_chrome_trace(loaded.result), str(trace_path))
-    print(f"Simulated training finished in {elapsed:.1f} s.\n")
+    exporter_names = ", ".join(type(e).__name__ for e in getattr(recorder, "exporters", []))
+    print(f"Simulated training finished in {elapsed:.1f} s; exporters: {exporter_names}.\n")
     print(render_summary(loaded))
     print()
     print(f"Records (JSON lines):  {records_path}")
