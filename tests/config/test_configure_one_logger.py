@@ -12,13 +12,7 @@ from tests.config.support_exporters import SUPPORT
 EXPORTER = f"{SUPPORT}.JsonLinesTestExporter"
 
 
-@pytest.fixture(autouse=True)
-def reset_provider():
-    from nv_one_logger.testing import reset_one_logger
-
-    reset_one_logger()
-    yield
-    reset_one_logger()
+# The provider singleton is reset around every test by tests/conftest.py.
 
 
 def app_config(strategy=OneLoggerErrorHandlingStrategy.PROPAGATE_EXCEPTIONS):
