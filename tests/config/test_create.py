@@ -46,3 +46,19 @@ def test_one_logger_config_is_passed_only_to_classes_that_declare_it():
 def test_one_logger_config_absent_when_not_given():
     [recording] = ExporterConfigManager().create_exporters_from_config([ExporterConfig(f"{SUPPORT}.RecordingExporter")])
     assert recording.one_logger_config is None
+
+
+def test_explicit_one_logger_config_in_config_wins():
+    explicit, app_config = object(), FakeOneLoggerConfig()
+    [recording] = ExporterConfigManager().create_exporters_from_config(
+        [ExporterConfig(f"{SUPPORT}.RecordingExporter", {"one_logger_config": explicit})],
+        training_telemetry_config=app_config,
+    )
+    assert recording.one_logger_config is explicit
+
+
+def test_file_path_user_home_is_expanded():
+    [exporter] = ExporterConfigManager().create_exporters_from_config(
+        [ExporterConfig(f"{SUPPORT}.RecordingExporter", {"file_path": "~/x.jsonl"})]
+    )
+    assert exporter.file_path == Path.home() / "x.jsonl"

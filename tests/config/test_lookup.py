@@ -103,3 +103,21 @@ def test_no_file_anywhere_leaves_only_package_defaults(fake_entry_points):
     assert report.config_file is None
     assert f"{SUPPORT}.RecordingExporter" in [c.class_name for c in report.exporter_configs]
     assert report.searched[-1].endswith("one_logger_exporters_config.json")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"exporters": [{"class_name": "tests.config.support_exporters.PlainExporter"}]}',
+        "exporters:\n  - class_name: tests.config.support_exporters.PlainExporter\n",
+    ],
+)
+def test_file_without_known_suffix_is_sniffed(content, write_config, monkeypatch):
+    monkeypatch.setenv(ENV, str(write_config(content, "exporters.conf")))
+    configs = ExporterConfigManager().generate_export_config()
+    assert [c.class_name for c in configs] == [f"{SUPPORT}.PlainExporter"]
+
+
+def test_null_exporters_means_none(write_config, fake_entry_points):
+    fake_entry_points({"recording": f"{SUPPORT}:PluginDefaults"})
+    assert ExporterConfigManager().generate_export_config(config_file_path=write_config("exporters:\n", "e.yaml")) == []

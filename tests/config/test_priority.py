@@ -81,3 +81,21 @@ def test_sources_are_tracked(plugin, write_config):
     assert [(e.config.class_name, e.sources) for e in report.entries] == [(PLAIN, (ConfigSource("file", str(path)),))]
     assert report.config_file == path and report.config_file_via == "config_file_path argument"
     assert "config file" in report.entries[0].describe_sources()
+
+
+def test_direct_entry_merges_into_every_entry_of_its_class(write_config):
+    path = write_config(
+        {
+            "exporters": [
+                {"class_name": RECORDING, "config": {"label": "a", "file_path": "a.jsonl"}},
+                {"class_name": f"{SUPPORT}:RecordingExporter", "config": {"label": "b", "file_path": "b.jsonl"}},
+            ]
+        }
+    )
+    configs = ExporterConfigManager().generate_export_config(
+        direct_config=[{"class_name": RECORDING, "config": {"label": "both"}}], config_file_path=path
+    )
+    assert [c.config for c in configs] == [
+        {"label": "both", "file_path": "a.jsonl"},
+        {"label": "both", "file_path": "b.jsonl"},
+    ]
