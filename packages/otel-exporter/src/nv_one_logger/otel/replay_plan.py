@@ -218,8 +218,11 @@ class _PidPlanner:
         return span.parent is not None and id(span.parent) in self.ids
 
     def _end_seconds(self, span: RebuiltSpan) -> float:
-        end = span.end_seconds
-        if end is None:
+        # The stop event's wall time, as the live exporter uses it (not ``RebuiltSpan.end_seconds``, which is the
+        # start plus the monotonic duration and can differ from it by a few hundred nanoseconds).
+        if span.stop_event is not None:
+            end = span.stop_event.seconds_since_epoch
+        else:
             end = self.last_seconds if self.last_seconds is not None else span.start_seconds
         return max(end, span.start_seconds)
 
