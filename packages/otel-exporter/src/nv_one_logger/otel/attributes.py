@@ -19,29 +19,47 @@ _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
 
 
+def utf8_safe(text: str) -> str:
+    """Return ``text`` in a form UTF-8 can encode, as OTLP requires of every string.
+
+    A Python ``str`` may hold lone surrogates (U+D800 to U+DFFF, e.g. from ``os.fsdecode`` of odd bytes); the OTLP
+    encoder fails on them, and a failure on one span name loses the whole batch. They become their backslash
+    escape, so nothing is dropped.
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def _to_string(value: Any) -> str:
     """Return a faithful string form: JSON when the value is JSON-able (dicts, nested lists), else ``str()``."""
     if isinstance(value, (dict, list, tuple)):
         try:
             return json.dumps(value, sort_keys=True, default=str, allow_nan=True)
         except (TypeError, ValueError):
-            return str(value)
+            return utf8_safe(str(value))
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).hex()
-    return str(value)
+    return utf8_safe(str(value))
 
 
 def _scalar(value: Any) -> Any:
     """Return the exact builtin primitive OTLP carries for ``value``, or ``None`` if there is none."""
     value_type = type(value)
-    if value_type is str or value_type is bool or value_type is float:
+    if value_type is str:
+        return utf8_safe(value)
+    if value_type is bool or value_type is float:
         return value
     if value_type is int:
         return value if _INT64_MIN <= value <= _INT64_MAX else None
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, str):
-        return str.__str__(value)  # str enum members and other subclasses: their value, not their repr
+        return utf8_safe(str.__str__(value))  # str enum members and other subclasses: their value, not their repr
     if isinstance(value, int):
         as_int = int(value)
         return as_int if _INT64_MIN <= as_int <= _INT64_MAX else None
@@ -76,6 +94,6 @@ def to_otel_attributes(attributes: Mapping[str, Any]) -> Dict[str, OTelValue]:
     plain: Mapping[str, Any] = to_json() if callable(to_json) else attributes
     converted: Dict[str, OTelValue] = {}
     for key, value in plain.items():
-        name = str(key) or "<empty>"
+        name = utf8_safe(str(key)) or "<empty>"
         converted[name] = to_otel_value(value)
     return converted

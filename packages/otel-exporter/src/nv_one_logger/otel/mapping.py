@@ -39,7 +39,7 @@ from opentelemetry.trace.status import Status, StatusCode
 from nv_one_logger.core.event import ErrorEvent, Event, StandardEventAttributeName
 from nv_one_logger.core.span import Span
 from nv_one_logger.core.time import TracingTimestamp
-from nv_one_logger.otel.attributes import OTelValue, to_otel_attributes
+from nv_one_logger.otel.attributes import OTelValue, to_otel_attributes, utf8_safe
 
 ATTR_SPAN_ID = "one_logger.span.id"
 ATTR_MARKER = "one_logger.marker"
@@ -111,15 +111,15 @@ def build_readable_span(data: OTelSpanData, resource: Resource, scope: Instrumen
         if data.parent_span_id
         else None
     )
-    events: Sequence[SdkEvent] = [SdkEvent(e.name, e.attributes, e.time_ns) for e in data.events]
+    events: Sequence[SdkEvent] = [SdkEvent(utf8_safe(e.name), e.attributes, e.time_ns) for e in data.events]
     if data.dropped_events:
         bounded: BoundedList = BoundedList(None)
         bounded.extend(events)
         bounded.dropped = data.dropped_events
         events = bounded
-    status = _UNSET if data.error_message is None else Status(StatusCode.ERROR, data.error_message)
+    status = _UNSET if data.error_message is None else Status(StatusCode.ERROR, utf8_safe(data.error_message))
     return ReadableSpan(
-        name=data.name,
+        name=utf8_safe(data.name),
         context=context,
         parent=parent,
         resource=resource,
