@@ -1,0 +1,55 @@
+"""Set-up shared by the reliability applications: one recorder with the file and OTel exporters.
+
+Each application is a plain `python -m tests.reliability.apps.<name>` program configured the way a user
+configures OneLogger. The OTel exporter is built from the standard OTEL_* environment the test sets (endpoint,
+batch delay, timeouts). Progress goes to stdout as short lines (see `tests/reliability/app_process.py`).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Optional
+
+from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
+from nv_one_logger.api.timed_span import configure_one_logger
+from nv_one_logger.exporter.file_exporter import FileExporter
+from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
+from nv_one_logger.recorder.default_recorder import DefaultRecorder
+
+_print_lock = threading.Lock()
+
+
+def report(kind: str, value: Any = "") -> None:
+    """Print one progress line and flush it at once (the test stamps it when it reads it)."""
+    with _print_lock:
+        sys.stdout.write(f"{kind} {value}\n")
+        sys.stdout.flush()
+
+
+class ReportingFileExporter(FileExporter):
+    """A FileExporter that reports `W <count>` after each record write returned."""
+
+    def _write(self, json_dict: dict[str, Any]) -> None:
+        super()._write(json_dict)
+        report("W", json_dict["count"])
+
+
+def make_config(name: str, strategy: Optional[OneLoggerErrorHandlingStrategy] = None) -> OneLoggerConfig:
+    return OneLoggerConfig(
+        application_name=name,
+        world_size_or_fn=1,
+        session_tag_or_fn=f"{name}-session",
+        error_handling_strategy=strategy or OneLoggerErrorHandlingStrategy.DISABLE_QUIETLY_AND_REPORT_METRIC_ERROR,
+    )
+
+
+def configure_file_and_otel(
+    name: str, file_path: Path, reporting: bool = False, otel_kwargs: Optional[dict[str, Any]] = None
+) -> DefaultRecorder:
+    """Configure the process-wide recorder with FileExporter + OTelExporter (OTLP from the environment)."""
+    file_exporter = (ReportingFileExporter if reporting else FileExporter)(file_path=file_path)
+    recorder = DefaultRecorder([file_exporter, OTelExporter(**(otel_kwargs or {}))])
+    configure_one_logger(make_config(name), recorder=recorder)
+    return recorder

@@ -1,0 +1,69 @@
+"""Forks data-loader style workers while a background thread keeps recording, and records in every process.
+
+Usage: `python -m tests.reliability.apps.fork_app <jsonl path> <workers> <spans per worker>`.
+
+The parent opens `parent-root`, starts a thread that records `parent-bg` spans in a tight loop (so exporter and
+recorder locks are likely held at the moment of a fork), then starts workers with multiprocessing's "fork"
+start method, as PyTorch's DataLoader does on Linux. Each worker records `worker-span` spans with one event
+each, inside the span context it inherited, and returns; multiprocessing then ends the worker with `os._exit`
+(atexit handlers do not run in such workers). The parent joins them, records `parent-after-fork`, and exits.
+
+Lines: `READY`, `WORKER <index> <pid>` (worker finished recording), `JOINED <index> <exitcode>`, `BG <count>`,
+`DONE`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from pathlib import Path
+
+from nv_one_logger.api.timed_span import get_recorder, timed_span
+from nv_one_logger.core.attributes import Attributes
+from nv_one_logger.core.event import Event
+from tests.reliability.apps.common import configure_file_and_otel, report
+
+
+def worker(index: int, spans: int) -> None:
+    recorder = get_recorder()
+    for j in range(spans):
+        with timed_span("worker-span", span_attributes=Attributes({"worker": index, "j": j})) as span:
+            recorder.event(span, Event.create("worker-event", Attributes({"worker": index, "j": j})))
+    report("WORKER", f"{index} {os.getpid()}")
+
+
+def main() -> None:
+    path, workers, spans = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    configure_file_and_otel("fork-app", path)
+    report("READY")
+    stop = threading.Event()
+    background_spans = 0
+
+    def background() -> None:
+        nonlocal background_spans
+        while not stop.is_set():
+            with timed_span("parent-bg"):
+                background_spans += 1
+
+    with timed_span("parent-root"):
+        thread = threading.Thread(target=background, name="parent-bg")
+        thread.start()
+        context = multiprocessing.get_context("fork")
+        processes = [context.Process(target=worker, args=(i, spans)) for i in range(workers)]
+        for process in processes:
+            process.start()
+        for index, process in enumerate(processes):
+            process.join(timeout=120)
+            report("JOINED", f"{index} {process.exitcode}")
+        stop.set()
+        thread.join()
+        report("BG", background_spans)
+        with timed_span("parent-after-fork", span_attributes=Attributes({"workers": workers})):
+            pass
+    report("DONE")
+
+
+if __name__ == "__main__":
+    main()
