@@ -1,0 +1,142 @@
+"""``replay_files`` into an in-memory span exporter: truncated files, crashed processes, several pids, ids."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List
+
+from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from nv_one_logger.otel.ids import span_id_from_uuid, trace_id_from_uuid
+from nv_one_logger.otel.replay import replay_files
+from tests.replay.helpers import CRASH_APP, JOB_SPAN_NAMES, PYTHON, python_env, record_job
+
+UNCLOSED = "one_logger.replay.unclosed"
+
+
+def _replay(path: Path, **kwargs: Any) -> List[ReadableSpan]:
+    memory = InMemorySpanExporter()
+    report = replay_files([path], span_exporter=memory, on_warning=lambda message: None, **kwargs)
+    assert report.ok, report.error
+    # The exporter was shut down by the replay; its list stays readable.
+    return list(memory.get_finished_spans())
+
+
+def _snapshot(span: ReadableSpan) -> Dict[str, Any]:
+    assert span.context is not None
+    return {
+        "name": span.name,
+        "trace_id": span.context.trace_id,
+        "span_id": span.context.span_id,
+        "parent": span.parent.span_id if span.parent is not None else None,
+        "start": span.start_time,
+        "end": span.end_time,
+        "attributes": dict(span.attributes or {}),
+        "events": [(e.name, e.timestamp, dict(e.attributes or {})) for e in span.events],
+        "status": (span.status.status_code, span.status.description),
+    }
+
+
+def _records(path: Path) -> List[Dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_ids_are_derived_from_the_recorded_uuids_and_stable(tmp_path):
+    path = tmp_path / "run.jsonl"
+    record_job(path)
+    first = [_snapshot(s) for s in _replay(path)]
+    second = [_snapshot(s) for s in _replay(path)]
+    assert first == second
+    assert sorted(s["name"] for s in first) == sorted(JOB_SPAN_NAMES)
+
+    records = _records(path)
+    uuids = {r["name"]: r["id"] for r in records if r["type"] in ("start", "complete")}
+    app_trace = trace_id_from_uuid(uuid.UUID(uuids["application"]))
+    for span in first:
+        assert span["trace_id"] == app_trace
+        if span["name"] != "telemetry_data_error":
+            assert span["span_id"] == span_id_from_uuid(uuid.UUID(uuids[span["name"]]))
+            assert span["attributes"]["one_logger.span.id"] == uuids[span["name"]]
+
+
+def test_a_truncated_file_replays_everything_before_the_torn_line(tmp_path):
+    path = tmp_path / "run.jsonl"
+    record_job(path)
+    lines = path.read_bytes().splitlines(keepends=True)
+    assert len(lines) > 10
+    for kept in range(1, len(lines)):
+        torn = tmp_path / f"torn-{kept}.jsonl"
+        torn.write_bytes(b"".join(lines[:kept]) + lines[kept][: len(lines[kept]) // 2])
+        reference = tmp_path / f"ref-{kept}.jsonl"
+        reference.write_bytes(b"".join(lines[:kept]))
+        got = [_snapshot(s) for s in _replay(torn)]
+        assert got == [_snapshot(s) for s in _replay(reference)], f"cut in line {kept + 1}"
+        assert got, "every prefix holds at least the application span's start"
+    # The full file has no unclosed span; a prefix that ends inside the run has some.
+    assert not any(UNCLOSED in s["attributes"] for s in (_snapshot(x) for x in _replay(path)))
+
+
+def _crash(path: Path, rank: int) -> None:
+    subprocess.run([PYTHON, str(CRASH_APP), str(path), str(rank)], check=True, env=python_env(), timeout=60)
+
+
+def test_spans_open_at_a_crash_end_at_the_last_record_of_their_process(tmp_path):
+    path = tmp_path / "shared.jsonl"
+    _crash(path, 0)
+    _crash(path, 1)  # a second process appends to the same file: a second pid, a second trace
+    records = _records(path)
+    pids = sorted({r["pid"] for r in records}, key=[r["pid"] for r in records].index)
+    assert len(pids) == 2
+
+    spans = [_snapshot(s) for s in _replay(path)]
+    assert len(spans) == 6
+    for pid, rank in zip(pids, (0, 1)):
+        mine = [r for r in records if r["pid"] == pid]
+        uuids = {r["name"]: r["id"] for r in mine if r["type"] in ("start", "complete")}
+        step_record = next(r for r in mine if r["type"] == "complete" and r["name"] == "step")
+        last_ns = round(step_record["stop_event"]["timestamp"]["seconds_since_epoch"] * 1e9)
+        trace_id = trace_id_from_uuid(uuid.UUID(uuids["application"]))
+        trace = {s["name"]: s for s in spans if s["trace_id"] == trace_id}
+        assert set(trace) == {"application", "train", "step"}
+        assert trace["application"]["attributes"]["rank"] == rank
+        for name in ("application", "train"):
+            assert trace[name]["attributes"][UNCLOSED] is True
+            assert trace[name]["end"] == last_ns  # the last record of this pid, not of the file
+            assert trace[name]["events"][-1][0] != "span_stop"
+        assert UNCLOSED not in trace["step"]["attributes"]
+        assert trace["step"]["events"][-1][0] == "span_stop"
+        assert trace["train"]["parent"] == trace["application"]["span_id"]
+        assert trace["step"]["parent"] == trace["train"]["span_id"]
+        assert [e[0] for e in trace["train"]["events"]] == ["span_start", "checkpoint"]
+
+
+def test_a_span_whose_parent_is_not_in_the_data_becomes_a_root_that_names_its_parent(tmp_path):
+    path = tmp_path / "run.jsonl"
+    record_job(path)
+    records = _records(path)
+    app_id = next(r["id"] for r in records if r.get("name") == "application")
+    # Drop the application span's records, as if they were in an older rotated segment that was not given.
+    kept = [r for r in records if r.get("id") != app_id and r.get("span_id") != app_id]
+    partial = tmp_path / "partial.jsonl"
+    partial.write_text("".join(json.dumps(r) + "\n" for r in kept))
+    spans = {s["name"]: s for s in (_snapshot(x) for x in _replay(partial))}
+    train = spans["train"]
+    assert train["parent"] is None
+    assert train["attributes"]["one_logger.parent_span.id"] == app_id
+    # The first root of the pid now fixes the trace id.
+    assert train["trace_id"] == trace_id_from_uuid(uuid.UUID(train["attributes"]["one_logger.span.id"]))
+    assert spans["data"]["parent"] == train["span_id"]
+
+
+def test_dry_run_plans_without_sending(tmp_path):
+    path = tmp_path / "run.jsonl"
+    record_job(path)
+    memory = InMemorySpanExporter()
+    report = replay_files([path], span_exporter=memory, dry_run=True)
+    assert report.plan.span_count == len(JOB_SPAN_NAMES)
+    assert report.sent == 0
+    assert memory.get_finished_spans() == ()
