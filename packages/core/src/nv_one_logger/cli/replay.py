@@ -79,11 +79,5 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="do not print the progress line on stderr",
     )
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=30.0,
-        help="seconds to wait for the final flush to the collector (default: 30)",
-    )
     parser.add_argument("--strict", action="store_true", help="refuse torn records mid-file and foreign objects")
     parser.set_defaults(func=run)

@@ -135,7 +135,15 @@ def replay_files(
     files, result, reports = _read(paths, strict, on_warning, progress)
     given = {os.path.abspath(p) for p in files}
     unlisted = [s for p in files for s in rotated_segments(p) if os.path.abspath(s) not in given]
-    plan = plan_replay(result, event_limit=SpanLimits().max_events or DEFAULT_EVENT_LIMIT)
+    if progress is not None:
+        progress.start("planning", "spans", total=len(result.spans) + len(result.telemetry_data_errors))
+    plan = plan_replay(
+        result,
+        event_limit=SpanLimits().max_events or DEFAULT_EVENT_LIMIT,
+        on_progress=progress.update if progress is not None else None,
+    )
+    if progress is not None:
+        progress.finish(plan.span_count)
     report = ReplayReport(
         files=files,
         plan=plan,

@@ -34,12 +34,10 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from nv_one_logger.core.attributes import Attributes
-from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
+from nv_one_logger.core.event import ErrorEvent, TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
-from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.otel.attributes import to_otel_attributes
 from nv_one_logger.otel.ids import span_id_from_uuid, trace_id_from_uuid
 from nv_one_logger.otel.mapping import (
@@ -145,26 +143,24 @@ def _event_json(event: RecordedEvent) -> Dict[str, Any]:
 def map_recorded_event(event: RecordedEvent, is_error: bool = False) -> OTelEventData:
     """Map a recorded event exactly as the live exporter maps the ``Event`` it was written from.
 
-    An event whose attributes the core model refuses (a hand-edited file, another writer) is still sent, with
-    its attributes converted by the OTel attribute rules (never dropped).
+    Errors go through the core ``ErrorEvent`` and ``mapping.event_data`` (the ``exception`` event rules live
+    there). A plain event maps to its name, time and attributes, ``timestamp_msec`` included -- what
+    ``event_data`` produces for an ``Event`` -- computed directly, because building a core ``Event`` per record
+    (attribute validation) would triple the cost of replaying a long file. An event whose attributes the core model
+    refuses (a hand-edited file, another writer) is still sent, with its attributes converted by the OTel
+    attribute rules (never dropped).
     """
+    time_ns = _ns(event.seconds_since_epoch)
+    if not is_error:
+        attributes = dict(event.attributes)
+        attributes["timestamp_msec"] = round(event.seconds_since_epoch * 1000)  # as the Event constructor sets it
+        return OTelEventData(event.name, time_ns, to_otel_attributes(attributes))
     try:
-        core_event: Event
-        if is_error:
-            core_event = ErrorEvent.from_json(_event_json(event))
-        else:
-            data = _event_json(event)
-            core_event = Event(
-                event.name, TracingTimestamp.from_json(data["timestamp"]), Attributes.from_json(event.attributes)
-            )
-        return event_data(core_event)
+        return event_data(ErrorEvent.from_json(_event_json(event)))
     except OneLoggerError:
-        attributes = to_otel_attributes(event.attributes)
-        if not is_error:
-            return OTelEventData(event.name, _ns(event.seconds_since_epoch), attributes)
-        message = str(event.attributes.get("error_message", ""))
-        attributes[ATTR_ERROR_MESSAGE] = message
-        return OTelEventData(EXCEPTION_EVENT_NAME, _ns(event.seconds_since_epoch), attributes, is_error=True)
+        mapped = to_otel_attributes(event.attributes)
+        mapped[ATTR_ERROR_MESSAGE] = str(event.attributes.get("error_message", ""))
+        return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, mapped, is_error=True)
 
 
 def _telemetry_data_error_span_id(trace_id: int, record: TelemetryDataErrorRecord) -> int:
@@ -198,8 +194,11 @@ class _PidPlanner:
         errors: Sequence[TelemetryDataErrorRecord],
         last_seconds: Optional[float],
         event_limit: int,
+        on_span: Optional[Callable[[], None]] = None,
     ) -> None:
         self.pid = pid
+        self.on_span = on_span
+        self._span_ids: Dict[str, int] = {}
         self.spans = spans
         self.errors = errors
         self.last_seconds = last_seconds
@@ -213,6 +212,12 @@ class _PidPlanner:
         else:
             self.trace_id = _orphan_trace_id(pid, errors[0])
         self.first_error_seconds = min((e.error.seconds_since_epoch for e in errors), default=None)
+
+    def _span_id(self, span: RebuiltSpan) -> int:
+        span_id = self._span_ids.get(span.id)
+        if span_id is None:
+            span_id = self._span_ids[span.id] = span_id_from_uuid(_uuid_of(span.id))
+        return span_id
 
     def _has_parent(self, span: RebuiltSpan) -> bool:
         return span.parent is not None and id(span.parent) in self.ids
@@ -238,20 +243,23 @@ class _PidPlanner:
         trace = PlannedTrace(pid=self.pid, trace_id=self.trace_id)
         for span in self.spans:
             trace.spans.append(self._plan_span(span))
+            if self.on_span is not None:
+                self.on_span()
         for record in self.errors:
             trace.spans.append(self._plan_telemetry_data_error(record))
+            if self.on_span is not None:
+                self.on_span()
         return trace
 
     def _plan_span(self, span: RebuiltSpan) -> PlannedSpan:
         error_ids = {id(e) for e in span.errors}
-        mapped = [map_recorded_event(e, is_error=id(e) in error_ids) for e in span.events]
         error_message: Optional[str] = None
-        for event in mapped:
-            if event.is_error:
-                error_message = str(event.attributes.get(ATTR_ERROR_MESSAGE, ""))
-        keep = self.event_limit - 2
-        dropped = max(0, len(mapped) - keep)
-        events = [map_recorded_event(span.start_event), *mapped[dropped:]]
+        if span.errors:  # the status carries the last error's message, even when that event itself is dropped
+            last_error = map_recorded_event(span.errors[-1], is_error=True)
+            error_message = str(last_error.attributes.get(ATTR_ERROR_MESSAGE, ""))
+        dropped = max(0, len(span.events) - (self.event_limit - 2))
+        kept = [map_recorded_event(e, is_error=id(e) in error_ids) for e in span.events[dropped:]]
+        events = [map_recorded_event(span.start_event), *kept]
         if span.stop_event is not None:
             events.append(map_recorded_event(span.stop_event))
 
@@ -270,10 +278,10 @@ class _PidPlanner:
         data = OTelSpanData(
             name=span.name,
             trace_id=self.trace_id,
-            span_id=span_id_from_uuid(_uuid_of(span.id)),
+            span_id=self._span_id(span),
             start_ns=_ns(span.start_seconds),
             end_ns=_ns(end_seconds),
-            parent_span_id=span_id_from_uuid(_uuid_of(parent.id)) if parent is not None else None,
+            parent_span_id=self._span_id(parent) if parent is not None else None,
             attributes=attributes,
             events=events,
             error_message=error_message,
@@ -312,7 +320,7 @@ class _PidPlanner:
             span_id=_telemetry_data_error_span_id(self.trace_id, record),
             start_ns=_ns(seconds),
             end_ns=_ns(seconds),
-            parent_span_id=span_id_from_uuid(_uuid_of(root.id)) if root is not None else None,
+            parent_span_id=self._span_id(root) if root is not None else None,
             attributes=telemetry_data_error_attributes(error_type, message, extra),
             error_message=message,
         )
@@ -326,8 +334,23 @@ class _PidPlanner:
         )
 
 
-def plan_replay(result: RebuildResult, event_limit: int = DEFAULT_EVENT_LIMIT) -> ReplayPlan:
-    """Plan the replay of rebuilt records: one ``PlannedTrace`` per pid, pids in order of first appearance."""
+def plan_replay(
+    result: RebuildResult,
+    event_limit: int = DEFAULT_EVENT_LIMIT,
+    on_progress: Optional[Callable[[int], None]] = None,
+) -> ReplayPlan:
+    """Plan the replay of rebuilt records: one ``PlannedTrace`` per pid, pids in order of first appearance.
+
+    ``on_progress`` receives the number of spans planned so far, every 1024 spans.
+    """
+    planned = 0
+
+    def count() -> None:
+        nonlocal planned
+        planned += 1
+        if on_progress is not None and planned % 1024 == 0:
+            on_progress(planned)
+
     spans_by_pid: Dict[int, List[RebuiltSpan]] = {}
     errors_by_pid: Dict[int, List[TelemetryDataErrorRecord]] = {}
     order: List[int] = []
@@ -347,6 +370,7 @@ def plan_replay(result: RebuildResult, event_limit: int = DEFAULT_EVENT_LIMIT) -
             errors_by_pid.get(pid, []),
             result.last_seconds_by_pid.get(pid),
             event_limit,
+            on_span=count,
         )
         plan.traces.append(planner.plan())
     return plan
