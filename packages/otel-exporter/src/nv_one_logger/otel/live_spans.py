@@ -31,7 +31,8 @@ in the application's current OTel span context instead, and the span becomes its
 
 Telemetry data errors become a zero-length ``telemetry_data_error`` span with status ERROR in the same trace,
 child of the open root span (or itself a root of the trace when no root span is open). Every root span that
-ends afterwards carries ``one_logger.telemetry_data_error = true``; so does the error span itself.
+is exported afterwards (or in the same batch) carries ``one_logger.telemetry_data_error = true``; so does the
+error span itself.
 """
 
 from __future__ import annotations
@@ -156,6 +157,10 @@ class LiveSpanTranslator:
         """Translate one cycle's calls (``(op, span, payload)`` tuples, in call order) into spans to export."""
         out: List[ReadableSpan] = []
         touched: Dict[uuid.UUID, _OpenSpan] = {}
+        if not self.telemetry_data_error_seen and any(item[0] == OP_TELEMETRY_DATA_ERROR for item in items):
+            # A root span exported in the same batch as a telemetry data error is flagged too, even if it ended
+            # a moment before the error was reported: the flag says "this run's data is not complete".
+            self.telemetry_data_error_seen = True
         for op, span, payload in items:
             if op == OP_EVENT:
                 state = self._state_of(span, None)

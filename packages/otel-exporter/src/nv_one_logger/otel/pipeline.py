@@ -14,7 +14,9 @@ Guarantees:
   flush does not finish in time the exporter is shut down (which aborts the SDK exporters' retry waits and
   gRPC calls) and whatever is still queued or in flight is counted as abandoned.
 - Every span that was not delivered is counted in ``ExportStats``; the first loss is logged once (one WARNING
-  line) and reported through the ``on_first_loss`` callback. The SDK exporters' own per-attempt log lines are
+  line). The ``on_loss_recovered`` callback runs at the first successful export after losses (the exporter
+  then sends a telemetry data error into the trace: that is the first moment it can arrive). The SDK
+  exporters' own per-attempt log lines are
   suppressed for this worker's thread only (``quiet_sdk_exporter_logs``), so an outage does not flood the
   application's log, while the application's own OTel exporters keep logging as before.
 """
@@ -115,13 +117,13 @@ class ExportWorker:
         span_exporter: SpanExporter,
         process: Callable[[List[Any]], List[ReadableSpan]],
         settings: BatchSettings,
-        on_first_loss: Callable[[ExportStats], None],
+        on_loss_recovered: Callable[[ExportStats], None],
         describe_target: str = "the OTLP endpoint",
     ) -> None:
         self._exporter = span_exporter
         self._process = process
         self._settings = settings
-        self._on_first_loss = on_first_loss
+        self._on_loss_recovered = on_loss_recovered
         self._target = describe_target
         self._queue: Deque[Any] = deque()
         self._max_queue = settings.max_queue_size
@@ -133,7 +135,10 @@ class ExportWorker:
         self._stopping = False
         self._stats = ExportStats()
         self._in_flight = 0
-        self._loss_reported = False
+        self._loss_logged = False
+        self._abandoned = False
+        self._dropped_seen = 0
+        self._unreported_loss = False
         self._thread = threading.Thread(
             target=self._run, name=f"{WORKER_THREAD_PREFIX}-export-{next(_worker_numbers)}", daemon=True
         )
@@ -191,6 +196,7 @@ class ExportWorker:
             pending = len(self._queue) + self._in_flight
             with self._lock:
                 self._stats = replace(self._stats, spans_abandoned=self._stats.spans_abandoned + pending)
+                self._abandoned = True  # the stuck worker may finish later: it must neither count nor log again
             return False
         return clean
 
@@ -228,21 +234,29 @@ class ExportWorker:
     def _cycle(self) -> None:
         queue = self._queue
         items = [queue.popleft() for _ in range(len(queue))]
-        if self._stats.calls_dropped and not self._loss_reported:
-            self._report_loss("the export queue was full")
+        if self._stats.calls_dropped > self._dropped_seen:
+            self._dropped_seen = self._stats.calls_dropped
+            self._note_loss("the export queue was full")
         if not items:
             return
         try:
             spans = self._process(items)
         except Exception as error:  # a bug in span building must not kill the worker
-            _logger.exception("OneLogger OTel exporter: could not build spans from %d calls", len(items))
+            _logger.log(
+                logging.DEBUG if self._loss_logged else logging.ERROR,
+                "OneLogger OTel exporter: could not build spans from %d calls",
+                len(items),
+                exc_info=True,
+            )
             with self._lock:
                 self._stats = replace(self._stats, calls_unprocessed=self._stats.calls_unprocessed + len(items))
-            self._report_loss(f"internal error: {type(error).__name__}")
+            self._note_loss(f"internal error: {type(error).__name__}")
             return
         self._in_flight = len(spans)
         batch = self._settings.max_export_batch_size
         for i in range(0, len(spans), batch):
+            if self._abandoned:
+                return
             chunk = spans[i : i + batch]
             self._export(chunk)
             self._in_flight -= len(chunk)
@@ -254,20 +268,33 @@ class ExportWorker:
         except Exception as error:
             result, reason = SpanExportResult.FAILURE, f"{type(error).__name__}: {error}"
         with self._lock:
+            if self._abandoned:
+                return
             if result is SpanExportResult.SUCCESS:
                 self._stats = replace(self._stats, spans_exported=self._stats.spans_exported + len(chunk))
-                return
-            self._stats = replace(
-                self._stats,
-                spans_failed=self._stats.spans_failed + len(chunk),
-                failed_batches=self._stats.failed_batches + 1,
-            )
+            else:
+                self._stats = replace(
+                    self._stats,
+                    spans_failed=self._stats.spans_failed + len(chunk),
+                    failed_batches=self._stats.failed_batches + 1,
+                )
+        if result is SpanExportResult.SUCCESS:
+            if self._unreported_loss:
+                self._unreported_loss = False
+                try:
+                    self._on_loss_recovered(self._stats)
+                except Exception:
+                    _logger.debug("OneLogger OTel exporter: on_loss_recovered callback failed", exc_info=True)
+            return
         sdk_reason = _FILTER.last_error.pop(self._thread.name, None)
-        if not self._loss_reported:
-            self._report_loss(reason or sdk_reason or "the span exporter reported a failure")
+        self._note_loss(reason or sdk_reason or "the span exporter reported a failure")
 
-    def _report_loss(self, reason: str) -> None:
-        self._loss_reported = True
+    def _note_loss(self, reason: str) -> None:
+        """Remember that data was lost; log it the first time only."""
+        self._unreported_loss = True
+        if self._loss_logged:
+            return
+        self._loss_logged = True
         with self._lock:
             self._stats = replace(self._stats, first_error=reason)
         _logger.warning(
@@ -276,7 +303,3 @@ class ExportWorker:
             self._target,
             reason,
         )
-        try:
-            self._on_first_loss(self._stats)
-        except Exception:
-            _logger.debug("OneLogger OTel exporter: on_first_loss callback failed", exc_info=True)

@@ -140,7 +140,7 @@ class OTelExporter(BaseExporter):
             self._span_exporter,
             self._translator.process,
             self._batch,
-            on_first_loss=self._on_first_loss,
+            on_loss_recovered=self._on_loss_recovered,
             describe_target=self._target,
         )
         self._worker.start()
@@ -217,14 +217,17 @@ class OTelExporter(BaseExporter):
         config = self._one_logger_config if self._one_logger_config is not None else _provider_config()
         return build_resource(config, self._resource_attributes, self._base_resource)
 
-    def _on_first_loss(self, stats: ExportStats) -> None:
-        """Report our own delivery loss in the trace too (it arrives if the collector comes back)."""
+    def _on_loss_recovered(self, stats: ExportStats) -> None:
+        """Report our own delivery loss in the trace, now that delivery works again (worker thread)."""
         error_type = (
             TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA.value
             if stats.spans_exported
             else TelemetryDataError.ErrorType.NO_TELEMETRY_DATA.value
         )
-        message = f"OneLogger could not deliver some spans to {self._target}: {stats.first_error}"
+        message = (
+            f"OneLogger could not deliver {stats.lost} spans or calls to {self._target} "
+            f"(first error: {stats.first_error})"
+        )
         worker = self._worker
         if worker is not None:
             worker.submit_internal((OP_TELEMETRY_DATA_ERROR, None, (error_type, message)))
