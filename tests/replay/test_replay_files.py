@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from nv_one_logger.otel.ids import span_id_from_uuid, trace_id_from_uuid
 from nv_one_logger.otel.replay import replay_files
+from nv_one_logger.testing import reset_one_logger
 from tests.replay.helpers import CRASH_APP, JOB_SPAN_NAMES, PYTHON, python_env, record_job
 
 UNCLOSED = "one_logger.replay.unclosed"
@@ -140,3 +141,33 @@ def test_dry_run_plans_without_sending(tmp_path):
     assert report.plan.span_count == len(JOB_SPAN_NAMES)
     assert report.sent == 0
     assert memory.get_finished_spans() == ()
+
+
+def test_the_same_pid_in_two_files_is_two_processes_and_rotated_segments_are_one(tmp_path):
+    # Two containers each run their job as pid 1: same pid, different files, different processes.
+    first, second = tmp_path / "node-a.jsonl", tmp_path / "node-b.jsonl"
+    record_job(first)
+    reset_one_logger()
+    record_job(second)
+    assert {r["pid"] for r in _records(first)} == {r["pid"] for r in _records(second)}
+    memory = InMemorySpanExporter()
+    report = replay_files([first, second], span_exporter=memory)
+    assert [trace.source for trace in report.plan.traces] == [str(first), str(second)]
+    spans = [_snapshot(s) for s in memory.get_finished_spans()]
+    for path in (first, second):
+        app_uuid = next(r["id"] for r in _records(path) if r.get("name") == "application")
+        trace = [s for s in spans if s["trace_id"] == trace_id_from_uuid(uuid.UUID(app_uuid))]
+        assert sorted(s["name"] for s in trace) == sorted(JOB_SPAN_NAMES)
+        assert [s["name"] for s in trace if s["parent"] is None] == ["application"]
+
+    # A rotated log (run.jsonl.1 older, run.jsonl live) is one writer: one trace, parents across segments kept.
+    lines = first.read_bytes().splitlines(keepends=True)
+    live = tmp_path / "run.jsonl"
+    segment = tmp_path / "run.jsonl.1"
+    segment.write_bytes(b"".join(lines[:5]))
+    live.write_bytes(b"".join(lines[5:]))
+    rotated = replay_files([live, segment], span_exporter=InMemorySpanExporter())
+    (trace,) = rotated.plan.traces
+    assert trace.source == str(live)
+    assert len(trace.spans) == len(JOB_SPAN_NAMES)
+    assert [s.data.name for s in trace.spans if s.data.parent_span_id is None] == ["application"]

@@ -19,7 +19,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Iterator, List, Optional, TextIO, Union
+from typing import Callable, Iterable, Iterator, List, Optional, TextIO, Union
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanLimits
@@ -157,14 +157,14 @@ def replay_files(
         if exporter is not None:
             exporter.shutdown()
         return report
-    resources: Dict[int, Resource] = {trace.pid: replay_resource(trace.pid, trace.trace_id) for trace in plan.traces}
+    resources: List[Resource] = [replay_resource(trace.pid, trace.trace_id) for trace in plan.traces]
     spans = plan.spans
     if progress is not None:
         progress.start("sending", "spans", total=len(spans))
     sent: SendResult = send_planned_spans(
         spans,
         exporter,
-        lambda span: resources[span.pid],
+        lambda span: resources[span.trace_index],
         on_progress=progress.update if progress is not None else None,
     )
     if progress is not None:
@@ -201,7 +201,7 @@ def _span_line(span: PlannedSpan) -> str:
 
 
 def _trace_lines(trace: PlannedTrace) -> Iterator[str]:
-    yield f"trace {trace.trace_id:032x}  pid {trace.pid}  ({len(trace.spans)} spans)"
+    yield f"trace {trace.trace_id:032x}  pid {trace.pid}  {trace.source}  ({len(trace.spans)} spans)"
     for span in trace.spans:
         yield _span_line(span)
 

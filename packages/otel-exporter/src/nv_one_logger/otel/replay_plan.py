@@ -8,33 +8,37 @@ the "near now" timestamp check: recorded data is old) and mapped by ``mapping.ev
 
 Rules (docs/replay.md repeats them for users):
 
-- **One trace per process id.** A record file may hold several pids (forked workers, ranks appending to one
-  file). Each pid's spans form one trace whose id is ``ids.trace_id_from_uuid`` of that pid's *first root span*
-  (first in file order whose parent is not among the same pid's spans) -- the derivation the live exporter uses
-  with ``deterministic_ids=True``, whose first root span is the same one. Span ids are
+- **One trace per writer process**: per pid within one record file (its rotated segments count as the same
+  file). A file may hold several pids (forked workers, ranks appending to one file); files from different hosts
+  or containers may reuse a pid (pid 1 in every container) and still are different processes. Each writer's
+  spans form one trace whose id is ``ids.trace_id_from_uuid`` of its *first root span* (first in file order
+  whose parent is not among the same writer's spans) -- the derivation the live exporter uses with
+  ``deterministic_ids=True``, whose first root span is the same one. Span ids are
   ``ids.span_id_from_uuid(span uuid)``. So replaying a file twice gives the same ids, and a run exported live
   with deterministic ids and replayed later is one trace.
-- **Parents** are kept when the parent span is in the same pid's data. A span whose parent is missing (an older
-  rotated segment that was not given, a parent in another process) becomes a root of its pid's trace and carries
+- **Parents** are kept when the parent span is in the same writer's data. A span whose parent is missing (an older
+  rotated segment that was not given, a parent in another process) becomes a root of its writer's trace and carries
   ``one_logger.parent_span.id`` (the missing parent's uuid) so the link is not lost.
 - **Events and errors** as live: the final span carries ``span_start``, the most recent ``event_limit - 2`` events
   and ``span_stop``; older events are counted in ``dropped_events_count`` (raise ``OTEL_SPAN_EVENT_COUNT_LIMIT``
   to carry more). The status is ERROR with the message of the span's last application error.
 - **Spans still open at the end of the data** (the process crashed or the file was cut) end at the time of the
-  last record of their pid and carry ``one_logger.replay.unclosed = true``; they have no ``span_stop`` event.
+  last record of their writer and carry ``one_logger.replay.unclosed = true``; they have no ``span_stop`` event.
 - **Telemetry data errors** become ``telemetry_data_error`` spans (``mapping.telemetry_data_error_attributes``,
-  status ERROR) in their pid's trace, children of the root span open at that time, as live. Their span ids are
+  status ERROR) in their writer's trace, children of the root span open at that time, as live. Their span ids are
   derived from the trace id, pid, record count and time, so they are stable across replays too (the live
-  exporter gives these spans random ids). Every root span of the pid that ends after the first telemetry data
+  exporter gives these spans random ids). Every root span of the writer that ends after the first telemetry data
   error carries ``one_logger.telemetry_data_error = true``, as live.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from nv_one_logger.core.event import ErrorEvent, TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
@@ -68,6 +72,7 @@ class PlannedSpan:
     data: OTelSpanData
     pid: int
     depth: int
+    trace_index: int
     recorded_events: int
     """Events recorded on the span (application errors included, start/stop excluded), before any bound."""
     errors: int
@@ -77,9 +82,11 @@ class PlannedSpan:
 
 @dataclass
 class PlannedTrace:
-    """All spans of one pid: one trace."""
+    """All spans of one writer process (a pid in one record file): one trace."""
 
     pid: int
+    source: str
+    """The record file (the live file's path for rotated segments)."""
     trace_id: int
     spans: List[PlannedSpan] = field(default_factory=list)
 
@@ -184,34 +191,62 @@ def _uuid_of(span_id: str) -> uuid.UUID:
         return uuid.uuid5(uuid.NAMESPACE_URL, f"one_logger:span:{span_id}")
 
 
-class _PidPlanner:
-    """Plans the trace of one pid (see the module docstring)."""
+@dataclass
+class _Writer:
+    """The records of one writer process: a pid in one record file (rotated segments included)."""
+
+    pid: int
+    source: str
+    spans: List[RebuiltSpan] = field(default_factory=list)
+    errors: List[TelemetryDataErrorRecord] = field(default_factory=list)
+
+    def last_seconds(self) -> Optional[float]:
+        """Latest wall-clock time in any of the writer's records: where its data ends."""
+        times = [e.error.seconds_since_epoch for e in self.errors]
+        for span in self.spans:
+            times.append(span.start_seconds)
+            times.extend(e.seconds_since_epoch for e in span.events)
+            if span.stop_event is not None:
+                times.append(span.stop_event.seconds_since_epoch)
+        return max(times, default=None)
+
+
+_ROTATED_SUFFIX = re.compile(r"\.\d+$")
+
+
+def writer_source(path: str) -> str:
+    """Return the record file a path belongs to: ``run.jsonl.3`` (a rotated segment) belongs to ``run.jsonl``."""
+    return _ROTATED_SUFFIX.sub("", os.path.abspath(path))
+
+
+class _WriterPlanner:
+    """Plans the trace of one writer (see the module docstring)."""
 
     def __init__(
         self,
-        pid: int,
-        spans: Sequence[RebuiltSpan],
-        errors: Sequence[TelemetryDataErrorRecord],
-        last_seconds: Optional[float],
+        writer: _Writer,
+        trace_index: int,
         event_limit: int,
         on_span: Optional[Callable[[], None]] = None,
     ) -> None:
-        self.pid = pid
+        self.pid = writer.pid
+        self.source = writer.source
+        self.trace_index = trace_index
         self.on_span = on_span
         self._span_ids: Dict[str, int] = {}
-        self.spans = spans
-        self.errors = errors
-        self.last_seconds = last_seconds
+        self.spans = writer.spans
+        self.errors = writer.errors
+        self.last_seconds = writer.last_seconds()
         self.event_limit = max(2, event_limit)
-        self.ids = {id(span) for span in spans}
-        self.roots = [span for span in spans if not self._has_parent(span)]
+        self.ids = {id(span) for span in self.spans}
+        self.roots = [span for span in self.spans if not self._has_parent(span)]
         if self.roots:
             self.trace_id = trace_id_from_uuid(_uuid_of(self.roots[0].id))
-        elif spans:  # only reachable through a parent cycle in corrupt data
-            self.trace_id = trace_id_from_uuid(_uuid_of(spans[0].id))
+        elif self.spans:  # only reachable through a parent cycle in corrupt data
+            self.trace_id = trace_id_from_uuid(_uuid_of(self.spans[0].id))
         else:
-            self.trace_id = _orphan_trace_id(pid, errors[0])
-        self.first_error_seconds = min((e.error.seconds_since_epoch for e in errors), default=None)
+            self.trace_id = _orphan_trace_id(self.pid, self.errors[0])
+        self.first_error_seconds = min((e.error.seconds_since_epoch for e in self.errors), default=None)
 
     def _span_id(self, span: RebuiltSpan) -> int:
         span_id = self._span_ids.get(span.id)
@@ -240,7 +275,7 @@ class _PidPlanner:
         return depth
 
     def plan(self) -> PlannedTrace:
-        trace = PlannedTrace(pid=self.pid, trace_id=self.trace_id)
+        trace = PlannedTrace(pid=self.pid, source=self.source, trace_id=self.trace_id)
         for span in self.spans:
             trace.spans.append(self._plan_span(span))
             if self.on_span is not None:
@@ -290,6 +325,7 @@ class _PidPlanner:
         return PlannedSpan(
             data=data,
             pid=self.pid,
+            trace_index=self.trace_index,
             depth=self._depth(span),
             recorded_events=len(span.events),
             errors=len(span.errors),
@@ -327,6 +363,7 @@ class _PidPlanner:
         return PlannedSpan(
             data=data,
             pid=self.pid,
+            trace_index=self.trace_index,
             depth=1 if root is not None else 0,
             recorded_events=0,
             errors=0,
@@ -339,7 +376,7 @@ def plan_replay(
     event_limit: int = DEFAULT_EVENT_LIMIT,
     on_progress: Optional[Callable[[int], None]] = None,
 ) -> ReplayPlan:
-    """Plan the replay of rebuilt records: one ``PlannedTrace`` per pid, pids in order of first appearance.
+    """Plan the replay of rebuilt records: one ``PlannedTrace`` per writer, in order of first appearance.
 
     ``on_progress`` receives the number of spans planned so far, every 1024 spans.
     """
@@ -351,26 +388,20 @@ def plan_replay(
         if on_progress is not None and planned % 1024 == 0:
             on_progress(planned)
 
-    spans_by_pid: Dict[int, List[RebuiltSpan]] = {}
-    errors_by_pid: Dict[int, List[TelemetryDataErrorRecord]] = {}
-    order: List[int] = []
+    writers: Dict[Tuple[str, int], _Writer] = {}
+
+    def writer_of(path: str, pid: int) -> _Writer:
+        key = (writer_source(path), pid)
+        writer = writers.get(key)
+        if writer is None:
+            writer = writers[key] = _Writer(pid=pid, source=key[0])
+        return writer
+
     for span in result.spans:
-        if span.pid not in spans_by_pid and span.pid not in errors_by_pid:
-            order.append(span.pid)
-        spans_by_pid.setdefault(span.pid, []).append(span)
+        writer_of(span.source.path, span.pid).spans.append(span)
     for record in result.telemetry_data_errors:
-        if record.pid not in spans_by_pid and record.pid not in errors_by_pid:
-            order.append(record.pid)
-        errors_by_pid.setdefault(record.pid, []).append(record)
+        writer_of(record.source.path, record.pid).errors.append(record)
     plan = ReplayPlan()
-    for pid in order:
-        planner = _PidPlanner(
-            pid,
-            spans_by_pid.get(pid, []),
-            errors_by_pid.get(pid, []),
-            result.last_seconds_by_pid.get(pid),
-            event_limit,
-            on_span=count,
-        )
-        plan.traces.append(planner.plan())
+    for index, writer in enumerate(writers.values()):
+        plan.traces.append(_WriterPlanner(writer, index, event_limit, on_span=count).plan())
     return plan
