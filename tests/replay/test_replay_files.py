@@ -104,6 +104,7 @@ def test_spans_open_at_a_crash_end_at_the_last_record_of_their_process(tmp_path)
         trace = {s["name"]: s for s in spans if s["trace_id"] == trace_id}
         assert set(trace) == {"application", "train", "step"}
         assert trace["application"]["attributes"]["rank"] == rank
+        assert "one_logger.telemetry_data_error" not in trace["application"]["attributes"]  # no TDE in this run
         for name in ("application", "train"):
             assert trace[name]["attributes"][UNCLOSED] is True
             assert trace[name]["end"] == last_ns  # the last record of this pid, not of the file

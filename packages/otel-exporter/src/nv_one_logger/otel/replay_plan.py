@@ -27,8 +27,10 @@ Rules (docs/replay.md repeats them for users):
 - **Telemetry data errors** become ``telemetry_data_error`` spans (``mapping.telemetry_data_error_attributes``,
   status ERROR) in their writer's trace, children of the root span open at that time, as live. Their span ids are
   derived from the trace id, pid, record count and time, so they are stable across replays too (the live
-  exporter gives these spans random ids). Every root span of the writer that ends after the first telemetry data
-  error carries ``one_logger.telemetry_data_error = true``, as live.
+  exporter gives these spans random ids). Every root span of a writer that reported a telemetry data error
+  carries ``one_logger.telemetry_data_error = true`` ("the data of this run is not complete"). Live, the flag is
+  on the root spans exported with or after the error -- normally the ``application`` span, the only root, which
+  ends last; a replay knows the whole run and flags every root of it.
 """
 
 from __future__ import annotations
@@ -246,7 +248,6 @@ class _WriterPlanner:
             self.trace_id = trace_id_from_uuid(_uuid_of(self.spans[0].id))
         else:
             self.trace_id = _orphan_trace_id(self.pid, self.errors[0])
-        self.first_error_seconds = min((e.error.seconds_since_epoch for e in self.errors), default=None)
 
     def _span_id(self, span: RebuiltSpan) -> int:
         span_id = self._span_ids.get(span.id)
@@ -306,7 +307,7 @@ class _WriterPlanner:
         end_seconds = self._end_seconds(span)
         if span.open:
             attributes[ATTR_UNCLOSED] = True
-        if not has_parent and self.first_error_seconds is not None and end_seconds >= self.first_error_seconds:
+        if not has_parent and self.errors:
             attributes[ATTR_TELEMETRY_DATA_ERROR] = True
 
         parent = span.parent if has_parent else None
