@@ -26,11 +26,11 @@ Rules (docs/replay.md repeats them for users):
   last record of their writer and carry ``one_logger.replay.unclosed = true``; they have no ``span_stop`` event.
 - **Telemetry data errors** become ``telemetry_data_error`` spans (``mapping.telemetry_data_error_attributes``,
   status ERROR) in their writer's trace, children of the root span open at that time, as live. Their span ids are
-  derived from the trace id, pid, record count and time, so they are stable across replays too (the live
-  exporter gives these spans random ids). Every root span of a writer that reported a telemetry data error
-  carries ``one_logger.telemetry_data_error = true`` ("the data of this run is not complete"). Live, the flag is
-  on the root spans exported with or after the error -- normally the ``application`` span, the only root, which
-  ends last; a replay knows the whole run and flags every root of it.
+  derived from the trace id and the error's time, type and message (``telemetry_data_error_span_id``), so they
+  are stable across replays too (the live exporter gives these spans random ids). Every root span of a writer
+  that reported a telemetry data error carries ``one_logger.telemetry_data_error = true`` ("the data of this run
+  is not complete"). Live, the flag is on the root spans exported with or after the error -- normally the
+  ``application`` span, the only root, which ends last; a replay knows the whole run and flags every root of it.
 """
 
 from __future__ import annotations
@@ -172,8 +172,13 @@ def map_recorded_event(event: RecordedEvent, is_error: bool = False) -> OTelEven
         return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, mapped, is_error=True)
 
 
-def _telemetry_data_error_span_id(trace_id: int, record: TelemetryDataErrorRecord) -> int:
-    key = f"{record.pid}:{record.count}:{_ns(record.error.seconds_since_epoch)}".encode()
+def telemetry_data_error_span_id(trace_id: int, time_ns: int, error_type: str, message: str) -> int:
+    """Deterministic span id of a ``telemetry_data_error`` span (which has no OneLogger uuid to derive it from).
+
+    Built only from what the live exporter also knows when it reports the error (its trace, the error's time,
+    type and message), so the live exporter could derive the same id; today it uses random ids for these spans.
+    """
+    key = f"{time_ns}:{error_type}:{message}".encode("utf-8", "backslashreplace")
     digest = hashlib.blake2b(_TDE_SALT + trace_id.to_bytes(16, "big") + key, digest_size=8).digest()
     return int.from_bytes(digest, "big") or 1
 
@@ -354,7 +359,7 @@ class _WriterPlanner:
         data = OTelSpanData(
             name=TELEMETRY_DATA_ERROR_SPAN_NAME,
             trace_id=self.trace_id,
-            span_id=_telemetry_data_error_span_id(self.trace_id, record),
+            span_id=telemetry_data_error_span_id(self.trace_id, _ns(seconds), error_type, message),
             start_ns=_ns(seconds),
             end_ns=_ns(seconds),
             parent_span_id=self._span_id(root) if root is not None else None,
