@@ -3,7 +3,8 @@
 Data flow, one module per step:
 
     record files --(records.reader: RecordReader)--> records --(records.spans: rebuild)--> rebuilt spans
-      --(otel.replay_plan: plan_replay; uses otel.mapping and otel.ids)--> OTel span data with deterministic ids
+      --(otel.replay_plan: plan_replay; events via otel.replay_mapping -> otel.mapping; ids via otel.ids)-->
+      OTel span data with deterministic ids
       --(otel.replay_send: build_readable_span + the SDK's OTLP exporter)--> collector
 
 ``replay_files`` is the Python API; ``run_cli`` is what ``one-logger replay`` (``nv_one_logger.cli.replay``, in

@@ -35,14 +35,12 @@ Rules (docs/replay.md repeats them for users):
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from nv_one_logger.core.event import ErrorEvent, TelemetryDataError
+from nv_one_logger.core.event import TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.otel.attributes import to_otel_attributes
 from nv_one_logger.otel.ids import span_id_from_uuid, trace_id_from_uuid
@@ -50,21 +48,24 @@ from nv_one_logger.otel.mapping import (
     ATTR_ERROR_MESSAGE,
     ATTR_SPAN_ID,
     ATTR_TELEMETRY_DATA_ERROR,
-    EXCEPTION_EVENT_NAME,
     TELEMETRY_DATA_ERROR_SPAN_NAME,
-    OTelEventData,
     OTelSpanData,
-    event_data,
     telemetry_data_error_attributes,
 )
+from nv_one_logger.otel.replay_mapping import (
+    event_json,
+    map_recorded_event,
+    ns_of,
+    orphan_trace_id,
+    telemetry_data_error_span_id,
+    uuid_of,
+)
 from nv_one_logger.records.spans import RebuildResult, RebuiltSpan
-from nv_one_logger.records.types import RecordedEvent, TelemetryDataErrorRecord
+from nv_one_logger.records.types import TelemetryDataErrorRecord
 
 ATTR_UNCLOSED = "one_logger.replay.unclosed"
 ATTR_MISSING_PARENT = "one_logger.parent_span.id"
 DEFAULT_EVENT_LIMIT = 128
-_TDE_SALT = b"one_logger.replay.telemetry_data_error:"
-_ORPHAN_TRACE_SALT = b"one_logger.replay.trace:"
 
 
 @dataclass
@@ -135,69 +136,6 @@ class ReplayPlan:
         return sum(span.data.dropped_events for span in self.spans)
 
 
-def _ns(seconds: float) -> int:
-    """Nanoseconds since the epoch, rounded exactly as ``mapping.timestamp_ns`` rounds live timestamps."""
-    return round(seconds * 1e9)
-
-
-def _event_json(event: RecordedEvent) -> Dict[str, Any]:
-    perf = event.perf_counter_seconds if event.perf_counter_seconds is not None else 0.0
-    return {
-        "name": event.name,
-        "timestamp": {"seconds_since_epoch": event.seconds_since_epoch, "perf_counter_seconds": perf},
-        "attributes": event.attributes,
-    }
-
-
-def map_recorded_event(event: RecordedEvent, is_error: bool = False) -> OTelEventData:
-    """Map a recorded event exactly as the live exporter maps the ``Event`` it was written from.
-
-    Errors go through the core ``ErrorEvent`` and ``mapping.event_data`` (the ``exception`` event rules live
-    there). A plain event maps to its name, time and attributes, ``timestamp_msec`` included -- what
-    ``event_data`` produces for an ``Event`` -- computed directly, because building a core ``Event`` per record
-    (attribute validation) would triple the cost of replaying a long file. An event whose attributes the core model
-    refuses (a hand-edited file, another writer) is still sent, with its attributes converted by the OTel
-    attribute rules (never dropped).
-    """
-    time_ns = _ns(event.seconds_since_epoch)
-    if not is_error:
-        attributes = dict(event.attributes)
-        attributes["timestamp_msec"] = round(event.seconds_since_epoch * 1000)  # as the Event constructor sets it
-        return OTelEventData(event.name, time_ns, to_otel_attributes(attributes))
-    try:
-        return event_data(ErrorEvent.from_json(_event_json(event)))
-    except OneLoggerError:
-        mapped = to_otel_attributes(event.attributes)
-        mapped[ATTR_ERROR_MESSAGE] = str(event.attributes.get("error_message", ""))
-        return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, mapped, is_error=True)
-
-
-def telemetry_data_error_span_id(trace_id: int, time_ns: int, error_type: str, message: str) -> int:
-    """Deterministic span id of a ``telemetry_data_error`` span (which has no OneLogger uuid to derive it from).
-
-    Built only from what the live exporter also knows when it reports the error (its trace, the error's time,
-    type and message), so the live exporter could derive the same id; today it uses random ids for these spans.
-    """
-    key = f"{time_ns}:{error_type}:{message}".encode("utf-8", "backslashreplace")
-    digest = hashlib.blake2b(_TDE_SALT + trace_id.to_bytes(16, "big") + key, digest_size=8).digest()
-    return int.from_bytes(digest, "big") or 1
-
-
-def _orphan_trace_id(pid: int, first: TelemetryDataErrorRecord) -> int:
-    """Trace id of a pid that has telemetry data errors but no span at all (stable across replays)."""
-    key = f"{pid}:{first.count}:{_ns(first.error.seconds_since_epoch)}".encode()
-    digest = hashlib.blake2b(_ORPHAN_TRACE_SALT + key, digest_size=16).digest()
-    return int.from_bytes(digest, "big") or 1
-
-
-def _uuid_of(span_id: str) -> uuid.UUID:
-    """Return the OneLogger span uuid; a non-uuid id (another writer) is hashed into one, deterministically."""
-    try:
-        return uuid.UUID(span_id)
-    except ValueError:
-        return uuid.uuid5(uuid.NAMESPACE_URL, f"one_logger:span:{span_id}")
-
-
 @dataclass
 class _Writer:
     """The records of one writer process: a pid in one record file (rotated segments included)."""
@@ -248,16 +186,16 @@ class _WriterPlanner:
         self.ids = {id(span) for span in self.spans}
         self.roots = [span for span in self.spans if not self._has_parent(span)]
         if self.roots:
-            self.trace_id = trace_id_from_uuid(_uuid_of(self.roots[0].id))
+            self.trace_id = trace_id_from_uuid(uuid_of(self.roots[0].id))
         elif self.spans:  # only reachable through a parent cycle in corrupt data
-            self.trace_id = trace_id_from_uuid(_uuid_of(self.spans[0].id))
+            self.trace_id = trace_id_from_uuid(uuid_of(self.spans[0].id))
         else:
-            self.trace_id = _orphan_trace_id(self.pid, self.errors[0])
+            self.trace_id = orphan_trace_id(self.pid, self.errors[0])
 
     def _span_id(self, span: RebuiltSpan) -> int:
         span_id = self._span_ids.get(span.id)
         if span_id is None:
-            span_id = self._span_ids[span.id] = span_id_from_uuid(_uuid_of(span.id))
+            span_id = self._span_ids[span.id] = span_id_from_uuid(uuid_of(span.id))
         return span_id
 
     def _has_parent(self, span: RebuiltSpan) -> bool:
@@ -320,8 +258,8 @@ class _WriterPlanner:
             name=span.name,
             trace_id=self.trace_id,
             span_id=self._span_id(span),
-            start_ns=_ns(span.start_seconds),
-            end_ns=_ns(end_seconds),
+            start_ns=ns_of(span.start_seconds),
+            end_ns=ns_of(end_seconds),
             parent_span_id=self._span_id(parent) if parent is not None else None,
             attributes=attributes,
             events=events,
@@ -347,7 +285,7 @@ class _WriterPlanner:
     def _plan_telemetry_data_error(self, record: TelemetryDataErrorRecord) -> PlannedSpan:
         seconds = record.error.seconds_since_epoch
         try:
-            error = TelemetryDataError.from_json(_event_json(record.error))
+            error = TelemetryDataError.from_json(event_json(record.error))
             assert isinstance(error, TelemetryDataError)
             extra: Any = error.attributes
             error_type, message = error.error_type.value, error.error_message
@@ -359,9 +297,9 @@ class _WriterPlanner:
         data = OTelSpanData(
             name=TELEMETRY_DATA_ERROR_SPAN_NAME,
             trace_id=self.trace_id,
-            span_id=telemetry_data_error_span_id(self.trace_id, _ns(seconds), error_type, message),
-            start_ns=_ns(seconds),
-            end_ns=_ns(seconds),
+            span_id=telemetry_data_error_span_id(self.trace_id, ns_of(seconds), error_type, message),
+            start_ns=ns_of(seconds),
+            end_ns=ns_of(seconds),
             parent_span_id=self._span_id(root) if root is not None else None,
             attributes=telemetry_data_error_attributes(error_type, message, extra),
             error_message=message,
