@@ -122,11 +122,24 @@ def _event_workload(setup: _Setup, ops_per_batch: int = 1000) -> Workload:
     return Workload(op=op, flush=setup.flush, close=close, info=setup.info, ops_per_batch=ops_per_batch)
 
 
+def _otel_losses(exporter: object) -> Dict[str, object]:
+    """The bridge's own delivery counters: a row that dropped work would look cheaper than it is."""
+    stats = getattr(exporter, "stats", None)
+    return {"otel_lost": getattr(stats, "lost", None)}
+
+
 def _memory_otel_setup() -> _Setup:
     otel = _MemoryOTel()
     setup = _Setup([otel.exporter])
     setup.extra_flush.append(otel.drain)
-    setup.info = lambda: {"otel_spans_exported": otel.exported}
+    setup.info = lambda: {"otel_spans_exported": otel.exported, **_otel_losses(otel.exporter)}
+    return setup
+
+
+def _otlp_otel_setup(ctx: WorkerContext) -> _Setup:
+    exporter = _otlp_otel(ctx)
+    setup = _Setup([exporter])
+    setup.info = lambda: _otel_losses(exporter)
     return setup
 
 
@@ -151,7 +164,7 @@ def span_otel_memory(ctx: WorkerContext) -> Workload:
 
 
 def span_otel_otlp(ctx: WorkerContext) -> Workload:
-    return _span_workload(_Setup([_otlp_otel(ctx)]), _OTEL_OPS_PER_BATCH)
+    return _span_workload(_otlp_otel_setup(ctx), _OTEL_OPS_PER_BATCH)
 
 
 def event_none(ctx: WorkerContext) -> Workload:
@@ -175,4 +188,4 @@ def event_otel_memory(ctx: WorkerContext) -> Workload:
 
 
 def event_otel_otlp(ctx: WorkerContext) -> Workload:
-    return _event_workload(_Setup([_otlp_otel(ctx)]), _OTEL_OPS_PER_BATCH)
+    return _event_workload(_otlp_otel_setup(ctx), _OTEL_OPS_PER_BATCH)

@@ -111,10 +111,10 @@ def render(doc: Json) -> str:
     out: List[str] = []
     m = doc["machine"]
     out.append(f"OneLogger benchmarks  {doc['started']}  {m['cpu']} x{m['nproc']}  Python {m['python']}  {doc['mode']}")
-    out.append("Per operation, median over batches and rounds. caller = wall time of the calling thread;")
-    out.append(
-        "proc CPU = CPU of all threads incl. background exporters, flushed each batch. xbase = vs the baseline row."
-    )
+    out.append("Per operation, medians. caller = wall time of the calling thread (targets apply to it); caller CPU =")
+    out.append("its CPU time; proc CPU = CPU of all threads incl. background exporters (flushed every batch).")
+    out.append("base us / x base = the baseline measured alongside in the same process (alternating batches) and the")
+    out.append("median ratio to it. Baseline rows are also measured alone (their own line).")
     out.append("")
     body = []
     for name in ORDER:
@@ -122,25 +122,27 @@ def render(doc: Json) -> str:
         if row is None:
             continue
         if "error" in row:
-            body.append(
-                [row.get("operation", ""), WORKLOADS[name].variant, "n/a", "", "", "", "", "", row["error"][:60]]
-            )
+            error = row["error"][:70]
+            body.append([WORKLOADS[name].operation, WORKLOADS[name].variant, "n/a", *[""] * 7, error])
             continue
+        alongside = row.get("baseline_alongside", {})
         body.append(
             [
                 row["operation"],
                 row["variant"],
                 _us(row["wall_ns"]),
-                _us(row["thread_cpu_ns"]),
-                _us(row["process_cpu_ns"]),
-                row["baseline"] or "(baseline)",
+                _us(alongside.get("wall_ns")),
                 _x(row.get("x_wall_ns")),
+                _us(row["thread_cpu_ns"]),
+                _x(row.get("x_thread_cpu_ns")),
+                _us(row["process_cpu_ns"]),
                 _x(row.get("x_process_cpu_ns")),
+                row["baseline"] or "(baseline)",
                 _target_text(row),
             ]
         )
-    header = ["op", "variant", "caller us", "caller CPU us", "proc CPU us", "baseline", "xbase caller"]
-    out += _table([*header, "xbase CPU", "target"], body)
+    header = ["op", "variant", "caller us", "base us", "x base", "caller CPU us", "x base", "proc CPU us", "x base"]
+    out += _table([*header, "baseline", "target"], body)
 
     out.append("")
     body = []
