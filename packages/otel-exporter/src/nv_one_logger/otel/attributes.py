@@ -11,7 +11,9 @@ replay produce the same attributes.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Mapping, Union
+from typing import Any, Dict, List, Union
+
+from nv_one_logger.core.attributes import Attribute as _Attribute
 
 OTelValue = Union[str, bool, int, float, List[str], List[bool], List[int], List[float]]
 
@@ -85,15 +87,32 @@ def to_otel_value(value: Any) -> OTelValue:
     return _to_string(value)
 
 
-def to_otel_attributes(attributes: Mapping[str, Any]) -> Dict[str, OTelValue]:
+def to_otel_attributes(attributes: Any) -> Dict[str, OTelValue]:
     """Convert a mapping of attributes; keys become plain strings (an empty key is kept as ``"<empty>"``).
 
-    A OneLogger ``Attributes`` object maps names to ``Attribute`` objects; its ``to_json()`` gives the values.
+    Accepts a OneLogger ``Attributes`` object (name -> ``Attribute``; snapshotted with one C-level ``dict.copy``,
+    so a concurrent ``add_attribute`` on the application's thread cannot break the iteration) or a plain mapping
+    of values, or None. This runs for every span and event on the export thread, so the common case (ASCII keys,
+    values OTLP carries as they are) takes a single type check per entry.
     """
-    to_json = getattr(attributes, "to_json", None)
-    plain: Mapping[str, Any] = to_json() if callable(to_json) else attributes
+    if not attributes:
+        return {}
+    snapshot = dict.copy(attributes) if isinstance(attributes, dict) else dict(attributes)
     converted: Dict[str, OTelValue] = {}
-    for key, value in plain.items():
-        name = utf8_safe(str(key)) or "<empty>"
-        converted[name] = to_otel_value(value)
+    for key, value in snapshot.items():
+        if type(value) is _Attribute:
+            value = value.value
+        value_type = type(value)
+        if not (
+            value_type is float
+            or value_type is bool
+            or (value_type is str and value.isascii())
+            or (value_type is int and _INT64_MIN <= value <= _INT64_MAX)
+        ):
+            if isinstance(value, _Attribute):  # a subclass of Attribute
+                value = value.value
+            value = to_otel_value(value)
+        if type(key) is not str or not key or not key.isascii():
+            key = utf8_safe(str(key)) or "<empty>"
+        converted[key] = value
     return converted

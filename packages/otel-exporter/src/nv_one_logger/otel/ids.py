@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
+import threading
 import uuid
 
 _SPAN_SALT = b"one_logger.span:"
@@ -38,18 +40,35 @@ def trace_id_from_uuid(root_span_uuid: uuid.UUID) -> int:
     return int.from_bytes(digest, "big") or 1
 
 
-def random_span_id() -> int:
-    """Return a random non-zero 64-bit span id.
+class _Randomness(threading.local):
+    """A ``random.Random`` per thread, seeded from ``os.urandom`` and re-seeded in forked children.
 
-    From ``os.urandom`` rather than the ``random`` module: training scripts seed ``random`` identically on every
-    rank (and forked workers inherit its state), which would give every rank the same "random" ids.
+    Not the ``random`` module's shared generator: training scripts seed it identically on every rank (and forked
+    workers inherit its state), which would give every rank the same "random" ids. Not ``os.urandom`` per id
+    either: a system call per span is measurable on the export thread.
     """
-    return int.from_bytes(os.urandom(8), "big") or 1
+
+    def __init__(self) -> None:
+        self.generator = random.Random(os.urandom(32))
+        self.pid = os.getpid()
+
+    def get(self) -> random.Random:
+        if self.pid != os.getpid():  # a forked child must not repeat its parent's sequence
+            self.__init__()  # type: ignore[misc]
+        return self.generator
+
+
+_RANDOMNESS = _Randomness()
+
+
+def random_span_id() -> int:
+    """Return a random non-zero 64-bit span id (see ``_Randomness`` for why not the ``random`` module)."""
+    return _RANDOMNESS.get().getrandbits(64) or 1
 
 
 def random_trace_id() -> int:
-    """Return a random non-zero 128-bit trace id (``os.urandom``, see ``random_span_id``)."""
-    return int.from_bytes(os.urandom(16), "big") or 1
+    """Return a random non-zero 128-bit trace id."""
+    return _RANDOMNESS.get().getrandbits(128) or 1
 
 
 class IdScheme:

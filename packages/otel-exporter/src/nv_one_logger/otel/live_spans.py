@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections import OrderedDict, deque
+from collections import deque
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
 from opentelemetry.sdk.resources import Resource
@@ -137,8 +137,10 @@ class LiveSpanTranslator:
         self.event_markers = event_markers
         self.trace_id: Optional[int] = None
         self.telemetry_data_error_seen = False
-        self._open: Dict[uuid.UUID, _OpenSpan] = {}
-        self._recent: OrderedDict[uuid.UUID, Tuple[int, int]] = OrderedDict()
+        # Keyed by ``uuid.int``: hashing an int is a C call, ``uuid.UUID.__hash__`` is Python code.
+        self._open: Dict[int, _OpenSpan] = {}
+        self._recent: Dict[int, Tuple[int, int]] = {}
+        self._recent_order: Deque[int] = deque()  # oldest first, to evict in O(1)
 
     @property
     def resource(self) -> Resource:
@@ -156,7 +158,7 @@ class LiveSpanTranslator:
     def process(self, items: List[Tuple[int, Any, Any]]) -> List[ReadableSpan]:
         """Translate one cycle's calls (``(op, span, payload)`` tuples, in call order) into spans to export."""
         out: List[ReadableSpan] = []
-        touched: Dict[uuid.UUID, _OpenSpan] = {}
+        touched: Dict[int, _OpenSpan] = {}
         if not self.telemetry_data_error_seen and any(item[0] == OP_TELEMETRY_DATA_ERROR for item in items):
             # A root span exported in the same batch as a telemetry data error is flagged too, even if it ended
             # a moment before the error was reported: the flag says "this run's data is not complete".
@@ -165,12 +167,12 @@ class LiveSpanTranslator:
             if op == OP_EVENT:
                 state = self._state_of(span, None)
                 self._add_event(state, event_data(payload))
-                touched[span.id] = state
+                touched[span.id.int] = state
             elif op == OP_START:
-                touched[span.id] = self._state_of(span, payload)
+                touched[span.id.int] = self._state_of(span, payload)
             elif op == OP_STOP:
                 state = self._state_of(span, None)
-                touched.pop(span.id, None)
+                touched.pop(span.id.int, None)
                 self._finish(span, state, out)
             elif op == OP_TELEMETRY_DATA_ERROR:
                 out.append(self._telemetry_data_error_span(payload))
@@ -180,7 +182,8 @@ class LiveSpanTranslator:
 
     # --- span state ----------------------------------------------------------------------------------------
     def _state_of(self, span: Span, app_parent: Optional[SpanContext]) -> _OpenSpan:
-        state = self._open.get(span.id)
+        key = span.id.int
+        state = self._open.get(key)
         if state is not None:
             return state
         # First call for this span: normally its start; after a dropped start, whatever call came first.
@@ -199,7 +202,7 @@ class LiveSpanTranslator:
             event_data(span.start_event),
             self.event_limit,
         )
-        self._open[span.id] = state
+        self._open[key] = state
         return state
 
     def _trace_id_for(self, root_uuid: uuid.UUID) -> int:
@@ -212,10 +215,11 @@ class LiveSpanTranslator:
         ancestor = span.parent_span
         ancestor_id = span.parent_id
         while ancestor_id is not None:
-            state = self._open.get(ancestor_id)
+            key = ancestor_id.int
+            state = self._open.get(key)
             if state is not None:
                 return state.trace_id, state.span_id
-            recent = self._recent.get(ancestor_id)
+            recent = self._recent.get(key)
             if recent is not None:
                 return recent
             if ancestor is None:
@@ -235,10 +239,12 @@ class LiveSpanTranslator:
 
     # --- spans out -----------------------------------------------------------------------------------------
     def _finish(self, span: Span, state: _OpenSpan, out: List[ReadableSpan]) -> None:
-        del self._open[span.id]
-        self._recent[span.id] = (state.trace_id, state.span_id)
-        if len(self._recent) > _RECENT_LIMIT:
-            self._recent.popitem(last=False)
+        key = span.id.int
+        del self._open[key]
+        if len(self._recent_order) >= _RECENT_LIMIT:
+            self._recent.pop(self._recent_order.popleft(), None)
+        self._recent[key] = (state.trace_id, state.span_id)
+        self._recent_order.append(key)
         # Pending events the final span cannot carry (evicted by the bound) still go out as markers.
         evicted = len(state.pending) - len(state.events)
         if evicted > 0:

@@ -134,11 +134,7 @@ def build_readable_span(data: OTelSpanData, resource: Resource, scope: Instrumen
 
 
 def plain_attributes(attributes: Any) -> Dict[str, Any]:
-    """Snapshot a OneLogger ``Attributes`` (name -> ``Attribute``) as name -> value.
-
-    ``dict.copy`` is one C call, so a snapshot taken on the export thread is consistent even if the application
-    thread adds an attribute at the same moment.
-    """
+    """Snapshot a OneLogger ``Attributes`` (name -> ``Attribute``) as name -> value (``dict.copy``: one C call)."""
     if attributes is None:
         return {}
     snapshot = dict.copy(attributes) if isinstance(attributes, dict) else dict(attributes)
@@ -148,9 +144,9 @@ def plain_attributes(attributes: Any) -> Dict[str, Any]:
 def event_data(event: Event) -> OTelEventData:
     """Map a OneLogger event; an ``ErrorEvent`` becomes an ``exception`` event (semantic conventions)."""
     time_ns = timestamp_ns(event.timestamp)
-    attributes = plain_attributes(event.attributes)
     if not isinstance(event, ErrorEvent):
-        return OTelEventData(event.name_str, time_ns, to_otel_attributes(attributes))
+        return OTelEventData(event.name_str, time_ns, to_otel_attributes(event.attributes))
+    attributes = plain_attributes(event.attributes)
     mapped: Dict[str, Any] = {k: v for k, v in attributes.items() if k not in _ERROR_KEYS}
     if event.exception_type:
         mapped["exception.type"] = event.exception_type
@@ -163,7 +159,7 @@ def event_data(event: Event) -> OTelEventData:
 
 def final_span_attributes(span: Span) -> Dict[str, OTelValue]:
     """Return the OTel attributes of a OneLogger span: its current attributes + ``one_logger.span.id``."""
-    attributes = to_otel_attributes(plain_attributes(span.attributes))
+    attributes = to_otel_attributes(span.attributes)
     attributes[ATTR_SPAN_ID] = str(span.id)
     return attributes
 
