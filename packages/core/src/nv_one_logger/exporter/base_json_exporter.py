@@ -53,6 +53,10 @@ def _after_fork_in_child() -> None:
     _pid = os.getpid()
     for exporter in list(_live_exporters):
         exporter._lock = threading.Lock()
+        # A held-back start record belongs to the parent's span: the parent writes it (as start or complete).
+        # Written by the child as well, at its next record, it would be a duplicate from another pid.
+        exporter._pending_span = None
+        exporter._pending_record = None
 
 
 if hasattr(os, "register_at_fork"):
