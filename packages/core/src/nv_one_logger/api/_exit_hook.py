@@ -6,6 +6,11 @@ once per process. The close runs in a daemon thread that is joined with a timeou
 unreachable collector delays the exit by at most the timeout (default :data:`DEFAULT_EXIT_TIMEOUT_SECONDS`,
 overridable with ``configure_one_logger(..., exit_timeout_seconds=...)`` or the
 :data:`EXIT_TIMEOUT_ENV_VAR` environment variable) and never hangs it.
+
+Worker processes started by ``multiprocessing`` (PyTorch's DataLoader workers, ``Pool`` workers) end with
+``os._exit``: ``atexit`` handlers never run there, so what a worker recorded would stay in its exporters' buffers.
+``multiprocessing`` does run its own finalizers at the end of such a worker, so the hook is also armed there (a
+``multiprocessing.util.Finalize`` registered in each new worker through ``register_after_fork``).
 """
 
 from __future__ import annotations
@@ -54,7 +59,24 @@ def register_exit_hook(timeout_seconds: float) -> None:
         _timeout_seconds = timeout_seconds
         if not _registered:
             atexit.register(close_at_exit)
+            import multiprocessing.util
+
+            multiprocessing.util.register_after_fork(_WORKER_MARKER, _arm_in_multiprocessing_worker)
             _registered = True
+
+
+class _WorkerMarker:
+    """The object ``register_after_fork`` keeps a weak reference to (it needs one; the module keeps it alive)."""
+
+
+_WORKER_MARKER = _WorkerMarker()
+
+
+def _arm_in_multiprocessing_worker(_marker: object) -> None:
+    """Arm the close in a new ``multiprocessing`` worker (it ends with ``os._exit``, skipping atexit)."""
+    import multiprocessing.util
+
+    multiprocessing.util.Finalize(None, close_at_exit, exitpriority=10)
 
 
 def close_with_timeout(recorder: Recorder, timeout_seconds: float) -> bool:

@@ -11,11 +11,19 @@ error per exporter. When no provider is configured the recorder works on its own
 
 Thread-safety: one re-entrant lock serializes the calls of a recorder, so exporters see the calls in a
 consistent order (a span's start before its events, its events before its stop).
+
+Fork-safety (data-loader workers are forked while other threads record): in a forked child the lock is replaced
+(a parent thread may have held it at the moment of the fork, and that thread does not exist in the child), and
+the spans that were open at the fork are *inherited*: they still serve as parents of the child's spans, but they
+belong to the parent process, which stops and exports them. The child never exports them again: ``close()``
+leaves them alone and stopping one (a ``with timed_span`` block unwinding in the child) is a silent no-op.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections import OrderedDict
 from enum import Enum
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set
@@ -33,6 +41,17 @@ from nv_one_logger.recorder._exporter_fanout import ExporterFanOut, ExporterSlot
 from nv_one_logger.recorder._span_context import SpanContextStack
 
 _LOGGER = get_logger(__name__)
+
+_live_recorders: weakref.WeakSet[DefaultRecorder] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for recorder in list(_live_recorders):
+        recorder._after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class ExportCustomizationMode(Enum):
@@ -74,11 +93,20 @@ class DefaultRecorder(Recorder):
         self._filter = self._check_filter(export_customization_mode, span_name_filter)
         self._lock = threading.RLock()
         self._active: Dict[Any, Span] = OrderedDict()  # span id -> span, oldest first
+        self._inherited: Set[Any] = set()  # ids of spans open when this (child) process was forked
         self._not_exported: Set[Any] = set()  # ids of active spans the filter excludes
         self._closed = False
         self._context = SpanContextStack(f"nv_one_logger_spans_{id(self):x}")
         self._fanout = ExporterFanOut(exporters)
         self._fanout.initialize()
+        _live_recorders.add(self)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: new lock; the spans open at the fork are the parent's (see the module docstring)."""
+        self._lock = threading.RLock()
+        self._inherited.update(self._active)
+        self._active.clear()
+        self._not_exported.clear()
 
     @staticmethod
     def _check_filter(mode: ExportCustomizationMode, span_name_filter: Optional[List[SpanName]]) -> FrozenSet[str]:
@@ -174,6 +202,9 @@ class DefaultRecorder(Recorder):
         """
         with self._lock:
             self._check_open("stop")
+            if isinstance(span, Span) and span.id in self._inherited:
+                self._context.remove(span)  # the parent process stops and exports it
+                return
             if isinstance(span, Span) and span.id in self._active and not span.active:
                 # Stopped through Span.stop() directly: finish the bookkeeping and export the stop now.
                 self._finish(span, warn_out_of_order=True)
