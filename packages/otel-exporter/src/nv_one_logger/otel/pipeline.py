@@ -160,6 +160,31 @@ class ExportWorker:
         if len(queue) == self._wake_at:
             self._wake.set()
 
+    def after_fork_in_child(self, span_exporter: SpanExporter) -> None:
+        """Make this worker usable in a forked child (a data-loader worker), exporting with ``span_exporter``.
+
+        The fork copied the queue but not the thread: the queued calls are the parent's (the parent exports
+        them, the child must not send them again), and a lock or event may have been held by a parent thread.
+        The child gets fresh synchronisation, an empty queue, its own counters and its own worker thread.
+        """
+        self._exporter = span_exporter
+        self._queue = deque()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._flush_waiters = []
+        self._stats = ExportStats()
+        self._in_flight = 0
+        self._loss_logged = False
+        self._abandoned = False
+        self._dropped_seen = 0
+        self._unreported_loss = False
+        was_running = not self._stopping
+        self._thread = threading.Thread(
+            target=self._run, name=f"{WORKER_THREAD_PREFIX}-export-{next(_worker_numbers)}", daemon=True
+        )
+        if was_running:
+            self._thread.start()
+
     def submit_internal(self, item: Any) -> None:
         """Enqueue an item produced by the exporter itself (e.g. its loss report), even while closing."""
         self._queue.append(item)

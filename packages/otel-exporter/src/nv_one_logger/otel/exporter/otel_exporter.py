@@ -30,6 +30,8 @@ Configuration (all keyword arguments, so that an exporter config file can set th
 from __future__ import annotations
 
 import logging
+import os
+import weakref
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
@@ -110,6 +112,7 @@ class OTelExporter(BaseExporter):
         else:
             self._target = self._settings.describe()
         self._span_exporter: Optional[SpanExporter] = otel_span_exporter
+        self._owns_span_exporter = otel_span_exporter is None
         if self._span_exporter is None and not self.disabled:
             self._span_exporter = build_span_exporter(self._settings)
         self._worker: Optional[ExportWorker] = None
@@ -145,6 +148,22 @@ class OTelExporter(BaseExporter):
         )
         self._worker.start()
         self._submit = self._worker.submit
+        _live_exporters.add(self)
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child (a data-loader worker): a fresh worker thread, and a fresh OTLP connection.
+
+        The parent's gRPC channel or HTTP session is not safe to use after a fork, so an exporter built from
+        the environment is built again; a span exporter handed in by the application is kept as it is.
+        """
+        worker = self._worker
+        if worker is None or self.closed:
+            return
+        if self._owns_span_exporter:
+            self._span_exporter = build_span_exporter(self._settings)
+        assert self._span_exporter is not None
+        worker.after_fork_in_child(self._span_exporter)
+        self._submit = worker.submit
 
     def close(self) -> None:
         """Flush and stop within ``shutdown_timeout_s``, log a loss summary if anything was lost; idempotent."""
@@ -231,6 +250,21 @@ class OTelExporter(BaseExporter):
         worker = self._worker
         if worker is not None:
             worker.submit_internal((OP_TELEMETRY_DATA_ERROR, None, (error_type, message)))
+
+
+_live_exporters: weakref.WeakSet[OTelExporter] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for exporter in list(_live_exporters):
+        try:
+            exporter._after_fork_in_child()
+        except Exception:  # never break the child process over telemetry
+            _logger.warning("OneLogger OTel exporter: could not restart after fork", exc_info=True)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _discard(item: Any) -> None:
