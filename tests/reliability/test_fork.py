@@ -1,0 +1,126 @@
+"""Fork: a process that forks data-loader style workers while recording, and records in parent and workers.
+
+The application runs in its own process (`apps/fork_app.py`; pytest's own process is never forked). While a
+parent thread records spans in a tight loop, the parent forks workers with multiprocessing's "fork" start method;
+each worker records spans with an event, inside the span context it inherited, and ends the way multiprocessing
+ends workers (`os._exit`, no atexit handlers). Promises:
+
+- no deadlock: the whole run ends within a bound, every worker exits with status 0;
+- no duplicated records: in the file every (pid, count) is unique and every span has exactly one final record
+  (`complete` or `stop`) and at most one `start`; no process writes records about another process's spans; at the
+  collector every span arrives exactly once;
+- the workers' data is not lost: every worker span is in the file and at the collector;
+- both exporters keep working in the parent after the fork (`parent-after-fork` is in both places).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from nv_one_logger.records.reader import read_records
+from nv_one_logger.records.types import (
+    EventRecord,
+    SpanCompleteRecord,
+    SpanStartRecord,
+    SpanStopRecord,
+)
+from tests.reliability.app_process import AppProcess
+from tests.support.collector import OtlpSink, RotelCollector
+
+WORKERS = 4
+SPANS_PER_WORKER = 50
+
+pytestmark = [pytest.mark.collector, pytest.mark.slow]
+
+
+def test_fork_with_recording_threads(
+    tmp_path: Path, rotel: RotelCollector, otlp_sink: OtlpSink, figure: Callable[[str, Any], None]
+) -> None:
+    path = tmp_path / "records.jsonl"
+    app = AppProcess(
+        "fork_app",
+        [str(path), str(WORKERS), str(SPANS_PER_WORKER)],
+        env={"OTEL_EXPORTER_OTLP_ENDPOINT": rotel.grpc_endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"},
+        cwd=tmp_path,
+    )
+    try:
+        app.wait_for_line("DONE", timeout=120)
+        code = app.wait_exit(timeout=60)
+    finally:
+        app.ensure_dead()
+    lines = app.snapshot()
+    assert code == 0, app.stderr()[-3000:]
+    joined = [line.value.split() for line in lines if line.kind == "JOINED"]
+    assert [exit_code for _, exit_code in joined] == ["0"] * WORKERS, (joined, app.stderr()[-3000:])
+    worker_pids = {int(line.value.split()[1]) for line in lines if line.kind == "WORKER"}
+    assert len(worker_pids) == WORKERS
+    parent_pid = app.proc.pid
+    background_spans = int(next(line.value for line in lines if line.kind == "BG"))
+    figure("parent background spans recorded across the forks", background_spans)
+
+    # --- the file ---------------------------------------------------------------------------------------------
+    records = list(read_records(path, strict=True))
+    keys = Counter((r.pid, r.count) for r in records)
+    duplicates = [key for key, n in keys.items() if n > 1]
+    assert not duplicates, f"(pid, count) written twice: {duplicates[:5]}"
+    assert {r.pid for r in records} == worker_pids | {parent_pid}
+
+    starts: dict[str, list[Any]] = defaultdict(list)
+    finals: dict[str, list[Any]] = defaultdict(list)
+    owner: dict[str, int] = {}
+    for record in records:
+        if isinstance(record, (SpanStartRecord, SpanCompleteRecord)):
+            starts[record.id].append(record)
+            owner.setdefault(record.id, record.pid)
+        if isinstance(record, (SpanCompleteRecord, SpanStopRecord)):
+            finals[record.id].append(record)
+    doubled_starts = {i: [(r.pid, r.TYPE) for r in rs] for i, rs in starts.items() if len(rs) > 1}
+    doubled_finals = {i: [(r.pid, r.TYPE, r.name) for r in rs] for i, rs in finals.items() if len(rs) > 1}
+    figure("span ids with a duplicated start record", len(doubled_starts))
+    figure("span ids with a duplicated final record", len(doubled_finals))
+    assert not doubled_starts, f"start written twice: {list(doubled_starts.items())[:3]}"
+    assert not doubled_finals, f"final record written twice: {list(doubled_finals.items())[:3]}"
+    foreign = [
+        (r.TYPE, r.pid, owner.get(r.id))
+        for r in records
+        if isinstance(r, (SpanStopRecord, SpanCompleteRecord)) and owner.get(r.id) not in (None, r.pid)
+    ]
+    foreign += [
+        (r.TYPE, r.pid, owner.get(r.span_id))
+        for r in records
+        if isinstance(r, EventRecord) and owner.get(r.span_id) not in (None, r.pid)
+    ]
+    assert not foreign, f"records about another process's spans: {foreign[:5]}"
+
+    by_name = Counter(rs[0].name for rs in finals.values())
+    figure("worker spans in the file", by_name["worker-span"])
+    assert by_name["worker-span"] == WORKERS * SPANS_PER_WORKER
+    assert by_name["parent-root"] == 1
+    assert by_name["parent-after-fork"] == 1
+    assert by_name["parent-bg"] == background_spans
+    worker_events = sum(1 for r in records if isinstance(r, EventRecord) and r.pid in worker_pids)
+    assert worker_events == WORKERS * SPANS_PER_WORKER
+
+    # --- the collector ----------------------------------------------------------------------------------------
+    expected = {i for i, rs in finals.items()}
+    deadline = time.monotonic() + 20
+    while True:
+        final_spans = [s for s in otlp_sink.spans() if not s.is_marker]
+        arrived = Counter(str(s.attributes.get("one_logger.span.id")) for s in final_spans)
+        if expected <= arrived.keys() or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    names = Counter(s.name for s in final_spans)
+    figure("worker spans at the collector", names["worker-span"])
+    missing = expected - arrived.keys()
+    missing_names = Counter(rs[0].name for i, rs in finals.items() if i in missing)
+    assert not missing, f"{len(missing)} spans never reached the collector: {dict(missing_names)}"
+    doubled = {i: n for i, n in arrived.items() if n > 1}
+    assert not doubled, f"spans arrived more than once at the collector: {list(doubled.items())[:5]}"
+    worker_span_events = [s for s in final_spans if s.name == "worker-span" and "worker-event" in s.event_names()]
+    assert len(worker_span_events) == WORKERS * SPANS_PER_WORKER
