@@ -172,3 +172,25 @@ def test_lifecycle_is_checked(memory):
 def test_bad_settings_are_refused(memory, kwargs):
     with pytest.raises(OneLoggerError):
         OTelExporter(memory, **kwargs)
+
+
+def test_config_value_that_fails_is_skipped_not_fatal(memory):
+    class ConfigWithBrokenWorldSize:
+        application_name = "app"
+        session_tag = "s"
+        is_baseline_run = False
+
+        @property
+        def world_size(self):
+            raise RuntimeError("torch.distributed is not initialized")
+
+    exporter = _exporter(memory, one_logger_config=ConfigWithBrokenWorldSize())
+    span = Span.create("application")
+    exporter.export_start(span)
+    span.stop()
+    exporter.export_stop(span)
+    exporter.close()
+    resource = _real(memory)["application"].resource.attributes
+    assert resource["service.name"] == "app"
+    assert resource["one_logger.session_tag"] == "s"
+    assert "one_logger.world_size" not in resource

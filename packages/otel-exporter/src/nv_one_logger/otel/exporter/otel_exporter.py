@@ -234,7 +234,11 @@ class OTelExporter(BaseExporter):
     def _build_resource(self) -> Resource:
         """Build the resource (on the worker, at the first batch: the provider is configured by then)."""
         config = self._one_logger_config if self._one_logger_config is not None else _provider_config()
-        return build_resource(config, self._resource_attributes, self._base_resource)
+        try:
+            return build_resource(config, self._resource_attributes, self._base_resource)
+        except Exception as error:  # spans without our resource attributes beat no spans at all
+            _logger.warning("OneLogger OTel exporter: could not build the resource (%s); using the SDK's.", error)
+            return self._base_resource if self._base_resource is not None else Resource.create({})
 
     def _on_loss_recovered(self, stats: ExportStats) -> None:
         """Report our own delivery loss in the trace, now that delivery works again (worker thread)."""
