@@ -336,8 +336,8 @@ def run(number: int, repeat: int) -> List[Row]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--number", type=int, default=20_000, help="calls per repeat")
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--number", type=int, default=10_000, help="calls per repeat")
+    parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--piece", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.piece is not None:

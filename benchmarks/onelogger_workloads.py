@@ -8,7 +8,8 @@ worker process is fresh, so nothing is shared between rows.
 from __future__ import annotations
 
 import logging
-from typing import Callable, Dict, List
+from pathlib import Path
+from typing import Callable, Dict, List, Optional
 
 from benchmarks.workload import EVENT_NAME, SPAN_NAME, WorkerContext, Workload, event_attributes, span_attributes
 
@@ -36,6 +37,7 @@ class _Setup:
         OneLoggerProvider.instance().configure(config, self.recorder)
         self.extra_flush: List[Callable[[], None]] = []
         self.info: Callable[[], Dict[str, object]] = dict
+        self.file_path: Optional[Path] = None  # set for FileExporter rows: checked for per-call flushing
 
     def flush(self) -> None:
         for exporter in self.exporters:
@@ -94,6 +96,26 @@ def _otlp_otel(ctx: WorkerContext) -> object:
     return OTelExporter(otel_span_exporter=OTLPSpanExporter(endpoint=ctx.otlp_endpoint, insecure=True))
 
 
+def _with_flush_check(setup: _Setup, op: Callable[[], None]) -> Callable[[], Dict[str, object]]:
+    """For a file row: is the record of one more call in the file when the call returns, without any flush?"""
+    path = setup.file_path
+    if path is None:
+        return setup.info
+
+    def info() -> Dict[str, object]:
+        before = path.stat().st_size
+        op()
+        return {**setup.info(), "flushed_per_call": path.stat().st_size > before}
+
+    return info
+
+
+def _file_setup(ctx: WorkerContext) -> _Setup:
+    setup = _Setup([_file_exporter(ctx)])
+    setup.file_path = ctx.tmpdir / "bench.jsonl"
+    return setup
+
+
 def _span_workload(setup: _Setup, ops_per_batch: int = 1000) -> Workload:
     from nv_one_logger.api.timed_span import timed_span
 
@@ -101,7 +123,9 @@ def _span_workload(setup: _Setup, ops_per_batch: int = 1000) -> Workload:
         with timed_span(SPAN_NAME, span_attributes=span_attributes()):  # type: ignore[arg-type]  # dicts work (README)
             pass
 
-    return Workload(op=op, flush=setup.flush, close=setup.close, info=setup.info, ops_per_batch=ops_per_batch)
+    return Workload(
+        op=op, flush=setup.flush, close=setup.close, info=_with_flush_check(setup, op), ops_per_batch=ops_per_batch
+    )
 
 
 def _event_workload(setup: _Setup, ops_per_batch: int = 1000) -> Workload:
@@ -119,7 +143,9 @@ def _event_workload(setup: _Setup, ops_per_batch: int = 1000) -> Workload:
         outer.__exit__(None, None, None)
         setup.close()
 
-    return Workload(op=op, flush=setup.flush, close=close, info=setup.info, ops_per_batch=ops_per_batch)
+    return Workload(
+        op=op, flush=setup.flush, close=close, info=_with_flush_check(setup, op), ops_per_batch=ops_per_batch
+    )
 
 
 def _otel_losses(exporter: object) -> Dict[str, object]:
@@ -156,7 +182,7 @@ def span_logger(ctx: WorkerContext) -> Workload:
 
 
 def span_file(ctx: WorkerContext) -> Workload:
-    return _span_workload(_Setup([_file_exporter(ctx)]))
+    return _span_workload(_file_setup(ctx))
 
 
 def span_otel_memory(ctx: WorkerContext) -> Workload:
@@ -180,7 +206,7 @@ def event_logger(ctx: WorkerContext) -> Workload:
 
 
 def event_file(ctx: WorkerContext) -> Workload:
-    return _event_workload(_Setup([_file_exporter(ctx)]))
+    return _event_workload(_file_setup(ctx))
 
 
 def event_otel_memory(ctx: WorkerContext) -> Workload:

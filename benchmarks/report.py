@@ -9,6 +9,7 @@ measured on their own, which gives their line in the table.
 from __future__ import annotations
 
 import statistics
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from benchmarks.registry import ORDER, WORKLOADS
@@ -59,26 +60,40 @@ def aggregate_timing(rounds: List[Dict[str, Json]]) -> Dict[str, Json]:
     return rows
 
 
-def _normalized_ns(rows: Dict[str, Json], name: str) -> Optional[float]:
-    """Caller time of ``name`` expressed on the scale of its baseline's own line: ratio x baseline median.
+def baseline_scale(rows: Dict[str, Json], baseline: str) -> Optional[float]:
+    """Caller time of ``baseline``: median of its own line and of every time it was measured alongside a row.
 
     The absolute speed of a shared virtual machine drifts (the same SDK span measured 24 us and 45 us in two
-    runs an hour apart); the paired ratios do not. Scaling every row's ratio by one measurement of its
-    baseline puts all rows of the training-loop table on one consistent scale.
+    runs an hour apart); the paired ratios do not. Pooling every measurement of the baseline made in this run
+    gives the most stable scale to turn ratios back into microseconds.
     """
+    samples = [float(rows[baseline]["wall_ns"])] if "wall_ns" in rows.get(baseline, {}) else []
+    samples += [
+        float(row["baseline_alongside"]["wall_ns"])
+        for row in rows.values()
+        if row.get("baseline") == baseline and "baseline_alongside" in row
+    ]
+    return statistics.median(samples) if samples else None
+
+
+def _normalized_ns(rows: Dict[str, Json], name: str) -> Optional[float]:
+    """Caller time of ``name`` on one consistent scale: its paired ratio x its baseline's pooled time."""
     row = rows.get(name, {})
     if "wall_ns" not in row:
         return None
     baseline = row.get("baseline")
-    if not baseline or row.get("x_wall_ns") is None or "wall_ns" not in rows.get(baseline, {}):
+    if not baseline:
+        return baseline_scale(rows, name)
+    scale = baseline_scale(rows, baseline)
+    if row.get("x_wall_ns") is None or scale is None:
         return float(row["wall_ns"])
-    return float(row["x_wall_ns"]) * float(rows[baseline]["wall_ns"])
+    return float(row["x_wall_ns"]) * scale
 
 
 def training_loop(rows: Dict[str, Json]) -> List[Json]:
     """Overhead per training iteration: one timed_span plus k events, for each exporter set-up and the SDK.
 
-    Caller time, each row scaled to its baseline's line (see ``_normalized_ns``).
+    Caller time, each row's ratio scaled by its baseline's pooled time (see ``baseline_scale``).
     """
     pairs = [("raw OTel SDK", "sdk.span.memory", "sdk.event")]
     pairs += [
@@ -114,6 +129,9 @@ def _target_text(row: Json) -> str:
         label = "caller" if t["metric"] == "wall_ns" else "CPU"
         verdict = "ok" if t["met"] else "MISSED"
         parts.append(f"{label}<={t['max_ratio']}x {verdict}")
+    flushed = row.get("info", {}).get("flushed_per_call")
+    if flushed is not None:
+        parts.append("flushed/call " + ("ok" if flushed else "MISSED"))
     return "; ".join(parts)
 
 
@@ -220,3 +238,23 @@ def render(doc: Json) -> str:
         header = ["training loop: 1 span + k events (caller)", *(f"k={k} us" for k in EVENTS_PER_ITERATION)]
         out += _table(header, body)
     return "\n".join(out)
+
+
+DOCS_START = "<!-- bench-table:start -->"
+DOCS_END = "<!-- bench-table:end -->"
+
+
+def update_docs(path: Path, doc: Json) -> bool:
+    """Replace the table between the bench-table markers of ``path`` with this run's table and machine."""
+    text = path.read_text()
+    start, end = text.find(DOCS_START), text.find(DOCS_END)
+    if start < 0 or end < start:
+        return False
+    m = doc["machine"]
+    block = (
+        f"{DOCS_START}\n"
+        f"Run of {doc['started']} ({doc['mode']}, {doc['seconds']} s): {m['cpu']}, {m['nproc']} cores, "
+        f"Python {m['python']}, {m['platform']}.\n\n```text\n{doc['table']}\n```\n"
+    )
+    path.write_text(text[:start] + block + text[end:])
+    return True

@@ -1,6 +1,7 @@
 """``make bench``: run every benchmark, print one table and write it as JSON.
 
-Usage: ``python benchmarks/run.py [--quick] [--rounds N] [--only SUBSTRING] [--json PATH] [--no-collector]``
+Usage: ``python benchmarks/run.py [--quick] [--rounds N] [--only SUBSTRING] [--json PATH] [--no-collector]
+[--update-docs]``
 
 Each timed workload runs in its own fresh interpreter (``benchmarks/worker.py``), once per round; rounds
 interleave all workloads so a baseline and the rows divided by it see the same machine state. The rotel
@@ -28,7 +29,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the repo root importable 
 
 from benchmarks import import_time, throughput  # noqa: E402
 from benchmarks.registry import ORDER, WORKLOADS  # noqa: E402
-from benchmarks.report import aggregate_timing, render, training_loop  # noqa: E402
+from benchmarks.report import aggregate_timing, render, training_loop, update_docs  # noqa: E402
 
 Json = Dict[str, Any]
 
@@ -107,6 +108,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--only", default=None, help="run only timed workloads whose name contains this")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     parser.add_argument("--no-collector", action="store_true", help="skip every row that needs the collector")
+    parser.add_argument(
+        "--update-docs", action="store_true", help="also paste the table into docs/performance.md (between markers)"
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds or (1 if args.quick else 3)
     args.ops = 200 if args.quick else 1000
@@ -188,6 +192,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"\n({doc['seconds']} s; JSON written to {args.json})")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(doc, indent=2) + "\n")
+    if args.update_docs:
+        docs = ROOT / "docs" / "performance.md"
+        print(f"docs: {'updated' if update_docs(docs, doc) else 'markers not found in'} {docs}")
     return 0
 
 

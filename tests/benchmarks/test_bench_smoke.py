@@ -42,6 +42,8 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
         assert row["wall_ns"] > 0, name
         if row["baseline"]:
             assert row["x_wall_ns"] > 0, name
+    assert doc["timing"]["ol.span.file"]["info"]["flushed_per_call"] is True
+    assert doc["timing"]["ol.event.file"]["info"]["flushed_per_call"] is True
     assert set(doc["memory"]) == {"memory.sdk", "memory.none", "memory.file", "memory.otel_null"}
     assert doc["import"]["import.timed_span"]["opentelemetry_imported"] is False
     assert all(row["lost"] == 0 for row in doc["throughput"].values())
