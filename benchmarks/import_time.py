@@ -46,33 +46,48 @@ print(json.dumps({{"seconds": elapsed, "opentelemetry_imported": bool(otel)}}))
 """
 
 
-def measure_import(modules: List[str], repeats: int, cwd: Path, pycache: Path) -> Dict[str, object]:
-    """Median import time over ``repeats`` fresh interpreters (after one discarded run that fills the caches)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPYCACHEPREFIX"] = str(pycache)
-    seconds: List[float] = []
-    otel_imported = False
-    for attempt in range(repeats + 1):
-        proc = subprocess.run(
-            [sys.executable, "-c", _CHILD.format(modules=modules)],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=env,
-        )
-        if proc.returncode != 0:
-            return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "import failed"}
-        result = json.loads(proc.stdout.strip().splitlines()[-1])
-        otel_imported = otel_imported or bool(result["opentelemetry_imported"])
-        if attempt > 0:
-            seconds.append(float(result["seconds"]))
-    return {"seconds": statistics.median(seconds), "opentelemetry_imported": otel_imported, "repeats": repeats}
+def _import_once(modules: List[str], cwd: Path, env: Dict[str, str]) -> Dict[str, object]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD.format(modules=modules)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "import failed"}
+    result: Dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
 def run_all(repeats: int, cwd: Path) -> Dict[str, Dict[str, object]]:
-    results: Dict[str, Dict[str, object]] = {}
+    """Median import time of every row over ``repeats`` fresh interpreters.
+
+    Rows are interleaved (row 1, row 2, ..., row 1, row 2, ...) so that a busy moment of the machine hits
+    every row alike; a first, discarded pass fills the byte-code cache.
+    """
+    results: Dict[str, Dict[str, object]] = {
+        name: {"label": label, "modules": modules} for name, label, modules in IMPORT_ROWS
+    }
+    seconds: Dict[str, List[float]] = {name: [] for name, _, _ in IMPORT_ROWS}
     with tempfile.TemporaryDirectory(prefix="onelogger-pycache-") as pycache:
-        for name, label, modules in IMPORT_ROWS:
-            results[name] = {"label": label, "modules": modules, **measure_import(modules, repeats, cwd, Path(pycache))}
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = pycache
+        for attempt in range(repeats + 1):
+            for name, _, modules in IMPORT_ROWS:
+                if "error" in results[name]:
+                    continue
+                result = _import_once(modules, cwd, env)
+                if "error" in result:
+                    results[name]["error"] = result["error"]
+                    continue
+                imported = bool(results[name].get("opentelemetry_imported")) or bool(result["opentelemetry_imported"])
+                results[name]["opentelemetry_imported"] = imported
+                if attempt > 0:
+                    seconds[name].append(float(result["seconds"]))  # type: ignore[arg-type]
+    for name, row in results.items():
+        if "error" not in row:
+            row["seconds"] = statistics.median(seconds[name])
+            row["repeats"] = repeats
     return results

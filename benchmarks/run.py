@@ -118,7 +118,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args.warmup = 1 if args.quick else 2
     memory_events = 20_000 if args.quick else 1_000_000
     throughput_spans = 1_000 if args.quick else 20_000
-    import_repeats = 1 if args.quick else 5
+    import_repeats = 1 if args.quick else 7
 
     names = [n for n in ORDER if args.only is None or args.only in n]
     # A row is useless without its baseline: run the baselines of selected rows too.
