@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from typing import Mapping, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
@@ -58,13 +59,57 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
+# An HTTP header name (RFC 9110 token). Anything else before the "=" of an entry is not shown: it may be a token.
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+MALFORMED_HEADER = "<malformed entry, not shown>"
+
+
 def _header_names(raw: str) -> Tuple[str, ...]:
+    """Names of the ``name=value`` entries; an entry of any other shape is shown as ``MALFORMED_HEADER``.
+
+    Values are never kept. Malformed entries are common (``Authorization: Bearer <token>`` with a colon, or a
+    token that contains a comma, which splits it into a second "entry" that is all token), and in them the text
+    before an ``=`` is not a name but may be the secret itself.
+    """
     names = []
     for item in raw.split(","):
-        name = item.split("=", 1)[0].strip().lower()
-        if name:
-            names.append(name)
+        if not item.strip():
+            continue
+        name, sep, _ = item.partition("=")
+        name = name.strip()
+        names.append(name.lower() if sep and _HEADER_NAME.fullmatch(name) else MALFORMED_HEADER)
     return tuple(names)
+
+
+class _RedactInvalidHeaderWarnings(logging.Filter):
+    """Redacts the header entry the SDK quotes when it warns about a malformed OTEL_EXPORTER_OTLP_*HEADERS entry.
+
+    ``opentelemetry.util.re.parse_env_headers`` logs the whole malformed entry, value included (for example
+    ``x-token="<token>"``), on every exporter construction, the application's own OTel exporters included.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.args = tuple(_redact_entry(arg) if isinstance(arg, str) else arg for arg in args)
+        return True
+
+
+def _redact_entry(entry: str) -> str:
+    name, sep, _ = entry.partition("=")
+    name = name.strip()
+    return f"{name}={REDACTED}" if sep and _HEADER_NAME.fullmatch(name) else REDACTED
+
+
+_redaction_installed = False
+
+
+def install_header_redaction() -> None:
+    """Install (once per process) the filter that keeps header values out of the SDK's header warnings."""
+    global _redaction_installed
+    if not _redaction_installed:
+        logging.getLogger("opentelemetry.util.re").addFilter(_RedactInvalidHeaderWarnings())
+        _redaction_installed = True
 
 
 def _int_ms(env: Mapping[str, str], name: str, default: int) -> int:
@@ -165,6 +210,7 @@ def build_span_exporter(settings: OtlpSettings) -> SpanExporter:
 
     The import is deferred so that choosing one protocol never requires the other transport's dependencies.
     """
+    install_header_redaction()
     if settings.protocol == HTTP_PROTOBUF:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpSpanExporter
 
