@@ -1,0 +1,93 @@
+"""Security: OTLP header values (tokens) never appear in logs, exception messages, reprs or `one-logger doctor`.
+
+The headers are given the standard way (OTEL_EXPORTER_OTLP_HEADERS / ..._TRACES_HEADERS), well-formed and in
+the malformed shapes people actually write (`Authorization: Bearer ...` with a colon, a quoted value, a token
+containing a comma). The application logs everything at DEBUG (OneLogger, the OpenTelemetry SDK, gRPC) while
+its exports fail, prints reprs and exception messages, and the test also runs `one-logger doctor`. No token may
+appear in anything the process prints, in the record file, or in the doctor's output.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from tests.reliability.app_process import REPO_ROOT, AppProcess
+from tests.support.collector import free_port
+
+SECRETS = ["SECRET-TOKEN-ALPHA", "SECRET-TOKEN-BRAVO", "SECRET-TOKEN-CHARLIE", "SECRET-TOKEN-DELTA", "SECRET-ECHO"]
+
+HEADER_SHAPES = {
+    "well-formed": {
+        "OTEL_EXPORTER_OTLP_HEADERS": f"authorization=Bearer%20{SECRETS[0]},x-api-key={SECRETS[1]}",
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS": f"authorization=Bearer%20{SECRETS[2]}",
+    },
+    "colon instead of equals": {"OTEL_EXPORTER_OTLP_HEADERS": f"Authorization: Bearer {SECRETS[0]}"},
+    "quoted value": {"OTEL_EXPORTER_OTLP_HEADERS": f'x-token="{SECRETS[1]}",x-api-key={SECRETS[2]}'},
+    "comma inside the token": {"OTEL_EXPORTER_OTLP_HEADERS": f"x-api-key={SECRETS[3]},{SECRETS[4]}"},
+}
+
+PROTOCOLS = ["grpc", "http/protobuf"]
+
+
+def assert_no_secret(where: str, text: str) -> None:
+    leaked = [secret for secret in SECRETS if secret in text or secret.lower() in text.lower()]
+    if leaked:
+        line = next(line for line in text.splitlines() if any(s.lower() in line.lower() for s in leaked))
+        raise AssertionError(f"token {leaked[0]} leaked in {where}: {line[:300]}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("shape", list(HEADER_SHAPES))
+def test_tokens_never_leak_from_the_application(
+    tmp_path: Path, shape: str, protocol: str, figure: Callable[[str, Any], None]
+) -> None:
+    path = tmp_path / "records.jsonl"
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{free_port()}",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": protocol,
+        "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+        "GRPC_VERBOSITY": "debug",
+        **HEADER_SHAPES[shape],
+    }
+    app = AppProcess("secrets_app", [str(path)], env=env, cwd=tmp_path)
+    try:
+        app.wait_for_line("DONE", timeout=60)
+        code = app.wait_exit(timeout=30)
+    finally:
+        app.ensure_dead()
+    stdout = "\n".join(line.text for line in app.snapshot())
+    stderr = app.stderr()
+    assert code == 0, stderr[-3000:]
+    assert "EXC" in stdout and "REPR" in stdout
+    assert "lost" in stderr, "the failing exports were not even reported"
+    figure("lines of log output checked", len(stderr.splitlines()) + len(stdout.splitlines()))
+    assert_no_secret("the application's output (reprs, exception messages)", stdout)
+    assert_no_secret("the application's log", stderr)
+    assert_no_secret("the record file", path.read_text())
+
+
+@pytest.mark.parametrize("shape", list(HEADER_SHAPES))
+def test_tokens_never_leak_from_the_doctor(tmp_path: Path, shape: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "ONE_LOGGER_"))}
+    env.update(HEADER_SHAPES[shape])
+    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{free_port()}"
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "nv_one_logger.cli", "doctor"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = result.stdout + result.stderr
+    assert "OTLP" in output or "otlp" in output, output
+    assert_no_secret("one-logger doctor", output)
