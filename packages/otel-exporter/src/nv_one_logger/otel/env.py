@@ -19,7 +19,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from typing import Mapping, Optional, Tuple
+from typing import Any, Mapping, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
 from opentelemetry.sdk.trace.export import SpanExporter
@@ -214,7 +214,29 @@ def build_span_exporter(settings: OtlpSettings) -> SpanExporter:
     if settings.protocol == HTTP_PROTOBUF:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpSpanExporter
 
+        if settings.certificate:
+            return HttpSpanExporter(session=_session_keeping_its_ca())
         return HttpSpanExporter()
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcSpanExporter
 
     return GrpcSpanExporter()
+
+
+def _session_keeping_its_ca() -> Any:
+    """Return a ``requests.Session`` whose CA file (``OTEL_EXPORTER_OTLP_CERTIFICATE``) wins over the environment.
+
+    The SDK's HTTP exporter puts the configured CA file on its session (``session.verify``), but requests lets
+    ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` override a session's ``verify`` (requests issue 3829). Many machines
+    set those variables, and there the OTLP certificate setting was silently ignored: every export to a collector
+    with a private CA failed.
+    """
+    import requests
+
+    class _Session(requests.Session):
+        def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+            merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            if verify is None and isinstance(self.verify, str):
+                merged["verify"] = self.verify
+            return merged
+
+    return _Session()

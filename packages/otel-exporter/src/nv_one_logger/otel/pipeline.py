@@ -75,22 +75,40 @@ class ExportStats:
 
 
 class _WorkerThreadFilter(logging.Filter):
-    """Drops the SDK exporters' records emitted on our worker threads, keeping the last error per thread."""
+    """Drops the SDK exporters' records emitted on our worker threads, keeping the last error per thread.
+
+    The HTTP exporter's final error is generic ("Failed to export spans batch due to timeout, max retries or
+    shutdown."); the cause (refused connection, certificate verify failed...) is only in its last per-attempt
+    warning, so that warning is kept too and appended to the error (see ``pop_reason``).
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.last_error: Dict[str, str] = {}
+        self.last_warning: Dict[str, str] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
         thread_name = record.threadName or ""
         if not thread_name.startswith(WORKER_THREAD_PREFIX):
             return True
-        if record.levelno >= logging.ERROR:
+        if record.levelno >= logging.WARNING:
             try:
-                self.last_error[thread_name] = record.getMessage()
+                message = record.getMessage()
             except Exception:
-                self.last_error[thread_name] = str(record.msg)
+                message = str(record.msg)
+            target = self.last_error if record.levelno >= logging.ERROR else self.last_warning
+            target[thread_name] = message
         return False
+
+    def pop_reason(self, thread_name: str) -> Optional[str]:
+        """Return the last error of ``thread_name``, with the last attempt's warning when that adds the cause."""
+        error = self.last_error.pop(thread_name, None)
+        warning = self.last_warning.pop(thread_name, None)
+        if error is None:
+            return warning
+        if warning is not None and warning not in error:
+            return f"{error} Last attempt: {warning}"
+        return error
 
 
 _FILTER = _WorkerThreadFilter()
@@ -311,7 +329,7 @@ class ExportWorker:
                 except Exception:
                     _logger.debug("OneLogger OTel exporter: on_loss_recovered callback failed", exc_info=True)
             return
-        sdk_reason = _FILTER.last_error.pop(self._thread.name, None)
+        sdk_reason = _FILTER.pop_reason(self._thread.name)
         self._note_loss(reason or sdk_reason or "the span exporter reported a failure")
 
     def _note_loss(self, reason: str) -> None:
