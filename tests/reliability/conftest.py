@@ -34,6 +34,8 @@ def figure(request: pytest.FixtureRequest, record_property: Callable[[str, Any],
         collected[name] = value
         record_property(f"figure:{name}", value)
         print(f"[figure] {request.node.name}: {name} = {value}")
-        request.config.cache.set(key, {"test": request.node.nodeid, "time": time.time(), "figures": collected})
+        cache = getattr(request.config, "cache", None)  # absent with `-p no:cacheprovider`
+        if cache is not None:
+            cache.set(key, {"test": request.node.nodeid, "time": time.time(), "figures": collected})
 
     return record
