@@ -24,6 +24,9 @@ from nv_one_logger.api.config import LoggerConfig
 from nv_one_logger.core.internal.logging import ROOT_LOGGER_NAME
 
 _installed: List[logging.Handler] = []
+# Messages quote user-provided names, and a Python str may hold lone surrogates that strict UTF-8 cannot encode:
+# the record would be lost with a "--- Logging error ---" traceback on stderr instead.
+_ENCODING = {"encoding": "utf-8", "errors": "backslashreplace"}
 _saved_level: Optional[int] = None
 
 
@@ -52,11 +55,11 @@ def apply_logger_config(logger_config: LoggerConfig) -> None:
     handlers: List[logging.Handler] = []
     explicit = logger_config.model_fields_set
     if "log_file_path_for_info" in explicit:
-        info = logging.FileHandler(logger_config.log_file_path_for_info, delay=True)
+        info = logging.FileHandler(logger_config.log_file_path_for_info, delay=True, **_ENCODING)
         info.setLevel(logger_config.log_level)
         handlers.append(info)
     if "log_file_path_for_err" in explicit:
-        err = logging.FileHandler(logger_config.log_file_path_for_err, delay=True)
+        err = logging.FileHandler(logger_config.log_file_path_for_err, delay=True, **_ENCODING)
         err.setLevel(logging.ERROR)
         handlers.append(err)
     if not handlers:
