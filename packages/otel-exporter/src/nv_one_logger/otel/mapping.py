@@ -169,7 +169,7 @@ def telemetry_data_error_attributes(error_type: str, message: str, extra: Any = 
     attributes = to_otel_attributes(
         {k: v for k, v in plain_attributes(extra).items() if k not in (_ERROR_MESSAGE, "telemetry_data_error_type")}
     )
-    attributes[ATTR_TELEMETRY_DATA_ERROR_TYPE] = error_type
-    attributes[ATTR_TELEMETRY_DATA_ERROR_MESSAGE] = message
+    attributes[ATTR_TELEMETRY_DATA_ERROR_TYPE] = utf8_safe(error_type)
+    attributes[ATTR_TELEMETRY_DATA_ERROR_MESSAGE] = utf8_safe(message)
     attributes[ATTR_TELEMETRY_DATA_ERROR] = True
     return attributes
