@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Optional
+from typing import Any, Callable, ClassVar, Iterator, Optional
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -279,12 +280,49 @@ FUZZ_SETTINGS = settings(
 )
 
 
+class LibraryLogCheck(logging.Handler):
+    """Takes the library's log records during a fuzz run: each must format; counts them.
+
+    The records do not propagate to pytest's capture meanwhile: thousands of sequences log thousands of lines,
+    and lines quoting fuzzed names with lone surrogates cannot be sent between pytest-xdist processes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records = 0
+        self.unformattable: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records += 1
+        try:
+            self.format(record)
+        except Exception as e:
+            self.unformattable.append(f"{record.name}: {record.msg!r}: {type(e).__name__}: {e}")
+
+
+@contextlib.contextmanager
+def library_logs_checked() -> Iterator[LibraryLogCheck]:
+    logger = logging.getLogger("nv_one_logger")
+    check = LibraryLogCheck()
+    saved = logger.propagate
+    logger.addHandler(check)
+    logger.propagate = False
+    try:
+        yield check
+    finally:
+        logger.propagate = saved
+        logger.removeHandler(check)
+
+
 def _run(machine: type[ApiFuzzer], figure: Callable[[str, Any], None], seed_salt: int) -> None:
     machine.sequences = 0
     machine.library_errors = 0
     # derandomize seeds from the test's source; a different step count per test gives each test its own stream.
-    run_state_machine_as_test(machine, settings=settings(FUZZ_SETTINGS, stateful_step_count=20 + seed_salt))
+    with library_logs_checked() as logs:
+        run_state_machine_as_test(machine, settings=settings(FUZZ_SETTINGS, stateful_step_count=20 + seed_salt))
     figure("sequences run", machine.sequences)
+    figure("library log records (all formatted)", logs.records)
+    assert not logs.unformattable, logs.unformattable[:3]
     figure("OneLoggerErrors raised (allowed)", machine.library_errors)
     assert machine.sequences >= SEQUENCES_PER_TEST
 
