@@ -73,12 +73,11 @@ class _NullSpanExporter:
 
 
 def _onelogger(variant: str, tmpdir: Path) -> Tuple[Callable[[], None], Callable[[], None]]:
-    from nv_one_logger.api.timed_span import timed_span
-    from nv_one_logger.recorder.default_recorder import DefaultRecorder
-
     from nv_one_logger.api.config import OneLoggerConfig
     from nv_one_logger.api.one_logger_provider import OneLoggerProvider
+    from nv_one_logger.api.timed_span import timed_span
     from nv_one_logger.core.event import Event
+    from nv_one_logger.recorder.default_recorder import DefaultRecorder
 
     exporters: List[object] = []
     if variant == "file":
