@@ -103,12 +103,13 @@ def to_otel_attributes(attributes: Any) -> Dict[str, OTelValue]:
         if type(value) is _Attribute:
             value = value.value
         value_type = type(value)
-        if not (
-            value_type is float
-            or value_type is bool
-            or (value_type is str and value.isascii())
-            or (value_type is int and _INT64_MIN <= value <= _INT64_MAX)
-        ):
+        if value_type is str:
+            if not value.isascii():
+                value = utf8_safe(value)
+        elif value_type is int:
+            if not _INT64_MIN <= value <= _INT64_MAX:
+                value = to_otel_value(value)
+        elif value_type is not float and value_type is not bool:
             if isinstance(value, _Attribute):  # a subclass of Attribute
                 value = value.value
             value = to_otel_value(value)

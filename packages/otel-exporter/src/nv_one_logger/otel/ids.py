@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import threading
 import uuid
 
 _SPAN_SALT = b"one_logger.span:"
@@ -40,35 +39,37 @@ def trace_id_from_uuid(root_span_uuid: uuid.UUID) -> int:
     return int.from_bytes(digest, "big") or 1
 
 
-class _Randomness(threading.local):
-    """A ``random.Random`` per thread, seeded from ``os.urandom`` and re-seeded in forked children.
+class _Randomness:
+    """One private ``random.Random`` for the process, seeded from ``os.urandom`` and re-seeded in forked children.
 
     Not the ``random`` module's shared generator: training scripts seed it identically on every rank (and forked
     workers inherit its state), which would give every rank the same "random" ids. Not ``os.urandom`` per id
-    either: a system call per span is measurable on the export thread.
+    either: a system call per span is measurable on the export thread. ``getrandbits`` is one C call, atomic
+    under the GIL, so one generator serves every thread; ``os.register_at_fork`` re-seeds it in a child so a
+    forked data-loader worker does not repeat its parent's sequence.
     """
 
     def __init__(self) -> None:
-        self.generator = random.Random(os.urandom(32))
-        self.pid = os.getpid()
+        self.reseed()
 
-    def get(self) -> random.Random:
-        if self.pid != os.getpid():  # a forked child must not repeat its parent's sequence
-            self.__init__()  # type: ignore[misc]
-        return self.generator
+    def reseed(self) -> None:
+        self.generator = random.Random(os.urandom(32))
+        self.getrandbits = self.generator.getrandbits
 
 
 _RANDOMNESS = _Randomness()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_RANDOMNESS.reseed)
 
 
 def random_span_id() -> int:
     """Return a random non-zero 64-bit span id (see ``_Randomness`` for why not the ``random`` module)."""
-    return _RANDOMNESS.get().getrandbits(64) or 1
+    return _RANDOMNESS.getrandbits(64) or 1
 
 
 def random_trace_id() -> int:
     """Return a random non-zero 128-bit trace id."""
-    return _RANDOMNESS.get().getrandbits(128) or 1
+    return _RANDOMNESS.getrandbits(128) or 1
 
 
 class IdScheme:

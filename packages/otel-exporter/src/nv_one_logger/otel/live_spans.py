@@ -43,24 +43,30 @@ from collections import deque
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
 from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import Event as SdkEvent
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanContext
 
-from nv_one_logger.core.event import TelemetryDataError
+from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.span import Span
+from nv_one_logger.otel.attributes import to_otel_attributes, utf8_safe
 from nv_one_logger.otel.ids import IdScheme, random_span_id, random_trace_id
 from nv_one_logger.otel.mapping import (
+    ATTR_ERROR_MESSAGE,
     ATTR_MARKER,
     ATTR_SPAN_ID,
     ATTR_TELEMETRY_DATA_ERROR,
     TELEMETRY_DATA_ERROR_SPAN_NAME,
-    OTelEventData,
     OTelSpanData,
     build_readable_span,
-    event_data,
+    error_status,
     final_span_attributes,
+    readable_span,
+    sdk_event,
+    span_context,
     telemetry_data_error_attributes,
     timestamp_ns,
+    with_dropped_count,
 )
 
 OP_START = 0
@@ -74,46 +80,41 @@ _RECENT_LIMIT = 4096
 
 
 class _OpenSpan:
-    """Worker-side state of one open OneLogger span."""
+    """Worker-side state of one open OneLogger span (its OTel context is built once, here)."""
 
     __slots__ = (
+        "context",
         "dropped",
         "error_message",
+        "event_window",
         "events",
         "is_root",
         "name",
-        "parent_is_remote",
-        "parent_span_id",
+        "parent",
         "pending",
         "span",
-        "span_id",
         "start_event",
         "start_marker_sent",
-        "start_ns",
-        "trace_id",
     )
 
     def __init__(
         self,
         span: Span,
-        trace_id: int,
-        span_id: int,
-        parent: Optional[Tuple[int, bool]],
-        start_event: OTelEventData,
-        event_limit: int,
+        context: SpanContext,
+        parent: Optional[SpanContext],
+        start_event: SdkEvent,
+        event_window: int,
     ) -> None:
         self.span = span
-        self.name = span.name_str
-        self.trace_id = trace_id
-        self.span_id = span_id
-        self.parent_span_id = parent[0] if parent else None
-        self.parent_is_remote = parent[1] if parent else False
-        self.is_root = parent is None or parent[1]
+        self.name = utf8_safe(span.name_str)
+        self.context = context
+        self.parent = parent
+        self.is_root = parent is None or parent.is_remote
         self.start_event = start_event
-        self.start_ns = start_event.time_ns
-        self.events: Deque[OTelEventData] = deque(maxlen=max(0, event_limit - 2))
+        self.event_window = event_window
+        self.events: Optional[Deque[SdkEvent]] = None  # created on the first event: most spans have none
         self.dropped = 0
-        self.pending: List[OTelEventData] = []
+        self.pending: List[SdkEvent] = []
         self.start_marker_sent = False
         self.error_message: Optional[str] = None
 
@@ -139,7 +140,7 @@ class LiveSpanTranslator:
         self.telemetry_data_error_seen = False
         # Keyed by ``uuid.int``: hashing an int is a C call, ``uuid.UUID.__hash__`` is Python code.
         self._open: Dict[int, _OpenSpan] = {}
-        self._recent: Dict[int, Tuple[int, int]] = {}
+        self._recent: Dict[int, SpanContext] = {}
         self._recent_order: Deque[int] = deque()  # oldest first, to evict in O(1)
 
     @property
@@ -156,24 +157,44 @@ class LiveSpanTranslator:
 
     # --- entry point ---------------------------------------------------------------------------------------
     def process(self, items: List[Tuple[int, Any, Any]]) -> List[ReadableSpan]:
-        """Translate one cycle's calls (``(op, span, payload)`` tuples, in call order) into spans to export."""
+        """Translate one cycle's calls (``(op, span, payload)`` tuples, in call order) into spans to export.
+
+        This is the export thread's hot loop: one dict lookup per call, each span's OTel context built once,
+        SDK events built directly (no intermediate objects), the resource read once per cycle.
+        """
         out: List[ReadableSpan] = []
         touched: Dict[int, _OpenSpan] = {}
         if not self.telemetry_data_error_seen and any(item[0] == OP_TELEMETRY_DATA_ERROR for item in items):
             # A root span exported in the same batch as a telemetry data error is flagged too, even if it ended
             # a moment before the error was reported: the flag says "this run's data is not complete".
             self.telemetry_data_error_seen = True
+        open_spans = self._open
+        resource = self.resource
         for op, span, payload in items:
-            if op == OP_EVENT:
-                state = self._state_of(span, None)
-                self._add_event(state, event_data(payload))
-                touched[span.id.int] = state
+            if op == OP_STOP:
+                key = span.id.int
+                state = open_spans.pop(key, None)
+                if state is None:  # its start was dropped (full queue): the span object still has everything
+                    state = self._new_state(span, None)
+                else:
+                    touched.pop(key, None)
+                self._finish(key, span, state, resource, out)
             elif op == OP_START:
-                touched[span.id.int] = self._state_of(span, payload)
-            elif op == OP_STOP:
-                state = self._state_of(span, None)
-                touched.pop(span.id.int, None)
-                self._finish(span, state, out)
+                key = span.id.int
+                state = open_spans.get(key)
+                if state is None:
+                    state = open_spans[key] = self._new_state(span, payload)
+                touched[key] = state
+            elif op == OP_EVENT:
+                key = span.id.int
+                state = open_spans.get(key)
+                if state is None:
+                    state = open_spans[key] = self._new_state(span, None)
+                event = sdk_event(payload)
+                if type(payload) is not Event and isinstance(payload, ErrorEvent):
+                    state.error_message = str((event.attributes or {}).get(ATTR_ERROR_MESSAGE, ""))
+                self._add_event(state, event)
+                touched[key] = state
             elif op == OP_TELEMETRY_DATA_ERROR:
                 out.append(self._telemetry_data_error_span(payload))
         for state in touched.values():
@@ -181,44 +202,40 @@ class LiveSpanTranslator:
         return out
 
     # --- span state ----------------------------------------------------------------------------------------
-    def _state_of(self, span: Span, app_parent: Optional[SpanContext]) -> _OpenSpan:
-        key = span.id.int
-        state = self._open.get(key)
-        if state is not None:
-            return state
-        # First call for this span: normally its start; after a dropped start, whatever call came first.
+    def _new_state(self, span: Span, app_parent: Optional[SpanContext]) -> _OpenSpan:
+        """State for the first call seen for ``span``: normally its start; after a dropped start, whatever came."""
         parent = self._find_parent(span)
         if parent is not None:
-            trace_id, parent_ref = parent[0], (parent[1], False)
+            trace_id = parent.trace_id
         elif app_parent is not None and app_parent.is_valid:
-            trace_id, parent_ref = app_parent.trace_id, (app_parent.span_id, True)
+            trace_id = app_parent.trace_id
+            parent = span_context(trace_id, app_parent.span_id, True)
         else:
-            trace_id, parent_ref = self._trace_id_for(span.id), None
-        state = _OpenSpan(
+            trace_id = self.trace_id if self.trace_id is not None else self._first_trace_id(span.id)
+        span_id = random_span_id() if not self.ids.deterministic else self.ids.span_id(span.id)
+        return _OpenSpan(
             span,
-            trace_id,
-            self.ids.span_id(span.id),
-            parent_ref,
-            event_data(span.start_event),
-            self.event_limit,
+            span_context(trace_id, span_id, False),
+            parent,
+            sdk_event(span.start_event),
+            self.event_limit - 2,
         )
-        self._open[key] = state
-        return state
 
-    def _trace_id_for(self, root_uuid: uuid.UUID) -> int:
-        if self.trace_id is None:
-            self.trace_id = self.ids.trace_id(root_uuid)
+    def _first_trace_id(self, root_uuid: uuid.UUID) -> int:
+        self.trace_id = self.ids.trace_id(root_uuid)
         return self.trace_id
 
-    def _find_parent(self, span: Span) -> Optional[Tuple[int, int]]:
-        """(trace_id, span_id) of the nearest exported ancestor (open or recently stopped), if any."""
-        ancestor = span.parent_span
+    def _find_parent(self, span: Span) -> Optional[SpanContext]:
+        """Return the context of the nearest exported ancestor (open or recently stopped), if any."""
         ancestor_id = span.parent_id
+        if ancestor_id is None:
+            return None
+        ancestor = span.parent_span
         while ancestor_id is not None:
             key = ancestor_id.int
             state = self._open.get(key)
             if state is not None:
-                return state.trace_id, state.span_id
+                return state.context
             recent = self._recent.get(key)
             if recent is not None:
                 return recent
@@ -228,50 +245,59 @@ class LiveSpanTranslator:
             ancestor_id = None if ancestor is None else ancestor.id
         return None
 
-    def _add_event(self, state: _OpenSpan, event: OTelEventData) -> None:
-        if event.is_error:
-            state.error_message = str(event.attributes.get("one_logger.error_message", ""))
-        if state.events.maxlen is not None and len(state.events) == state.events.maxlen:
+    def _add_event(self, state: _OpenSpan, event: SdkEvent) -> None:
+        events = state.events
+        if events is None:
+            events = state.events = deque(maxlen=max(0, state.event_window))
+        if len(events) == events.maxlen:
             state.dropped += 1
-        state.events.append(event)
+        events.append(event)
         if self.event_markers:
             state.pending.append(event)
 
     # --- spans out -----------------------------------------------------------------------------------------
-    def _finish(self, span: Span, state: _OpenSpan, out: List[ReadableSpan]) -> None:
-        key = span.id.int
-        del self._open[key]
+    def _finish(self, key: int, span: Span, state: _OpenSpan, resource: Resource, out: List[ReadableSpan]) -> None:
+        context = state.context
+        recent = self._recent
         if len(self._recent_order) >= _RECENT_LIMIT:
-            self._recent.pop(self._recent_order.popleft(), None)
-        self._recent[key] = (state.trace_id, state.span_id)
+            recent.pop(self._recent_order.popleft(), None)
+        recent[key] = context
         self._recent_order.append(key)
-        # Pending events the final span cannot carry (evicted by the bound) still go out as markers.
-        evicted = len(state.pending) - len(state.events)
-        if evicted > 0:
-            state.pending = state.pending[:evicted]
-            self._event_markers(state, out)
+        retained = state.events
+        if retained is None:
+            events = [state.start_event]
+        else:
+            # Pending events the final span cannot carry (evicted by the bound) still go out as markers.
+            evicted = len(state.pending) - len(retained)
+            if evicted > 0:
+                state.pending = state.pending[:evicted]
+                self._event_markers(state, out)
+            events = [state.start_event, *retained]
         stop = span.stop_event
-        end_ns = timestamp_ns(stop.timestamp) if stop is not None else time.time_ns()
-        events = [state.start_event, *state.events]
+        start_ns = state.start_event.timestamp
         if stop is not None:
-            events.append(event_data(stop))
-        attributes = final_span_attributes(span)
+            stop_event = sdk_event(stop)
+            end_ns = stop_event.timestamp
+            events.append(stop_event)
+        else:
+            end_ns = time.time_ns()
+        attributes = to_otel_attributes(span.attributes)
+        attributes[ATTR_SPAN_ID] = str(span.id)
         if state.is_root and self.telemetry_data_error_seen:
             attributes[ATTR_TELEMETRY_DATA_ERROR] = True
-        data = OTelSpanData(
-            name=state.name,
-            trace_id=state.trace_id,
-            span_id=state.span_id,
-            start_ns=state.start_ns,
-            end_ns=end_ns,
-            parent_span_id=state.parent_span_id,
-            parent_is_remote=state.parent_is_remote,
-            attributes=attributes,
-            events=events,
-            error_message=state.error_message,
-            dropped_events=state.dropped,
+        out.append(
+            readable_span(
+                state.name,
+                context,
+                state.parent,
+                resource,
+                attributes,
+                with_dropped_count(events, state.dropped) if state.dropped else events,
+                error_status(state.error_message),
+                start_ns,
+                end_ns if end_ns > start_ns else start_ns,
+            )
         )
-        out.append(build_readable_span(data, self.resource))
 
     def _markers(self, state: _OpenSpan, out: List[ReadableSpan]) -> None:
         if self.start_markers and not state.start_marker_sent:
@@ -285,23 +311,25 @@ class LiveSpanTranslator:
         for i in range(0, len(pending), self.event_limit):
             out.append(self._marker(state, f"{state.name} [events]", MARKER_EVENT, pending[i : i + self.event_limit]))
 
-    def _marker(self, state: _OpenSpan, name: str, kind: str, events: List[OTelEventData]) -> ReadableSpan:
+    def _marker(self, state: _OpenSpan, name: str, kind: str, events: List[SdkEvent]) -> ReadableSpan:
         if kind == MARKER_SPAN_START:
             attributes = final_span_attributes(state.span)  # what is running, as known now
         else:
             attributes = {ATTR_SPAN_ID: str(state.span.id)}
         attributes[ATTR_MARKER] = kind
-        data = OTelSpanData(
-            name=name,
-            trace_id=state.trace_id,
-            span_id=random_span_id(),
-            start_ns=events[0].time_ns,
-            end_ns=events[-1].time_ns,
-            parent_span_id=state.span_id,
-            attributes=attributes,
-            events=events,
+        start_ns = events[0].timestamp
+        end_ns = events[-1].timestamp
+        return readable_span(
+            name,
+            span_context(state.context.trace_id, random_span_id(), False),
+            state.context,
+            self.resource,
+            attributes,
+            events,
+            error_status(None),
+            start_ns,
+            end_ns if end_ns > start_ns else start_ns,
         )
-        return build_readable_span(data, self.resource)
 
     def _telemetry_data_error_span(self, error: Any) -> ReadableSpan:
         self.telemetry_data_error_seen = True
@@ -312,7 +340,7 @@ class LiveSpanTranslator:
             error_type, message = error
             extra, time_ns = None, time.time_ns()
         root = next((s for s in self._open.values() if s.is_root), None)
-        trace_id = root.trace_id if root is not None else (self.trace_id or random_trace_id())
+        trace_id = root.context.trace_id if root is not None else (self.trace_id or random_trace_id())
         if self.trace_id is None:
             self.trace_id = trace_id
         data = OTelSpanData(
@@ -321,7 +349,7 @@ class LiveSpanTranslator:
             span_id=random_span_id(),
             start_ns=time_ns,
             end_ns=time_ns,
-            parent_span_id=root.span_id if root is not None else None,
+            parent_span_id=root.context.span_id if root is not None else None,
             attributes=telemetry_data_error_attributes(error_type, message, extra),
             error_message=message,
         )

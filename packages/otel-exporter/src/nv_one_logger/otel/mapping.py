@@ -25,6 +25,7 @@ Mapping table (docs/otel.md repeats it with examples):
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Sequence
 
@@ -34,6 +35,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.util import BoundedList
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanContext, SpanKind, TraceFlags
+from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 from opentelemetry.trace.status import Status, StatusCode
 
 from nv_one_logger.core.event import ErrorEvent, Event, StandardEventAttributeName
@@ -53,6 +55,7 @@ TELEMETRY_DATA_ERROR_SPAN_NAME = "telemetry_data_error"
 SCOPE = InstrumentationScope("nv_one_logger.otel")
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _UNSET = Status(StatusCode.UNSET)
+_INTERNAL = SpanKind.INTERNAL
 
 _ERROR_MESSAGE = StandardEventAttributeName.ERROR_MESSAGE.value
 _EXCEPTION_TYPE = StandardEventAttributeName.EXCEPTION_TYPE.value
@@ -98,6 +101,98 @@ def timestamp_ns(timestamp: TracingTimestamp) -> int:
     return round(timestamp.seconds_since_epoch * 1e9)
 
 
+def _checked_span_context(trace_id: int, span_id: int, is_remote: bool) -> SpanContext:
+    return SpanContext(trace_id, span_id, is_remote=is_remote, trace_flags=_SAMPLED)
+
+
+def _tuple_span_context(trace_id: int, span_id: int, is_remote: bool) -> SpanContext:
+    return _tuple_new(SpanContext, (trace_id, span_id, is_remote, _SAMPLED, DEFAULT_TRACE_STATE, True))
+
+
+def _pick_span_context_builder() -> Any:
+    """Return the fastest correct ``SpanContext`` builder for the installed SDK.
+
+    The SDK's ``SpanContext`` is a tuple whose ``__new__`` re-validates the ids (Python code, per span). Our
+    ids are valid by construction (non-zero, in range), so the tuple is built directly - but only if this SDK
+    version lays it out as expected; otherwise the checked constructor is used.
+    """
+    try:
+        probe = _tuple_span_context(0xABC, 0x123, True)
+        if probe == _checked_span_context(0xABC, 0x123, True) and probe.is_valid and probe.span_id == 0x123:
+            return _tuple_span_context
+    except Exception:  # a different SDK layout: the checked constructor always works
+        pass
+    return _checked_span_context
+
+
+_tuple_new = tuple.__new__
+span_context = _pick_span_context_builder()
+"""``span_context(trace_id, span_id, is_remote) -> SpanContext`` (sampled), for valid (non-zero) ids only."""
+
+_READABLE_SPAN_PARAMETERS = (
+    "name",
+    "context",
+    "parent",
+    "resource",
+    "attributes",
+    "events",
+    "links",
+    "kind",
+    "instrumentation_info",
+    "status",
+    "start_time",
+    "end_time",
+    "instrumentation_scope",
+)
+try:
+    _POSITIONAL_READABLE_SPAN = (
+        tuple(inspect.signature(ReadableSpan.__init__).parameters)[1:14] == _READABLE_SPAN_PARAMETERS
+    )
+except (TypeError, ValueError):  # pragma: no cover - signature not introspectable
+    _POSITIONAL_READABLE_SPAN = False
+
+
+def readable_span(
+    name: str,
+    context: SpanContext,
+    parent: Optional[SpanContext],
+    resource: Resource,
+    attributes: Mapping[str, OTelValue],
+    events: Sequence[SdkEvent],
+    status: Status,
+    start_ns: int,
+    end_ns: int,
+    scope: InstrumentationScope = SCOPE,
+) -> ReadableSpan:
+    """Build a ``ReadableSpan`` from ready SDK pieces (positional arguments when the SDK's signature allows).
+
+    Positional arguments save ~0.5 us per span over keywords; the parameter order is checked once at import
+    against the installed SDK, and keywords are used if it ever differs.
+    """
+    if _POSITIONAL_READABLE_SPAN:
+        return ReadableSpan(
+            name, context, parent, resource, attributes, events, (), _INTERNAL, None, status, start_ns, end_ns, scope
+        )
+    return ReadableSpan(
+        name=name,
+        context=context,
+        parent=parent,
+        resource=resource,
+        attributes=attributes,
+        events=events,
+        kind=_INTERNAL,
+        status=status,
+        start_time=start_ns,
+        end_time=end_ns,
+        instrumentation_scope=scope,
+    )
+
+
+def error_status(message: Optional[str]) -> Status:
+    """Status ERROR with ``message`` (UTF-8 safe), or the shared UNSET status for None."""
+    return _UNSET if message is None else Status(StatusCode.ERROR, utf8_safe(message))
+
+
 def build_readable_span(data: OTelSpanData, resource: Resource, scope: InstrumentationScope = SCOPE) -> ReadableSpan:
     """Turn explicit span data into an SDK ``ReadableSpan`` ready for any ``SpanExporter``.
 
@@ -105,32 +200,35 @@ def build_readable_span(data: OTelSpanData, resource: Resource, scope: Instrumen
     take explicit span ids, and because building it off the application's thread is what keeps the hot path
     cheap. The constructor is public and stable across SDK versions since 1.0.
     """
-    context = SpanContext(data.trace_id, data.span_id, is_remote=False, trace_flags=_SAMPLED)
+    context = _checked_span_context(data.trace_id, data.span_id, False)
     parent = (
-        SpanContext(data.trace_id, data.parent_span_id, is_remote=data.parent_is_remote, trace_flags=_SAMPLED)
+        _checked_span_context(data.trace_id, data.parent_span_id, data.parent_is_remote)
         if data.parent_span_id
         else None
     )
     events: Sequence[SdkEvent] = [SdkEvent(utf8_safe(e.name), e.attributes, e.time_ns) for e in data.events]
     if data.dropped_events:
-        bounded: BoundedList = BoundedList(None)
-        bounded.extend(events)
-        bounded.dropped = data.dropped_events
-        events = bounded
-    status = _UNSET if data.error_message is None else Status(StatusCode.ERROR, utf8_safe(data.error_message))
-    return ReadableSpan(
-        name=utf8_safe(data.name),
-        context=context,
-        parent=parent,
-        resource=resource,
-        attributes=data.attributes,
-        events=events,
-        kind=SpanKind.INTERNAL,
-        status=status,
-        start_time=data.start_ns,
-        end_time=max(data.end_ns, data.start_ns),
-        instrumentation_scope=scope,
+        events = with_dropped_count(events, data.dropped_events)
+    return readable_span(
+        utf8_safe(data.name),
+        context,
+        parent,
+        resource,
+        data.attributes,
+        events,
+        error_status(data.error_message),
+        data.start_ns,
+        max(data.end_ns, data.start_ns),
+        scope,
     )
+
+
+def with_dropped_count(events: Sequence[SdkEvent], dropped: int) -> Sequence[SdkEvent]:
+    """Return ``events`` as the SDK's ``BoundedList`` reporting ``dropped`` older events (``dropped_events_count``)."""
+    bounded: BoundedList = BoundedList(None)
+    bounded.extend(events)
+    bounded.dropped = dropped
+    return bounded
 
 
 def plain_attributes(attributes: Any) -> Dict[str, Any]:
@@ -155,6 +253,18 @@ def event_data(event: Event) -> OTelEventData:
         mapped["exception.stacktrace"] = event.exception_traceback
     mapped[ATTR_ERROR_MESSAGE] = event.error_message
     return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, to_otel_attributes(mapped), is_error=True)
+
+
+def sdk_event(event: Event) -> SdkEvent:
+    """Return the SDK span event of a OneLogger event: ``event_data`` without the intermediate object (live path)."""
+    if isinstance(event, ErrorEvent):
+        data = event_data(event)
+        return SdkEvent(data.name, data.attributes, data.time_ns)
+    return SdkEvent(
+        utf8_safe(event.name_str),
+        to_otel_attributes(event.attributes),
+        round(event.timestamp.seconds_since_epoch * 1e9),
+    )
 
 
 def final_span_attributes(span: Span) -> Dict[str, OTelValue]:
