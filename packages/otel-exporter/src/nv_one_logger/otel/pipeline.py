@@ -8,7 +8,12 @@ only appends a small tuple to a ``deque`` (a single atomic operation); this work
 
 Guarantees:
 
-- ``submit`` never blocks and never raises; when the queue is full the call is dropped and counted.
+- ``submit`` / ``submit_stop`` never block and never raise; when the queue is full the call is dropped and counted.
+- Capacity is counted in spans, as ``OTEL_BSP_MAX_QUEUE_SIZE`` is for the SDK's processor: a span is two calls
+  (start and stop), so starts and events are accepted while fewer than ``2 x max_queue_size`` calls wait, and a
+  stop is accepted up to ``3 x max_queue_size``. The extra room is for stops: a stop alone still yields the
+  complete span (the span object carries its start, attributes and events), so under overflow the bridge sheds
+  starts (liveness markers) before it sheds spans.
 - ``force_flush(timeout_s)`` and ``shutdown(timeout_s)`` return within their timeout even if the span exporter
   hangs (a collector port that accepts TCP and never answers): the worker is a daemon thread, and when the
   flush does not finish in time the exporter is shut down (which aborts the SDK exporters' retry waits and
@@ -144,7 +149,9 @@ class ExportWorker:
         self._on_loss_recovered = on_loss_recovered
         self._target = describe_target
         self._queue: Deque[Any] = deque()
-        self._max_queue = settings.max_queue_size
+        self._max_calls = 2 * settings.max_queue_size  # starts and events: max_queue_size spans of two calls
+        self._max_calls_with_stops = 3 * settings.max_queue_size  # room reserved for the stops of open spans
+        self._calls_dropped = 0  # counted apart from _stats: dropping must stay cheap for the caller
         self._wake_at = settings.max_export_batch_size
         self._delay_s = settings.schedule_delay_ms / 1000.0
         self._wake = threading.Event()
@@ -168,15 +175,28 @@ class ExportWorker:
         self._thread.start()
 
     def submit(self, item: Any) -> None:
-        """Enqueue one item; O(1), never blocks. Items beyond the queue bound are dropped and counted."""
+        """Enqueue a start or event call; O(1), never blocks. Beyond the queue bound it is dropped and counted."""
         queue = self._queue
-        if len(queue) >= self._max_queue or self._stopping:
-            with self._lock:
-                self._stats = replace(self._stats, calls_dropped=self._stats.calls_dropped + 1)
+        if len(queue) < self._max_calls and not self._stopping:
+            queue.append(item)
+            if len(queue) == self._wake_at:
+                self._wake.set()
             return
-        queue.append(item)
-        if len(queue) == self._wake_at:
-            self._wake.set()
+        self._drop()
+
+    def submit_stop(self, item: Any) -> None:
+        """Enqueue a stop call (it has more room than starts, see the module docstring)."""
+        queue = self._queue
+        if len(queue) < self._max_calls_with_stops and not self._stopping:
+            queue.append(item)
+            if len(queue) == self._wake_at:
+                self._wake.set()
+            return
+        self._drop()
+
+    def _drop(self) -> None:
+        with self._lock:
+            self._calls_dropped += 1
 
     def after_fork_in_child(self, span_exporter: SpanExporter) -> None:
         """Make this worker usable in a forked child (a data-loader worker), exporting with ``span_exporter``.
@@ -191,6 +211,7 @@ class ExportWorker:
         self._lock = threading.Lock()
         self._flush_waiters = []
         self._stats = ExportStats()
+        self._calls_dropped = 0
         self._in_flight = 0
         self._loss_logged = False
         self._abandoned = False
@@ -210,7 +231,7 @@ class ExportWorker:
     @property
     def stats(self) -> ExportStats:
         """Return a snapshot of the delivery counters."""
-        return self._stats
+        return replace(self._stats, calls_dropped=self._calls_dropped)
 
     def force_flush(self, timeout_s: float) -> bool:
         """Export everything submitted so far; False if that did not finish within ``timeout_s``."""
@@ -277,8 +298,8 @@ class ExportWorker:
     def _cycle(self) -> None:
         queue = self._queue
         items = [queue.popleft() for _ in range(len(queue))]
-        if self._stats.calls_dropped > self._dropped_seen:
-            self._dropped_seen = self._stats.calls_dropped
+        if self._calls_dropped > self._dropped_seen:
+            self._dropped_seen = self._calls_dropped
             self._note_loss("the export queue was full")
         if not items:
             return
@@ -325,7 +346,7 @@ class ExportWorker:
             if self._unreported_loss:
                 self._unreported_loss = False
                 try:
-                    self._on_loss_recovered(self._stats)
+                    self._on_loss_recovered(self.stats)
                 except Exception:
                     _logger.debug("OneLogger OTel exporter: on_loss_recovered callback failed", exc_info=True)
             return

@@ -43,7 +43,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.span import Span
-from nv_one_logger.exporter.exporter import BaseExporter
+from nv_one_logger.exporter.exporter import BaseExporter, ExporterState
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings, build_span_exporter
 from nv_one_logger.otel.ids import IdScheme
 from nv_one_logger.otel.live_spans import (
@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 _logger = logging.getLogger(__name__)
 
 DEFAULT_SHUTDOWN_TIMEOUT_S = 5.0
+_READY = ExporterState.READY
 
 
 class OTelExporter(BaseExporter):
@@ -118,6 +119,7 @@ class OTelExporter(BaseExporter):
         self._worker: Optional[ExportWorker] = None
         self._translator: Optional[LiveSpanTranslator] = None
         self._submit = _discard
+        self._submit_stop = _discard
         self._base_resource: Optional[Resource] = None
 
     def __repr__(self) -> str:
@@ -148,6 +150,7 @@ class OTelExporter(BaseExporter):
         )
         self._worker.start()
         self._submit = self._worker.submit
+        self._submit_stop = self._worker.submit_stop
         _live_exporters.add(self)
 
     def _after_fork_in_child(self) -> None:
@@ -164,6 +167,7 @@ class OTelExporter(BaseExporter):
         assert self._span_exporter is not None
         worker.after_fork_in_child(self._span_exporter)
         self._submit = worker.submit
+        self._submit_stop = worker.submit_stop
 
     def close(self) -> None:
         """Flush and stop within ``shutdown_timeout_s``, log a loss summary if anything was lost; idempotent."""
@@ -171,6 +175,7 @@ class OTelExporter(BaseExporter):
             return
         worker = self._worker
         self._submit = _discard
+        self._submit_stop = _discard
         super().close()
         if worker is None:
             return
@@ -201,29 +206,33 @@ class OTelExporter(BaseExporter):
         """Delivery counters: exported, failed, dropped, abandoned (``stats.lost`` is the total)."""
         return self._worker.stats if self._worker is not None else ExportStats()
 
-    # --- hot path: one check and one deque.append each -----------------------------------------------------
+    # --- hot path: one state check and one deque.append each ----------------------------------------------
     def export_start(self, span: Span) -> None:
         """Record that ``span`` started (sent as a start marker if it is still open at the next batch)."""
-        self._check_ready("export_start")
-        app_parent = None
+        if self._state is not _READY:
+            self._check_ready("export_start")
         if self._parent_from_app and span.parent_span is None:
-            app_parent = otel_trace.get_current_span().get_span_context()
-        self._submit((OP_START, span, app_parent))
+            self._submit((OP_START, span, otel_trace.get_current_span().get_span_context()))
+        else:
+            self._submit((OP_START, span, None))
 
     def export_event(self, event: Event, span: Span) -> None:
         """Record an event on ``span`` (a span event; also sent in an event marker while the span is open)."""
-        self._check_ready("export_event")
+        if self._state is not _READY:
+            self._check_ready("export_event")
         self._submit((OP_EVENT, span, event))
 
     def export_error(self, event: ErrorEvent, span: Span) -> None:
         """Record an application error: an ``exception`` span event and status ERROR on the span."""
-        self._check_ready("export_error")
+        if self._state is not _READY:
+            self._check_ready("export_error")
         self._submit((OP_EVENT, span, event))
 
     def export_stop(self, span: Span) -> None:
         """Record that ``span`` stopped: its one complete OTel span is built and sent."""
-        self._check_ready("export_stop")
-        self._submit((OP_STOP, span, None))
+        if self._state is not _READY:
+            self._check_ready("export_stop")
+        self._submit_stop((OP_STOP, span, None))
 
     def export_telemetry_data_error(self, error: TelemetryDataError) -> None:
         """Send a ``telemetry_data_error`` span at once and flag the root span of the run."""
