@@ -12,6 +12,7 @@ switches the library off, and a fuzzer that mostly feeds a disabled library find
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from hypothesis import strategies as st
@@ -29,7 +30,7 @@ names = st.one_of(
 surrogate_texts = st.sampled_from(["\ud800", "a\udfffb", "\udc80\udc81", "name\ud83d"])
 texts = st.one_of(st.text(max_size=20), st.text(ANY_CHAR, max_size=40), surrogate_texts)
 huge_texts = st.integers(min_value=50_000, max_value=200_000).map(lambda n: "\u00e9\U0001f600x" * (n // 3))
-floats = st.floats(allow_nan=True, allow_infinity=True)
+floats = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([math.nan, math.inf, -math.inf]))
 ints = st.one_of(st.integers(min_value=-(2**63), max_value=2**63 - 1), st.integers())
 
 valid_scalars = st.one_of(st.booleans(), ints, floats, texts)

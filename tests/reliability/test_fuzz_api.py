@@ -327,13 +327,16 @@ def _run(machine: type[ApiFuzzer], figure: Callable[[str, Any], None], seed_salt
     assert machine.sequences >= SEQUENCES_PER_TEST
 
 
+# About 2-4 minutes each on a quiet 2-core machine; the suite-wide 300 s timeout is too tight for a busy one.
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("part", [0, 1])
 def test_fuzz_propagate_exceptions(part: int, figure: Callable[[str, Any], None]) -> None:
     _run(PropagatingFuzzer, figure, part)
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 @pytest.mark.parametrize("part", [0, 1])
 def test_fuzz_disable_quietly(part: int, figure: Callable[[str, Any], None]) -> None:
     _run(QuietFuzzer, figure, part)
