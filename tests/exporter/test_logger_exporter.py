@@ -99,3 +99,38 @@ def test_disabled_level_writes_nothing_but_counts(logger, caplog):
     exporter.initialize()
     exporter.export_event(Event.create("e"), Span.create("s"))
     assert caplog.records == [] and exporter.count == 1
+
+
+def reference_format_record(record):
+    """The original implementation (json.dumps per leaf), kept to pin the line format byte for byte."""
+    parts = [
+        f"{key}={json.dumps(value, ensure_ascii=False, separators=(',', ':'), default=str)}"
+        for key, value in flatten_record(record)
+    ]
+    return "[" + " | ".join(parts) + "]"
+
+
+def test_format_record_is_byte_identical_to_json_dumps_per_leaf():
+    import math
+    from collections import OrderedDict
+
+    records = [
+        {
+            "type": "event",
+            "count": 7,
+            "pid": 1,
+            "s": 'd\u00e9mo \u8bad\u7ec3 \ud800 "q" \n',
+            "i": -(10**30),
+            "b": False,
+            "n": None,
+            "f": [0.1, math.nan, math.inf, -math.inf],
+            "e": {},
+            "deep": {"a": {"b": {"c": 1.5, "t": True}}, "l": ["x", "y"]},
+            "odd": OrderedDict([("k", 1)]),
+            "obj": ValueError("not JSON"),
+            3: "int key",
+        },
+        {"type": "complete", "attributes": {"step": 1, "phase": "train", "duration_msec": 0}},
+    ]
+    for record in records:
+        assert format_record(record) == reference_format_record(record)

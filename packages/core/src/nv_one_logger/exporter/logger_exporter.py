@@ -15,29 +15,50 @@ Example::
 from __future__ import annotations
 
 import json
+import json.encoder
 import logging
-from typing import Any, Iterator, Mapping, Optional, Tuple
+from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+"""One encoder for every value: ``json.dumps`` with non-default arguments builds a new encoder per call."""
+_encode_str = json.encoder.encode_basestring  # what _encode does for a str, without its per-call overhead
 
 
 def flatten_record(record: Mapping[str, Any], prefix: str = "") -> Iterator[Tuple[str, Any]]:
     """Yield ``(dotted_key, value)`` for every leaf of ``record``; lists and empty objects are leaves."""
     for key, value in record.items():
         full_key = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, Mapping) and value:
+        if (type(value) is dict or isinstance(value, Mapping)) and value:
             yield from flatten_record(value, full_key)
         else:
             yield full_key, value
 
 
+def _append_parts(parts: List[str], record: Mapping[str, Any], prefix: str) -> None:
+    """Append ``key=value`` for every leaf, like :func:`flatten_record` (without a generator per level)."""
+    for key, value in record.items():
+        full_key = prefix + key if type(key) is str else prefix + str(key)
+        value_type = type(value)
+        if value_type is str:
+            parts.append(f"{full_key}={_encode_str(value)}")
+        elif value_type is int:
+            parts.append(f"{full_key}={int.__repr__(value)}")
+        elif value_type is dict or (value_type is not list and isinstance(value, Mapping)):
+            if value:
+                _append_parts(parts, value, full_key + ".")
+            else:
+                parts.append(f"{full_key}={_encode(value)}")
+        else:
+            parts.append(f"{full_key}={_encode(value)}")
+
+
 def format_record(record: Mapping[str, Any]) -> str:
     """Return the one-line ``[key=value | parent.child=value]`` form of ``record``."""
-    parts = [
-        f"{key}={json.dumps(value, ensure_ascii=False, separators=(',', ':'), default=str)}"
-        for key, value in flatten_record(record)
-    ]
+    parts: List[str] = []
+    _append_parts(parts, record, "")
     return "[" + " | ".join(parts) + "]"
 
 

@@ -22,8 +22,6 @@ other exporters.
 from __future__ import annotations
 
 import errno
-import json
-import math
 import os
 import stat
 import time
@@ -33,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.exporter._file_path import expand_path_template
+from nv_one_logger.exporter._json_line import encode_value
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
 from nv_one_logger.exporter.exporter import ExportError
 
@@ -56,19 +55,6 @@ def _describe_os_error(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "no space left on device"
     return exc.strerror or str(exc)
-
-
-def _non_finite_to_str(value: Any) -> Any:
-    """Replace NaN/Infinity (which JSON cannot represent) by the strings "NaN", "Infinity", "-Infinity"."""
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, dict):
-        return {key: _non_finite_to_str(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_non_finite_to_str(item) for item in value]
-    return value
 
 
 class FileExporter(BaseJsonExporter):
@@ -121,9 +107,6 @@ class FileExporter(BaseJsonExporter):
         self._rotation_number = 0
         self._rotation_retry_at = 0.0
         self._deleted_notice = False
-        # ASCII-only output: about 25% faster to encode than UTF-8 output, immune to lone surrogates, and every
-        # line is valid in any encoding; non-ASCII text is escaped as \uXXXX, which every JSON reader decodes.
-        self._encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
     @property
     def file_path(self) -> Path:
@@ -163,15 +146,19 @@ class FileExporter(BaseJsonExporter):
     # -- the hot path ------------------------------------------------------------------------------------
 
     def _write(self, json_dict: JsonRecord) -> None:
+        # The dict form of the hook (SPEC); the base class hands this exporter lines (_write_line) instead,
+        # encoded identically, unless a subclass overrides _write.
+        try:
+            line = encode_value(json_dict)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise ExportError(f"record {json_dict.get('count')} for {self._path_str} is not JSON: {exc}") from exc
+        self._write_line(line)
+
+    def _write_line(self, line: str) -> None:
         fd = self._fd
         if fd is None:
             raise ExportError(f"{self._path_str} is not open")
-        try:
-            line = self._encoder.encode(json_dict)
-        except ValueError:  # NaN or Infinity somewhere: standard JSON has no token for them
-            line = self._encode_slow(json_dict)
-        except TypeError as exc:
-            raise ExportError(f"record {json_dict.get('count')} for {self._path_str} is not JSON: {exc}") from exc
+        # ASCII-only by construction (see _json_line): the cheapest str -> bytes conversion, and valid UTF-8.
         data = (line + "\n").encode("ascii")
         if self._needs_newline:
             data = b"\n" + data
@@ -194,11 +181,8 @@ class FileExporter(BaseJsonExporter):
                 "a new file was started (this record and later ones are in it)"
             )
 
-    def _encode_slow(self, json_dict: JsonRecord) -> str:
-        try:
-            return self._encoder.encode(_non_finite_to_str(json_dict))
-        except (TypeError, ValueError, RecursionError) as exc:
-            raise ExportError(f"record {json_dict.get('count')} for {self._path_str} is not JSON: {exc}") from exc
+    def _not_json(self, count: int, exc: BaseException) -> ExportError:
+        return ExportError(f"record {count} for {self._path_str} is not JSON: {type(exc).__name__}: {exc}")
 
     def _write_all(self, fd: int, data: bytes) -> None:
         written = 0
