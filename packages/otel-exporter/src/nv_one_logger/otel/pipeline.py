@@ -4,7 +4,8 @@ Why not the SDK's ``BatchSpanProcessor``: its queue holds finished SDK spans, so
 have to build them (ids, attribute conversion, SDK objects) - the expensive part. Here the application's thread
 only appends a small tuple to a ``deque`` (a single atomic operation); this worker turns the tuples into spans
 (through a ``process`` callback, see ``live_spans.py``) and exports them in batches, honouring the same
-``OTEL_BSP_*`` settings as the SDK's processor (schedule delay, queue size, batch size; see ``env.BatchSettings``).
+``OTEL_BSP_*`` settings as the SDK's processor (schedule delay, queue size, batch size, export timeout; see
+``env.BatchSettings``).
 
 Guarantees:
 
@@ -18,6 +19,11 @@ Guarantees:
   hangs (a collector port that accepts TCP and never answers): the worker is a daemon thread, and when the
   flush does not finish in time the exporter is shut down (which aborts the SDK exporters' retry waits and
   gRPC calls) and whatever is still queued or in flight is counted as abandoned.
+- One export call is bounded by ``OTEL_BSP_EXPORT_TIMEOUT`` (the SDK's processor reads that variable but cannot
+  apply it, since ``SpanExporter.export`` takes no timeout). The call runs on a helper thread; when it has not
+  returned in time its batch is counted as failed and the worker moves on, so a span exporter that hangs (a
+  custom one, or a transport ignoring its own timeout) cannot stall delivery for ever. While such a call is
+  still running, no second call is started: each batch is counted as failed at once (at most one stuck thread).
 - Every span that was not delivered is counted in ``ExportStats``; the first loss is logged once (one WARNING
   line). The ``on_loss_recovered`` callback runs at the first successful export after losses (the exporter
   then sends a telemetry data error into the trace: that is the first moment it can arrive). The SDK
@@ -34,7 +40,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Deque, Dict, List, Optional, Sequence
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -164,6 +170,8 @@ class ExportWorker:
         self._abandoned = False
         self._dropped_seen = 0
         self._unreported_loss = False
+        self._export_timeout_s = settings.export_timeout_ms / 1000.0
+        self._call: Optional[threading.Thread] = None  # the export call in progress (or stuck), if any
         self._thread = threading.Thread(
             target=self._run, name=f"{WORKER_THREAD_PREFIX}-export-{next(_worker_numbers)}", daemon=True
         )
@@ -217,6 +225,7 @@ class ExportWorker:
         self._abandoned = False
         self._dropped_seen = 0
         self._unreported_loss = False
+        self._call = None
         was_running = not self._stopping
         self._thread = threading.Thread(
             target=self._run, name=f"{WORKER_THREAD_PREFIX}-export-{next(_worker_numbers)}", daemon=True
@@ -325,12 +334,32 @@ class ExportWorker:
             self._export(chunk)
             self._in_flight -= len(chunk)
 
+    def _call_exporter(self, chunk: Sequence[ReadableSpan]) -> Tuple[SpanExportResult, Optional[str]]:
+        """Run ``export(chunk)`` on a helper thread, waiting at most the export timeout (module docstring)."""
+        stuck = self._call
+        if stuck is not None and stuck.is_alive():
+            return SpanExportResult.FAILURE, self._timeout_reason("the previous export call has still not returned")
+        outcome: List[Tuple[SpanExportResult, Optional[str]]] = []
+        exporter = self._exporter
+
+        def call() -> None:
+            try:
+                outcome.append((exporter.export(chunk), None))
+            except Exception as error:
+                outcome.append((SpanExportResult.FAILURE, f"{type(error).__name__}: {error}"))
+
+        self._call = threading.Thread(target=call, name=f"{self._thread.name}-call", daemon=True)
+        self._call.start()
+        self._call.join(self._export_timeout_s)
+        if outcome:
+            return outcome[0]
+        return SpanExportResult.FAILURE, self._timeout_reason("the export call did not return in time")
+
+    def _timeout_reason(self, what: str) -> str:
+        return f"{what} (OTEL_BSP_EXPORT_TIMEOUT = {self._settings.export_timeout_ms} ms)"
+
     def _export(self, chunk: Sequence[ReadableSpan]) -> None:
-        reason: Optional[str] = None
-        try:
-            result = self._exporter.export(chunk)
-        except Exception as error:
-            result, reason = SpanExportResult.FAILURE, f"{type(error).__name__}: {error}"
+        result, reason = self._call_exporter(chunk)
         with self._lock:
             if self._abandoned:
                 return
@@ -350,7 +379,7 @@ class ExportWorker:
                 except Exception:
                     _logger.debug("OneLogger OTel exporter: on_loss_recovered callback failed", exc_info=True)
             return
-        sdk_reason = _FILTER.pop_reason(self._thread.name)
+        sdk_reason = _FILTER.pop_reason(f"{self._thread.name}-call")
         self._note_loss(reason or sdk_reason or "the span exporter reported a failure")
 
     def _note_loss(self, reason: str) -> None:

@@ -22,7 +22,8 @@ Configuration (all keyword arguments, so that an exporter config file can set th
 - ``parent_from_current_otel_span`` (default False): root OneLogger spans become children of the application's
   current OTel span (when there is a valid one) instead of starting the run's own trace.
 - ``resource_attributes``: extra resource attributes (the ``OTEL_*`` variables still win).
-- ``schedule_delay_ms``, ``max_queue_size``, ``max_export_batch_size``: override ``OTEL_BSP_*``.
+- ``schedule_delay_ms``, ``max_queue_size``, ``max_export_batch_size``, ``export_timeout_ms``: override
+  ``OTEL_BSP_*`` (the export timeout bounds one export call, see ``pipeline.py``).
 
 ``OTEL_SDK_DISABLED=true`` turns the exporter into a no-op (nothing is built, no thread is started).
 """
@@ -82,6 +83,7 @@ class OTelExporter(BaseExporter):
         schedule_delay_ms: Optional[int] = None,
         max_queue_size: Optional[int] = None,
         max_export_batch_size: Optional[int] = None,
+        export_timeout_ms: Optional[int] = None,
     ) -> None:
         super().__init__()
         if not isinstance(shutdown_timeout_s, (int, float)) or shutdown_timeout_s <= 0:
@@ -95,6 +97,7 @@ class OTelExporter(BaseExporter):
             "schedule_delay_ms": schedule_delay_ms,
             "max_queue_size": max_queue_size,
             "max_export_batch_size": max_export_batch_size,
+            "export_timeout_ms": export_timeout_ms,
         }
         for name, value in overrides.items():
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
