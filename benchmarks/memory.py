@@ -85,9 +85,13 @@ def _onelogger(variant: str, tmpdir: Path) -> Tuple[Callable[[], None], Callable
 
         exporters.append(FileExporter(file_path=tmpdir / "memory.jsonl"))
     elif variant == "otel_null":
+        from opentelemetry.sdk.trace.export import SpanExporter
+
         from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 
-        exporters.append(OTelExporter(otel_span_exporter=_NullSpanExporter()))  # type: ignore[arg-type]
+        # OTelExporter accepts only real SDK span exporters; the SDK is imported here, for this variant only.
+        null_exporter = type("NullSpanExporter", (_NullSpanExporter, SpanExporter), {})()
+        exporters.append(OTelExporter(otel_span_exporter=null_exporter))
     recorder = DefaultRecorder(exporters)  # type: ignore[arg-type]
     config = OneLoggerConfig(application_name="bench", world_size_or_fn=1, session_tag_or_fn="bench")
     OneLoggerProvider.instance().configure(config, recorder)

@@ -134,3 +134,26 @@ def test_format_record_is_byte_identical_to_json_dumps_per_leaf():
     ]
     for record in records:
         assert format_record(record) == reference_format_record(record)
+
+
+@pytest.mark.parametrize("bad", [5, "", "  ", ["a"]])
+def test_logger_name_must_be_a_string(bad):
+    with pytest.raises(OneLoggerError, match="LoggerExporter logger_name must be a non-empty string"):
+        LoggerExporter(logger_name=bad)
+
+
+@pytest.mark.parametrize("bad", ["x", 5, logging.LoggerAdapter(logging.getLogger("a"), {})])
+def test_logger_must_be_a_logger(bad):
+    with pytest.raises(OneLoggerError, match=r"LoggerExporter logger must be a logging\.Logger or None"):
+        LoggerExporter(bad)
+
+
+def test_logger_and_logger_name_together_are_refused():
+    with pytest.raises(OneLoggerError, match="logger or logger_name, not both"):
+        LoggerExporter(logging.getLogger("a"), logger_name="b")
+
+
+@pytest.mark.parametrize("bad", ["no", 0])
+def test_merge_start_stop_must_be_a_bool(bad):
+    with pytest.raises(OneLoggerError, match="LoggerExporter merge_start_stop must be True or False"):
+        LoggerExporter(merge_start_stop=bad)

@@ -20,6 +20,7 @@ import logging
 from typing import Any, Iterator, List, Mapping, Optional, Tuple
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.exporter._arguments import require_bool, require_optional_str
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
@@ -81,11 +82,16 @@ class LoggerExporter(BaseJsonExporter):
         logger_name: Optional[str] = None,
         merge_start_stop: bool = True,
     ) -> None:
-        super().__init__(merge_start_stop=merge_start_stop)
+        super().__init__(merge_start_stop=require_bool("LoggerExporter", "merge_start_stop", merge_start_stop))
+        name = require_optional_str("LoggerExporter", "logger_name", logger_name)
         if logger is None:
-            logger = logging.getLogger(logger_name or self.DEFAULT_LOGGER_NAME)
+            logger = logging.getLogger(name or self.DEFAULT_LOGGER_NAME)
         elif not isinstance(logger, logging.Logger):
-            raise OneLoggerError(f"LoggerExporter needs a logging.Logger, got {type(logger).__name__}.")
+            raise OneLoggerError(
+                f"LoggerExporter logger must be a logging.Logger or None, got {type(logger).__name__} {logger!r}."
+            )
+        elif name is not None:
+            raise OneLoggerError("LoggerExporter takes logger or logger_name, not both.")
         self._logger = logger
 
     @property

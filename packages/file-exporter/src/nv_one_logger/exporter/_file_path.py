@@ -47,6 +47,18 @@ def _session_tag(one_logger_config: Optional[OneLoggerConfig]) -> str:
     return _safe_component(str(config.session_tag))
 
 
+def _check_config(one_logger_config: object) -> None:
+    """Refuse anything but a ``OneLoggerConfig`` at once, even when the template does not use it (yet)."""
+    # Imported here: a caller that passes a config has imported the api already, others never pay for pydantic.
+    from nv_one_logger.api.config import OneLoggerConfig
+
+    if not isinstance(one_logger_config, OneLoggerConfig):
+        raise OneLoggerError(
+            "FileExporter one_logger_config must be a nv_one_logger.api.config.OneLoggerConfig or None, got "
+            f"{type(one_logger_config).__name__} {one_logger_config!r}."
+        )
+
+
 def _safe_component(value: str) -> str:
     """Keep a substituted value inside one path component (a session tag may contain '/')."""
     return value.replace(os.sep, "_").replace("\0", "_") or "_"
@@ -63,6 +75,8 @@ def expand_path_template(
     ``OneLoggerError`` naming it.
     """
     text = os.fspath(template)
+    if one_logger_config is not None:
+        _check_config(one_logger_config)
     if "{" not in text and "}" not in text:
         return Path(text)
     try:

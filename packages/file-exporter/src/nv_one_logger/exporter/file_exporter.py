@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.logging import get_logger
+from nv_one_logger.exporter._arguments import require_bool, require_number, require_optional_positive_int
 from nv_one_logger.exporter._file_path import expand_path_template
 from nv_one_logger.exporter._json_line import encode_value
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
@@ -47,6 +48,21 @@ ROTATION_RETRY_SECONDS = 10.0
 """After a failed rotation, records go on into the current file and rotation is retried after this long."""
 
 _OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+
+
+_OWNER = "FileExporter"
+
+
+def _path_text(file_path: object) -> str:
+    """Return ``file_path`` as a str: a non-empty str or ``os.PathLike`` of str (bytes paths are refused)."""
+    text = os.fspath(file_path) if isinstance(file_path, (str, os.PathLike)) else None
+    if not isinstance(text, str):
+        raise OneLoggerError(
+            f"FileExporter file_path must be a str or pathlib.Path, got {type(file_path).__name__} {file_path!r}."
+        )
+    if not text.strip():
+        raise OneLoggerError("FileExporter file_path must not be empty.")
+    return text
 
 
 def _describe_os_error(exc: OSError) -> str:
@@ -87,18 +103,18 @@ class FileExporter(BaseJsonExporter):
         merge_start_stop: bool = True,
         one_logger_config: Optional[OneLoggerConfig] = None,
     ) -> None:
-        super().__init__(merge_start_stop=merge_start_stop)
-        if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1):
-            raise OneLoggerError(f"FileExporter max_bytes must be a positive integer or None, got {max_bytes!r}")
-        if reopen_check_interval_seconds < 0:
-            raise OneLoggerError("FileExporter reopen_check_interval_seconds must be >= 0")
-        self._template = os.fspath(file_path)
+        # Every argument is checked here, so that a wrong value (often a typo in a config file) is refused with
+        # a OneLoggerError naming it, instead of failing at the first record or as a bare TypeError.
+        super().__init__(merge_start_stop=require_bool(_OWNER, "merge_start_stop", merge_start_stop))
+        self._template = _path_text(file_path)
+        self._overwrite = require_bool(_OWNER, "overwrite", overwrite)
+        self._fsync = require_bool(_OWNER, "fsync", fsync)
+        self._max_bytes = require_optional_positive_int(_OWNER, "max_bytes", max_bytes)
+        self._check_interval = require_number(
+            _OWNER, "reopen_check_interval_seconds", reopen_check_interval_seconds, allow_zero=True
+        )
         self._path = expand_path_template(self._template, one_logger_config)
         self._path_str = str(self._path)
-        self._overwrite = overwrite
-        self._fsync = fsync
-        self._max_bytes = max_bytes
-        self._check_interval = float(reopen_check_interval_seconds)
         self._next_check = 0.0
         self._fd: Optional[int] = None
         self._size = 0

@@ -34,7 +34,7 @@ import logging
 import os
 import weakref
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional
 
 from opentelemetry import trace as otel_trace
 from opentelemetry.sdk.resources import Resource
@@ -44,6 +44,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.span import Span
+from nv_one_logger.exporter._arguments import require_bool, require_number, require_optional_positive_int
 from nv_one_logger.exporter.exporter import BaseExporter, ExporterState
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings, build_span_exporter
 from nv_one_logger.otel.ids import IdScheme
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
 _logger = logging.getLogger(__name__)
 
 DEFAULT_SHUTDOWN_TIMEOUT_S = 5.0
+_OWNER = "OTelExporter"
 _READY = ExporterState.READY
 
 
@@ -86,13 +88,19 @@ class OTelExporter(BaseExporter):
         export_timeout_ms: Optional[int] = None,
     ) -> None:
         super().__init__()
-        if not isinstance(shutdown_timeout_s, (int, float)) or shutdown_timeout_s <= 0:
+        # Every argument is checked before anything is built, so that a wrong value (often a typo in a config
+        # file) is refused with a OneLoggerError naming it instead of failing later or as a bare TypeError.
+        if otel_span_exporter is not None and not isinstance(otel_span_exporter, SpanExporter):
             raise OneLoggerError(
-                f"OTelExporter shutdown_timeout_s must be a positive number, got {shutdown_timeout_s!r}."
+                "OTelExporter otel_span_exporter must be an opentelemetry.sdk.trace.export.SpanExporter or None, "
+                f"got {type(otel_span_exporter).__name__} {otel_span_exporter!r}."
             )
-        self._settings = OtlpSettings.from_env()
-        self.disabled = self._settings.sdk_disabled
-        batch = BatchSettings.from_env()
+        self._shutdown_timeout_s = require_number(_OWNER, "shutdown_timeout_s", shutdown_timeout_s)
+        self._start_markers = require_bool(_OWNER, "start_markers", start_markers)
+        self._event_markers = require_bool(_OWNER, "event_markers", event_markers)
+        self._ids = IdScheme(deterministic=require_bool(_OWNER, "deterministic_ids", deterministic_ids))
+        self._parent_from_app = require_bool(_OWNER, "parent_from_current_otel_span", parent_from_current_otel_span)
+        self._resource_attributes = _resource_attributes(resource_attributes)
         overrides = {
             "schedule_delay_ms": schedule_delay_ms,
             "max_queue_size": max_queue_size,
@@ -100,17 +108,12 @@ class OTelExporter(BaseExporter):
             "export_timeout_ms": export_timeout_ms,
         }
         for name, value in overrides.items():
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value <= 0):
-                raise OneLoggerError(f"OTelExporter {name} must be a positive integer, got {value!r}.")
-        batch = replace(batch, **{k: v for k, v in overrides.items() if v is not None})
+            require_optional_positive_int(_OWNER, name, value)
+        self._settings = OtlpSettings.from_env()
+        self.disabled = self._settings.sdk_disabled
+        batch = replace(BatchSettings.from_env(), **{k: v for k, v in overrides.items() if v is not None})
         self._batch = replace(batch, max_export_batch_size=min(batch.max_export_batch_size, batch.max_queue_size))
-        self._shutdown_timeout_s = float(shutdown_timeout_s)
         self._one_logger_config = one_logger_config
-        self._resource_attributes = dict(resource_attributes or {})
-        self._ids = IdScheme(deterministic=bool(deterministic_ids))
-        self._start_markers = bool(start_markers)
-        self._event_markers = bool(event_markers)
-        self._parent_from_app = bool(parent_from_current_otel_span)
         if otel_span_exporter is not None:
             self._target = type(otel_span_exporter).__name__
         else:
@@ -281,6 +284,21 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _resource_attributes(value: object) -> Dict[str, Any]:
+    """Return a copy of ``resource_attributes``: None or a mapping with non-empty string keys."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise OneLoggerError(
+            f"OTelExporter resource_attributes must be a mapping of attribute names to values or None, got "
+            f"{type(value).__name__} {value!r}."
+        )
+    bad = [key for key in value if not isinstance(key, str) or not key.strip()]
+    if bad:
+        raise OneLoggerError(f"OTelExporter resource_attributes keys must be non-empty strings, got {bad[0]!r}.")
+    return dict(value)
 
 
 def _discard(item: Any) -> None:
