@@ -13,9 +13,8 @@ instead of a span; recorder methods accept ``None`` spans while the library is d
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, ContextManager, Dict, List, Literal, Optional, Sequence, Union
 
 from nv_one_logger.api._exit_hook import register_exit_hook, resolve_timeout
 from nv_one_logger.api._library_logging import apply_logger_config
@@ -26,7 +25,7 @@ from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.logging import get_logger
-from nv_one_logger.core.internal.safe_execution import handle_failure
+from nv_one_logger.core.internal.safe_execution import GUARD_STATE, handle_failure
 from nv_one_logger.core.span import Span, SpanName
 from nv_one_logger.exporter.exporter import Exporter
 
@@ -62,12 +61,76 @@ def get_recorder() -> Recorder:
     return OneLoggerProvider.instance().recorder
 
 
-@contextmanager
+class _NoSpan:
+    """The context manager ``timed_span`` returns when nothing is recorded: enter yields None, exit does nothing.
+
+    One shared instance: a disabled rank pays for one attribute read and two trivial method calls per block.
+    """
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> Literal[False]:
+        return False
+
+
+_NO_SPAN = _NoSpan()
+
+
+class _TimedSpan:
+    """The context manager of one ``timed_span`` block.
+
+    A small class rather than a ``@contextmanager`` generator, which costs about 1 us per block by itself.
+    """
+
+    __slots__ = ("_name", "_recorder", "_span", "_span_attributes", "_start_event_attributes")
+
+    def __init__(
+        self, name: SpanName, span_attributes: Optional[Attributes], start_event_attributes: Optional[Attributes]
+    ) -> None:
+        self._name = name
+        self._span_attributes = span_attributes
+        self._start_event_attributes = start_event_attributes
+        self._recorder: Optional[Recorder] = None
+        self._span: Optional[Span] = None
+
+    def __enter__(self) -> Optional[Span]:
+        # The decision is taken here, not when timed_span() was called: a block entered later (for example a
+        # generator decorated with @timed) sees the state of the library at that moment.
+        recorder = _enabled_recorder()
+        if recorder is None:
+            return None
+        span = recorder.start(
+            self._name, span_attributes=self._span_attributes, start_event_attributes=self._start_event_attributes
+        )
+        if span is not None:
+            self._recorder = recorder
+            self._span = span
+        return span
+
+    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> Literal[False]:
+        span = self._span
+        if span is None:
+            return False
+        recorder = self._recorder
+        self._span = self._recorder = None
+        if exc_type is None:
+            if span._stop_perf is None:
+                recorder.stop(span)  # type: ignore[union-attr]
+        elif issubclass(exc_type, Exception):
+            _finish_after_exception(recorder, span, exc)  # type: ignore[arg-type]
+        else:
+            _finish_after_exception(recorder, span, None)  # type: ignore[arg-type]
+        return False
+
+
 def timed_span(
     name: SpanName,
     span_attributes: Optional[Attributes] = None,
     start_event_attributes: Optional[Attributes] = None,
-) -> Iterator[Optional[Span]]:
+) -> ContextManager[Optional[Span]]:
     """Record the enclosed block as a span and yield it.
 
     The parent is the innermost open span of the current thread or asyncio task. An exception raised inside
@@ -78,26 +141,22 @@ def timed_span(
 
     Yields ``None`` when nothing is recorded (see the module docstring).
     """
-    recorder = _enabled_recorder()
-    span = (
-        None
-        if recorder is None
-        else recorder.start(name, span_attributes=span_attributes, start_event_attributes=start_event_attributes)
-    )
-    if recorder is None or span is None:
-        yield None
-        return
-    try:
-        yield span
-    except Exception as exc:
-        _finish_after_exception(recorder, span, exc)
-        raise
-    except BaseException:
-        _finish_after_exception(recorder, span, None)
-        raise
-    else:
-        if span.active:
-            recorder.stop(span)
+    if GUARD_STATE.disabled:
+        # A disabled rank, or the library disabled itself: one shared no-op object, nothing else to do.
+        if not _UnconfiguredWarning.logged:
+            _settle_unconfigured_warning()
+        return _NO_SPAN
+    return _TimedSpan(name, span_attributes, start_event_attributes)
+
+
+def _settle_unconfigured_warning() -> None:
+    """Log the "used before configure" warning if due; else remember that it can no longer be due.
+
+    Once the provider is configured the warning cannot become due again until ``reset_one_logger()``, which
+    clears the flag, so marking it logged keeps the disabled fast path to a single check.
+    """
+    if _enabled_recorder() is None and not _UnconfiguredWarning.logged:
+        _UnconfiguredWarning.logged = True
 
 
 def _finish_after_exception(recorder: Recorder, span: Span, exc: Optional[Exception]) -> None:

@@ -13,7 +13,7 @@ and no pydantic.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Type, TypeVar, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
 
@@ -130,6 +130,57 @@ def _same_value(left: Any, right: Any) -> bool:
     return True
 
 
+def attribute_values(attributes: Any, owner: str) -> Tuple[Optional[Dict[str, Any]], type]:
+    """Return ``(plain values, Attributes class)`` for attributes handed to a span or an event.
+
+    This is the hot path's replacement for building an :class:`Attributes` of :class:`Attribute` objects: it
+    validates a user ``dict`` exactly as :class:`Attribute` would (same errors, same normalization) but stores
+    plain values, and reads the values of an :class:`Attributes` (already validated) without re-validating.
+    The class is remembered so the ``Attributes`` built later, when someone reads them, keeps the subclass.
+    ``None`` stands for "no attributes" so that the common case allocates nothing.
+    """
+    if attributes is None:
+        return None, Attributes
+    if isinstance(attributes, Attributes):
+        if not attributes:
+            return None, type(attributes)
+        return {name: attribute.value for name, attribute in dict.items(attributes)}, type(attributes)
+    if isinstance(attributes, dict):
+        if not attributes:
+            return None, Attributes
+        values: Dict[str, Any] = {}
+        for name, value in attributes.items():
+            if type(name) is not str or not name or name.isspace():
+                name = validate_attribute_name(name)
+            value_type = type(value)
+            if value_type is not str and value_type is not int and value_type is not float and value_type is not bool:
+                # An Attribute object as a value is allowed (``Attributes.__setitem__`` accepts it too).
+                value = value.value if isinstance(value, Attribute) else validate_attribute_value(name, value)
+            values[name] = value
+        return values, Attributes
+    raise OneLoggerError(f"{owner} attributes must be Attributes or a dict, got {type(attributes).__name__}.")
+
+
+def build_attributes(values: Optional[Dict[str, Any]], cls: type) -> Attributes:
+    """Build an instance of ``cls`` holding ``values`` (plain values the library already validated)."""
+    result: Attributes = cls()
+    if values:
+        for name, value in values.items():
+            dict.__setitem__(result, name, trusted_attribute(name, value))
+    return result
+
+
+def values_to_json(values: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """Return a copy of plain attribute values that the caller may change (lists are copied too)."""
+    if not values:
+        return {}
+    result = values.copy()
+    for name, value in values.items():
+        if type(value) is list:
+            result[name] = list(value)
+    return result
+
+
 def trusted_attribute(name: str, value: AttributeValue) -> Attribute:
     """Build an Attribute without validation, for values the library itself produced (hot path only)."""
     attribute: Attribute = object.__new__(Attribute)
@@ -154,7 +205,7 @@ class Attributes(Dict[str, Attribute]):
     def __init__(self, dictionary: Optional[Mapping[str, Union[AttributeValue, Attribute]]] = None) -> None:
         # dict.__init__ is not called: the dict is already empty and this runs for every event.
         if dictionary:
-            if not isinstance(dictionary, Mapping):
+            if type(dictionary) is not dict and not isinstance(dictionary, Mapping):
                 raise OneLoggerError(f"Attributes must be built from a dict, got {type(dictionary).__name__}.")
             for name, value in dictionary.items():
                 self[name] = value
@@ -186,7 +237,7 @@ class Attributes(Dict[str, Attribute]):
             return
         if isinstance(other_attributes, Attributes):
             dict.update(self, other_attributes)
-        elif isinstance(other_attributes, Mapping):
+        elif type(other_attributes) is dict or isinstance(other_attributes, Mapping):
             for name, value in other_attributes.items():
                 self[name] = value
         else:
@@ -205,7 +256,7 @@ class Attributes(Dict[str, Attribute]):
         """Build an instance of ``cls`` from ``{name: value}`` (the output of :meth:`to_json`)."""
         if data is None:
             return cls()
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise OneLoggerError(f"Attributes JSON must be an object, got {type(data).__name__}.")
         attributes = cls()
         for name, value in data.items():

@@ -11,10 +11,16 @@ import traceback
 from enum import Enum
 from typing import Any, Dict, Optional, Type, Union
 
-from nv_one_logger.core.attributes import Attributes, trusted_attribute
+from nv_one_logger.core.attributes import (
+    Attributes,
+    attribute_values,
+    build_attributes,
+    trusted_attribute,
+    values_to_json,
+)
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.str_enum import StrEnum
-from nv_one_logger.core.time import TracingTimestamp
+from nv_one_logger.core.time import TracingTimestamp, _perf_counter, _time
 
 EventName = Union[Enum, str]
 """An event name: a plain string or an enum member (a :class:`StrEnum` member is its string)."""
@@ -76,15 +82,11 @@ def name_to_str(name: Any, what: str = "name") -> str:
 
 def _copy_attributes(attributes: Any, owner: str) -> Attributes:
     """Return a fresh Attributes (same subclass) holding ``attributes``; never mutate the caller's object."""
-    if attributes is None:
-        return Attributes()
-    if isinstance(attributes, Attributes):
-        copy = type(attributes)()
-        dict.update(copy, attributes)
-        return copy
-    if isinstance(attributes, dict):
-        return Attributes(attributes)
-    raise OneLoggerError(f"{owner} attributes must be Attributes or a dict, got {type(attributes).__name__}.")
+    values, cls = attribute_values(attributes, owner)
+    return build_attributes(values, cls)
+
+
+_new = object.__new__
 
 
 class Event:
@@ -92,27 +94,37 @@ class Event:
 
     The constructor copies ``attributes`` (the caller's object is not changed) and adds ``timestamp_msec``
     (the wall-clock time in milliseconds), which every exported event carries.
+
+    Why the internals are plain values: an event is built on the hot path of every span (start and stop) and
+    every ``recorder.event`` call, and most events are never read as objects, only exported. So an event
+    stores its two clock readings as floats and its attributes as a plain ``{name: value}`` dict (validated
+    once); the public :class:`TracingTimestamp` and :class:`Attributes` objects are built on first read and
+    cached. Once ``attributes`` was read, that object is the source of truth (a caller may have changed it).
     """
 
-    __slots__ = ("_attributes", "_name", "_name_str", "_timestamp")
+    __slots__ = ("_attributes", "_cls", "_name", "_name_str", "_perf", "_timestamp", "_values", "_wall")
 
     def __init__(self, name: EventName, timestamp: TracingTimestamp, attributes: Optional[Attributes] = None) -> None:
         self._name_str = name_to_str(name, "Event name")
         if type(timestamp) is not TracingTimestamp and not isinstance(timestamp, TracingTimestamp):
             raise OneLoggerError(f"Event timestamp must be a TracingTimestamp, got {type(timestamp).__name__}.")
         self._name = name
-        self._timestamp = timestamp
-        self._attributes = _copy_attributes(attributes, "Event")
-        dict.__setitem__(
-            self._attributes, _TIMESTAMP_MSEC, trusted_attribute(_TIMESTAMP_MSEC, timestamp.milliseconds_since_epoch)
-        )
+        self._timestamp: Optional[TracingTimestamp] = timestamp
+        self._wall = timestamp.seconds_since_epoch
+        self._perf = timestamp.perf_counter_seconds
+        self._values, self._cls = attribute_values(attributes, "Event")
+        self._attributes: Optional[Attributes] = None
 
     @classmethod
     def create(
         cls, name: EventName, attributes: Optional[Attributes] = None, timestamp: Optional[TracingTimestamp] = None
     ) -> Event:
         """Create an event stamped ``timestamp`` (default: now)."""
-        return cls(name, TracingTimestamp.now() if timestamp is None else timestamp, attributes)
+        if cls is not Event or timestamp is not None:
+            return cls(name, TracingTimestamp.now() if timestamp is None else timestamp, attributes)
+        name_str = name_to_str(name, "Event name")
+        values, values_cls = attribute_values(attributes, "Event")
+        return _trusted_event(name, name_str, _time(), _perf_counter(), values, values_cls)
 
     @property
     def name(self) -> EventName:
@@ -127,19 +139,44 @@ class Event:
     @property
     def timestamp(self) -> TracingTimestamp:
         """When the event happened."""
-        return self._timestamp
+        timestamp = self._timestamp
+        if timestamp is None:
+            timestamp = self._timestamp = TracingTimestamp(self._wall, self._perf)
+        return timestamp
+
+    @property
+    def timestamp_msec(self) -> int:
+        """Wall-clock time in whole milliseconds since the epoch (the ``timestamp_msec`` attribute's value)."""
+        return round(self._wall * 1000)
 
     @property
     def attributes(self) -> Attributes:
         """The event attributes, including ``timestamp_msec``."""
-        return self._attributes
+        attributes = self._attributes
+        if attributes is None:
+            attributes = build_attributes(self._values, self._cls)
+            dict.__setitem__(attributes, _TIMESTAMP_MSEC, trusted_attribute(_TIMESTAMP_MSEC, round(self._wall * 1000)))
+            self._attributes = attributes
+            self._values = None
+        return attributes
+
+    def attributes_json(self) -> Dict[str, Any]:
+        """Return the attributes as ``{name: value}`` (including ``timestamp_msec``), a fresh dict.
+
+        Same as ``event.attributes.to_json()`` without building the ``Attributes`` object (for exporters).
+        """
+        if self._attributes is not None:
+            return self._attributes.to_json()
+        result = values_to_json(self._values)
+        result[_TIMESTAMP_MSEC] = round(self._wall * 1000)
+        return result
 
     def to_json(self) -> Dict[str, Any]:
         """Return ``{"name", "timestamp", "attributes"}`` (plain JSON types)."""
         return {
             "name": self._name_str,
-            "timestamp": self._timestamp.to_json(),
-            "attributes": self._attributes.to_json(),
+            "timestamp": {"seconds_since_epoch": self._wall, "perf_counter_seconds": self._perf},
+            "attributes": self.attributes_json(),
         }
 
     @classmethod
@@ -171,18 +208,35 @@ class Event:
         return (
             type(self) is type(other)
             and self._name_str == other._name_str
-            and self._timestamp == other._timestamp
-            and dict.__eq__(self._attributes, other._attributes)
+            and self._wall == other._wall
+            and self._perf == other._perf
+            and dict.__eq__(self.attributes, other.attributes)
         )
 
     def __hash__(self) -> int:
-        return hash((self._name_str, self._timestamp))
+        return hash((self._name_str, (self._wall, self._perf)))
 
     def __repr__(self) -> str:
         return (
-            f"{type(self).__name__}(name={self._name_str!r}, timestamp={self._timestamp!r}, "
-            f"attributes={self._attributes!r})"
+            f"{type(self).__name__}(name={self._name_str!r}, timestamp={self.timestamp!r}, "
+            f"attributes={self.attributes!r})"
         )
+
+
+def _trusted_event(
+    name: EventName, name_str: str, wall: float, perf: float, values: Optional[Dict[str, Any]], cls: type
+) -> Event:
+    """Build an :class:`Event` from parts the library already validated (no checks: hot path only)."""
+    event: Event = _new(Event)
+    event._name = name
+    event._name_str = name_str
+    event._timestamp = None
+    event._wall = wall
+    event._perf = perf
+    event._values = values
+    event._cls = cls
+    event._attributes = None
+    return event
 
 
 def _timestamp_from_json(data: Dict[str, Any], attributes: Attributes) -> TracingTimestamp:

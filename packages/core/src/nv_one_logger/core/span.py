@@ -14,11 +14,20 @@ from collections import deque
 from enum import Enum
 from typing import Any, ClassVar, Deque, Dict, List, Optional, Union
 
-from nv_one_logger.core.attributes import Attribute, Attributes, AttributeValue, trusted_attribute
-from nv_one_logger.core.event import Event, StandardEventName, _copy_attributes, name_to_str
+from nv_one_logger.core._ids import new_span_id_int, new_span_uuid, uuid_str
+from nv_one_logger.core.attributes import (
+    Attribute,
+    Attributes,
+    AttributeValue,
+    attribute_values,
+    build_attributes,
+    trusted_attribute,
+    values_to_json,
+)
+from nv_one_logger.core.event import Event, StandardEventName, _trusted_event, name_to_str
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.str_enum import StrEnum
-from nv_one_logger.core.time import TracingTimestamp
+from nv_one_logger.core.time import TracingTimestamp, _perf_counter, _time
 
 SpanName = Union[Enum, str]
 """A span name: a plain string or an enum member (a :class:`StrEnum` member is its string)."""
@@ -28,6 +37,9 @@ DEFAULT_MAX_RETAINED_EVENTS = 1000
 
 _STOP_BEFORE_START_TOLERANCE_SECONDS = 0.001
 _DURATION_MSEC = "duration_msec"
+_SPAN_START = StandardEventName.SPAN_START
+_SPAN_STOP = StandardEventName.SPAN_STOP
+_new = object.__new__
 
 
 class StandardSpanName(StrEnum):
@@ -69,22 +81,46 @@ class Span:
     Attributes come in two layers: the ones given at creation and the ones added later
     (:attr:`updated_attributes`, which includes ``duration_msec`` once stopped). :attr:`attributes` is both
     merged, as an instance of the class of the creation attributes, so ``Attributes`` subclasses survive.
+
+    Why the internals are plain values (see "Hot path design" in docs/performance.md): most spans are created,
+    stopped and exported without anyone reading them as objects. A span therefore stores a 128-bit int id, the
+    float clock readings of its start and stop, and its attributes as plain ``{name: value}`` dicts; ``id``
+    (a ``uuid.UUID``), ``start_event``, ``stop_event``, ``attributes`` and ``updated_attributes`` are built on
+    first read and cached. Once an ``Attributes`` object was handed out it is the source of truth (the caller may
+    have changed it), and later updates go into it.
     """
 
     max_retained_events: ClassVar[int] = DEFAULT_MAX_RETAINED_EVENTS
 
+    _start_event: Optional[Event]
+    _id: Optional[uuid.UUID]
+
     __slots__ = (
         "_attributes",
+        "_cls",
         "_dropped_events_count",
         "_events",
+        "_exported",
         "_id",
+        "_id_int",
+        "_id_str",
         "_name",
         "_name_str",
         "_parent_id",
         "_parent_span",
+        "_start_cls",
         "_start_event",
+        "_start_perf",
+        "_start_values",
+        "_start_wall",
+        "_stop_cls",
         "_stop_event",
+        "_stop_perf",
+        "_stop_values",
+        "_stop_wall",
+        "_updated",
         "_updated_attributes",
+        "_values",
     )
 
     def __init__(
@@ -97,21 +133,52 @@ class Span:
     ) -> None:
         if not isinstance(id, uuid.UUID):
             raise OneLoggerError(f"Span id must be a uuid.UUID, got {type(id).__name__}.")
-        self._name_str = name_to_str(name, "Span name")
+        name_str = name_to_str(name, "Span name")
         if not isinstance(start_event, Event):
             raise OneLoggerError(f"Span start_event must be an Event, got {type(start_event).__name__}.")
         if parent_span is not None and not isinstance(parent_span, Span):
             raise OneLoggerError(f"Span parent_span must be a Span or None, got {type(parent_span).__name__}.")
+        values, cls = attribute_values(span_attributes, "Span")
+        self._init(id.int, name, name_str, parent_span, start_event._wall, start_event._perf, values, cls)
         self._id = id
-        self._name = name
-        self._parent_span = parent_span
-        self._parent_id = None if parent_span is None else parent_span._id
         self._start_event = start_event
+
+    def _init(
+        self,
+        id_int: int,
+        name: SpanName,
+        name_str: str,
+        parent_span: Optional[Span],
+        start_wall: float,
+        start_perf: float,
+        values: Optional[Dict[str, Any]],
+        cls: type,
+    ) -> None:
+        self._id_int = id_int
+        self._id = None
+        self._id_str: Optional[str] = None
+        self._name = name
+        self._name_str = name_str
+        self._parent_span = parent_span
+        self._parent_id: Optional[uuid.UUID] = None  # only set by from_json (no parent object then)
+        self._start_wall = start_wall
+        self._start_perf = start_perf
+        self._start_values: Optional[Dict[str, Any]] = None
+        self._start_cls: type = Attributes
+        self._start_event = None
+        self._stop_wall: Optional[float] = None
+        self._stop_perf: Optional[float] = None  # None while active
+        self._stop_values: Optional[Dict[str, Any]] = None
+        self._stop_cls: type = Attributes
         self._stop_event: Optional[Event] = None
         self._events: Optional[Deque[Event]] = None  # created on the first event: most spans have none
         self._dropped_events_count = 0
-        self._attributes = _copy_attributes(span_attributes, "Span")
+        self._values = values  # plain creation + later values, until ``attributes`` is built
+        self._cls = cls
+        self._attributes: Optional[Attributes] = None
+        self._updated: Optional[Dict[str, Any]] = None  # plain later values, until ``updated_attributes`` is built
         self._updated_attributes: Optional[Attributes] = None
+        self._exported = True  # recorder bookkeeping: False for spans its export filter excludes
 
     @classmethod
     def create(
@@ -123,12 +190,35 @@ class Span:
         start_time: Optional[TracingTimestamp] = None,
     ) -> Span:
         """Create a span with a new random id and a "span_start" event at ``start_time`` (default: now)."""
-        start_event = Event(
-            StandardEventName.SPAN_START,
-            TracingTimestamp.now() if start_time is None else start_time,
-            start_event_attributes,
+        if cls is not Span:  # a subclass may override __init__: build it the public way
+            start_event = Event(
+                StandardEventName.SPAN_START,
+                TracingTimestamp.now() if start_time is None else start_time,
+                start_event_attributes,
+            )
+            return cls(new_span_uuid(), name, start_event, parent_span, span_attributes)
+        if start_time is None:
+            wall = _time()
+            perf = _perf_counter()
+        elif isinstance(start_time, TracingTimestamp):
+            wall = start_time.seconds_since_epoch
+            perf = start_time.perf_counter_seconds
+        else:
+            raise OneLoggerError(f"Event timestamp must be a TracingTimestamp, got {type(start_time).__name__}.")
+        if start_event_attributes is not None:
+            start_values, start_cls = attribute_values(start_event_attributes, "Event")
+        name_str = name if type(name) is str and name and not name.isspace() else name_to_str(name, "Span name")
+        if parent_span is not None and type(parent_span) is not Span and not isinstance(parent_span, Span):
+            raise OneLoggerError(f"Span parent_span must be a Span or None, got {type(parent_span).__name__}.")
+        values, values_cls = (
+            (None, Attributes) if span_attributes is None else attribute_values(span_attributes, "Span")
         )
-        return cls(uuid.uuid4(), name, start_event, parent_span, span_attributes)
+        span: Span = _new(Span)
+        span._init(new_span_id_int(), name, name_str, parent_span, wall, perf, values, values_cls)
+        if start_event_attributes is not None:
+            span._start_values = start_values
+            span._start_cls = start_cls
+        return span
 
     @classmethod
     def set_max_retained_events(cls, max_events: int) -> None:
@@ -140,7 +230,23 @@ class Span:
     @property
     def id(self) -> uuid.UUID:
         """The unique id of the span."""
-        return self._id
+        span_id = self._id
+        if span_id is None:
+            span_id = self._id = uuid.UUID(int=self._id_int)
+        return span_id
+
+    @property
+    def id_int(self) -> int:
+        """The id as a 128-bit int (``span.id.int``, without building the UUID)."""
+        return self._id_int
+
+    @property
+    def id_str(self) -> str:
+        """The id as a canonical uuid string (``str(span.id)``), computed once."""
+        text = self._id_str
+        if text is None:
+            text = self._id_str = uuid_str(self._id_int)
+        return text
 
     @property
     def name(self) -> SpanName:
@@ -160,16 +266,17 @@ class Span:
     @property
     def parent_id(self) -> Optional[uuid.UUID]:
         """The id of the enclosing span, or None for a root span (kept by :meth:`from_json`)."""
-        return self._parent_id
+        parent = self._parent_span
+        return self._parent_id if parent is None else parent.id
 
     @property
     def events(self) -> List[Event]:
         """Start event, the retained recent events, then the stop event once stopped (a new list each call)."""
-        result = [self._start_event]
+        result = [self.start_event]
         if self._events:
             result.extend(self._events)
-        if self._stop_event is not None:
-            result.append(self._stop_event)
+        if self._stop_perf is not None:
+            result.append(self.stop_event)  # type: ignore[arg-type]
         return result
 
     @property
@@ -180,29 +287,53 @@ class Span:
     @property
     def attributes(self) -> Attributes:
         """Creation attributes merged with later ones (later wins). Read it; change it through ``add_attribute``."""
-        return self._attributes
+        attributes = self._attributes
+        if attributes is None:
+            attributes = self._attributes = build_attributes(self._values, self._cls)
+            self._values = None
+        return attributes
 
     @property
     def updated_attributes(self) -> Attributes:
         """Only the attributes added after creation (including ``duration_msec`` once stopped)."""
-        if self._updated_attributes is None:
-            self._updated_attributes = type(self._attributes)()
-        return self._updated_attributes
+        attributes = self._updated_attributes
+        if attributes is None:
+            attributes = self._updated_attributes = build_attributes(self._updated, self._cls)
+            self._updated = None
+        return attributes
+
+    def attributes_json(self) -> Dict[str, Any]:
+        """``span.attributes.to_json()`` without building the ``Attributes`` object (a fresh dict)."""
+        if self._attributes is not None:
+            return self._attributes.to_json()
+        return values_to_json(self._values)
 
     @property
     def start_event(self) -> Event:
         """The "span_start" event."""
-        return self._start_event
+        event = self._start_event
+        if event is None:
+            event = self._start_event = _trusted_event(
+                _SPAN_START, "span_start", self._start_wall, self._start_perf, self._start_values, self._start_cls
+            )
+        return event
 
     @property
     def stop_event(self) -> Optional[Event]:
         """The "span_stop" event, or None while the span is active."""
-        return self._stop_event
+        event = self._stop_event
+        stop_perf = self._stop_perf
+        if event is None and stop_perf is not None:
+            stop_wall: float = self._stop_wall  # type: ignore[assignment]  # set together with _stop_perf
+            event = self._stop_event = _trusted_event(
+                _SPAN_STOP, "span_stop", stop_wall, stop_perf, self._stop_values, self._stop_cls
+            )
+        return event
 
     @property
     def active(self) -> bool:
         """True until the span is stopped."""
-        return self._stop_event is None
+        return self._stop_perf is None
 
     def stop(
         self, stop_event_attributes: Optional[Attributes] = None, stop_time: Optional[TracingTimestamp] = None
@@ -215,20 +346,45 @@ class Span:
         Raises:
             OneLoggerError: ``stop_time`` is before the start time.
         """
-        if self._stop_event is not None:
+        if self._stop_perf is not None:
             return
         if stop_time is None:
-            stop_time = TracingTimestamp.now()
-        elif not isinstance(stop_time, TracingTimestamp):
+            wall = _time()
+            perf = _perf_counter()
+        elif isinstance(stop_time, TracingTimestamp):
+            wall = stop_time.seconds_since_epoch
+            perf = stop_time.perf_counter_seconds
+        else:
             raise OneLoggerError(f"stop_time must be a TracingTimestamp, got {type(stop_time).__name__}.")
-        elapsed = stop_time.perf_counter_seconds - self._start_event.timestamp.perf_counter_seconds
+        elapsed = perf - self._start_perf
         if elapsed < -_STOP_BEFORE_START_TOLERANCE_SECONDS:
             raise OneLoggerError(f"Span '{self._name_str}': stop time is {-elapsed:.3f} s before its start time.")
-        stop_event = Event(StandardEventName.SPAN_STOP, stop_time, stop_event_attributes)
-        duration = trusted_attribute(_DURATION_MSEC, max(0, round(elapsed * 1000)))
-        dict.__setitem__(self.updated_attributes, _DURATION_MSEC, duration)
-        dict.__setitem__(self._attributes, _DURATION_MSEC, duration)
-        self._stop_event = stop_event
+        if stop_event_attributes is not None:
+            self._stop_values, self._stop_cls = attribute_values(stop_event_attributes, "Event")
+        self._set_later(_DURATION_MSEC, max(0, round(elapsed * 1000)), None)
+        self._stop_wall = wall
+        self._stop_perf = perf
+
+    def _set_later(self, name: str, value: Any, attribute: Optional[Attribute]) -> None:
+        """Record an attribute added after creation in both layers (plain dicts or the built objects)."""
+        attributes = self._attributes
+        if attributes is None:
+            values = self._values
+            if values is None:
+                self._values = {name: value}
+            else:
+                values[name] = value
+        else:
+            dict.__setitem__(attributes, name, attribute or trusted_attribute(name, value))
+        updated_attributes = self._updated_attributes
+        if updated_attributes is None:
+            updated = self._updated
+            if updated is None:
+                self._updated = {name: value}
+            else:
+                updated[name] = value
+        else:
+            dict.__setitem__(updated_attributes, name, attribute or trusted_attribute(name, value))
 
     def add_event(self, event: Event) -> None:
         """Record ``event`` on this span (only the most recent ones stay in memory; see the module docs).
@@ -236,7 +392,7 @@ class Span:
         Raises:
             OneLoggerError: the span is stopped, or ``event`` is not an Event.
         """
-        if self._stop_event is not None:
+        if self._stop_perf is not None:
             raise OneLoggerError(f"Cannot add event '{_event_name(event)}' to stopped span '{self._name_str}'.")
         if not isinstance(event, Event):
             raise OneLoggerError(f"add_event expects an Event, got {type(event).__name__}.")
@@ -250,17 +406,16 @@ class Span:
     def add_attribute(self, name: str, value: AttributeValue) -> Attribute:
         """Add (or replace) one attribute after creation and return it."""
         attribute = Attribute(name, value)
-        dict.__setitem__(self.updated_attributes, attribute.name, attribute)
-        dict.__setitem__(self._attributes, attribute.name, attribute)
+        self._set_later(attribute.name, attribute.value, attribute)
         return attribute
 
     def add_attributes(self, attributes: Attributes) -> None:
         """Add (or replace) several attributes after creation."""
         if attributes is None:
             return
-        new = _copy_attributes(attributes, "Span.add_attributes")
-        dict.update(self.updated_attributes, new)
-        dict.update(self._attributes, new)
+        values, _ = attribute_values(attributes, "Span.add_attributes")
+        for name, value in (values or {}).items():
+            self._set_later(name, value, None)
 
     def duration_msec(self) -> int:
         """Return the duration in whole milliseconds (perf counter based).
@@ -268,10 +423,13 @@ class Span:
         Raises:
             OneLoggerError: the span is still active.
         """
-        if self._stop_event is None:
+        if self._stop_perf is None:
             raise OneLoggerError(f"Span '{self._name_str}' is still active: it has no duration yet.")
-        value = self._attributes.get_int_value(_DURATION_MSEC)
-        return 0 if value is None else value
+        if self._attributes is None:
+            value = (self._values or {}).get(_DURATION_MSEC)
+            return value if type(value) is int else 0
+        int_value = self._attributes.get_int_value(_DURATION_MSEC)
+        return 0 if int_value is None else int_value
 
     def to_json(self) -> Dict[str, Any]:
         """Return the span as plain JSON types.
@@ -280,15 +438,20 @@ class Span:
         ``start_event``, ``events`` (the retained events between start and stop), ``stop_event`` (or null),
         ``dropped_events_count``.
         """
+        parent_id = self.parent_id
+        updated_attributes = self._updated_attributes
+        stop_event = self.stop_event
         return {
-            "id": str(self._id),
+            "id": self.id_str,
             "name": self._name_str,
-            "parent_id": None if self._parent_id is None else str(self._parent_id),
-            "attributes": self._attributes.to_json(),
-            "updated_attributes": {} if self._updated_attributes is None else self._updated_attributes.to_json(),
-            "start_event": self._start_event.to_json(),
+            "parent_id": None if parent_id is None else str(parent_id),
+            "attributes": self.attributes_json(),
+            "updated_attributes": (
+                values_to_json(self._updated) if updated_attributes is None else updated_attributes.to_json()
+            ),
+            "start_event": self.start_event.to_json(),
             "events": [event.to_json() for event in self._events or ()],
-            "stop_event": None if self._stop_event is None else self._stop_event.to_json(),
+            "stop_event": None if stop_event is None else stop_event.to_json(),
             "dropped_events_count": self._dropped_events_count,
         }
 
@@ -317,7 +480,10 @@ class Span:
         if updated:
             span.add_attributes(updated)
         if data.get("stop_event") is not None:
-            span._stop_event = Event.from_json(data["stop_event"])
+            stop_event = Event.from_json(data["stop_event"])
+            span._stop_event = stop_event
+            span._stop_wall = stop_event._wall
+            span._stop_perf = stop_event._perf
         dropped = data.get("dropped_events_count")
         if type(dropped) is int:
             span._dropped_events_count += dropped
@@ -326,14 +492,14 @@ class Span:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Span):
             return NotImplemented
-        return self._id == other._id
+        return self._id_int == other._id_int
 
     def __hash__(self) -> int:
-        return hash(self._id)
+        return hash(self._id_int)  # equal to hash(self.id): UUID hashes its int
 
     def __repr__(self) -> str:
-        state = "active" if self._stop_event is None else "stopped"
-        return f"Span(name={self._name_str!r}, id={self._id}, {state})"
+        state = "active" if self._stop_perf is None else "stopped"
+        return f"Span(name={self._name_str!r}, id={self.id_str}, {state})"
 
 
 def _event_name(event: Any) -> str:

@@ -55,6 +55,8 @@ class ExporterFanOut:
 
     def __init__(self, exporters: Sequence[Exporter]) -> None:
         self._slots = [ExporterSlot(exporter) for exporter in exporters]
+        self.has_exporters = bool(self._slots)
+        """False for a recorder without exporters: the recorder then skips building the call at all."""
 
     @property
     def slots(self) -> List[ExporterSlot]:

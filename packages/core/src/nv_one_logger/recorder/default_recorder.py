@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections import OrderedDict
 from enum import Enum
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set
 
@@ -92,9 +91,11 @@ class DefaultRecorder(Recorder):
         self._mode = export_customization_mode
         self._filter = self._check_filter(export_customization_mode, span_name_filter)
         self._lock = threading.RLock()
-        self._active: Dict[Any, Span] = OrderedDict()  # span id -> span, oldest first
-        self._inherited: Set[Any] = set()  # ids of spans open when this (child) process was forked
-        self._not_exported: Set[Any] = set()  # ids of active spans the filter excludes
+        # Bookkeeping is keyed by ``span.id_int`` (an int hashes in C; a uuid.UUID hashes in Python code), and
+        # whether the filter excludes a span is a flag on the span itself (``span._exported``).
+        self._export_all = export_customization_mode is ExportCustomizationMode.EXPORT_ALL_SPANS
+        self._active: Dict[int, Span] = {}  # span id -> span, oldest first (dicts keep insertion order)
+        self._inherited: Set[int] = set()  # ids of spans open when this (child) process was forked
         self._closed = False
         self._context = SpanContextStack(f"nv_one_logger_spans_{id(self):x}")
         self._fanout = ExporterFanOut(exporters)
@@ -106,7 +107,6 @@ class DefaultRecorder(Recorder):
         self._lock = threading.RLock()
         self._inherited.update(self._active)
         self._active.clear()
-        self._not_exported.clear()
 
     @staticmethod
     def _check_filter(mode: ExportCustomizationMode, span_name_filter: Optional[List[SpanName]]) -> FrozenSet[str]:
@@ -138,7 +138,7 @@ class DefaultRecorder(Recorder):
         return self._closed
 
     def _exported(self, span_name: str) -> bool:
-        if self._mode == ExportCustomizationMode.EXPORT_ALL_SPANS:
+        if self._export_all:
             return True
         if self._mode == ExportCustomizationMode.WHITELIST_SPANS:
             return span_name in self._filter
@@ -151,7 +151,7 @@ class DefaultRecorder(Recorder):
     def _check_active(self, span: Any, operation: str) -> Span:
         if not isinstance(span, Span):
             raise OneLoggerError(f"DefaultRecorder.{operation} expects a Span, got {type(span).__name__}.")
-        if span.id in self._active and span.active:
+        if span._stop_perf is None and span._id_int in self._active:
             return span
         if not span.active:
             raise OneLoggerError(f"DefaultRecorder.{operation}: span '{span.name_str}' ({span.id}) is already stopped.")
@@ -180,12 +180,13 @@ class DefaultRecorder(Recorder):
                 start_event_attributes=start_event_attributes,
                 start_time=start_time,
             )
-            self._active[span.id] = span
+            self._active[span._id_int] = span
             self._context.push(span)
-            if self._exported(span.name_str):
-                self._fanout.export("export_start", span)
+            if self._export_all or self._exported(span._name_str):
+                if self._fanout.has_exporters:
+                    self._fanout.export("export_start", span)
             else:
-                self._not_exported.add(span.id)
+                span._exported = False
             return span
 
     @safely_execute
@@ -202,10 +203,15 @@ class DefaultRecorder(Recorder):
         """
         with self._lock:
             self._check_open("stop")
-            if isinstance(span, Span) and span.id in self._inherited:
+            if type(span) is Span and span._stop_perf is None and span._id_int in self._active:
+                # The common case first: an open span this recorder started (not inherited across a fork).
+                span.stop(stop_event_attributes=stop_event_attributes, stop_time=stop_time)
+                self._finish(span, warn_out_of_order=True)
+                return
+            if self._inherited and isinstance(span, Span) and span._id_int in self._inherited:
                 self._context.remove(span)  # the parent process stops and exports it
                 return
-            if isinstance(span, Span) and span.id in self._active and not span.active:
+            if isinstance(span, Span) and span._stop_perf is not None and span._id_int in self._active:
                 # Stopped through Span.stop() directly: finish the bookkeeping and export the stop now.
                 self._finish(span, warn_out_of_order=True)
                 return
@@ -221,10 +227,8 @@ class DefaultRecorder(Recorder):
                 span.name_str,
                 ", ".join(f"'{s.name_str}'" for s in still_open_inside),
             )
-        del self._active[span.id]
-        if span.id in self._not_exported:
-            self._not_exported.discard(span.id)
-        else:
+        del self._active[span._id_int]
+        if span._exported and self._fanout.has_exporters:
             self._fanout.export("export_stop", span)
 
     @safely_execute
@@ -236,7 +240,7 @@ class DefaultRecorder(Recorder):
             if not isinstance(event, Event):
                 raise OneLoggerError(f"DefaultRecorder.event expects an Event, got {type(event).__name__}.")
             span.add_event(event)
-            if span.id not in self._not_exported:
+            if span._exported and self._fanout.has_exporters:
                 method = "export_error" if isinstance(event, ErrorEvent) else "export_event"
                 self._fanout.export(method, event, span)
             return event
@@ -251,7 +255,7 @@ class DefaultRecorder(Recorder):
                 raise OneLoggerError(f"DefaultRecorder.error: exception must be an exception, got {exception!r}.")
             error_event = ErrorEvent.create(error_message, exception=exception)
             span.add_event(error_event)
-            if span.id not in self._not_exported:
+            if span._exported:
                 self._fanout.export("export_error", error_event, span)
             return error_event
 
