@@ -69,7 +69,9 @@ class LoggerExporter(BaseJsonExporter):
     Args:
         logger: where to write. When None, the logger named ``logger_name`` is used, so that the exporter can
             also be built from a configuration file (which cannot hold a Logger object).
-        logger_name: name of the logger to use when ``logger`` is None (default ``nv_one_logger.records``).
+        logger_name: name of the logger to use when ``logger`` is None (default ``nv_one_logger.records``,
+            which the exporter sets to INFO if it has no level of its own, so that the library's diagnostic
+            ``LoggerConfig.log_level`` does not gate telemetry output; a level set by the application is kept).
         merge_start_stop: see :class:`BaseJsonExporter`.
     """
 
@@ -86,6 +88,12 @@ class LoggerExporter(BaseJsonExporter):
         name = require_optional_str("LoggerExporter", "logger_name", logger_name)
         if logger is None:
             logger = logging.getLogger(name or self.DEFAULT_LOGGER_NAME)
+            if name is None and logger.level == logging.NOTSET:
+                # The default logger is a child of the library's own ``nv_one_logger`` logger, whose level is
+                # ``LoggerConfig.log_level``: without a level of its own, log_level="WARNING" (meant for the
+                # library's diagnostics) would silently drop every telemetry line. Records still propagate to
+                # the handlers of ``nv_one_logger`` and the root logger; a level set by the application wins.
+                logger.setLevel(logging.INFO)
         elif not isinstance(logger, logging.Logger):
             raise OneLoggerError(
                 f"LoggerExporter logger must be a logging.Logger or None, got {type(logger).__name__} {logger!r}."
