@@ -11,7 +11,7 @@ Promises:
 the app's stdout line, which is after the app's call returned, so the check is conservative. The app exports
 with `OTEL_BSP_SCHEDULE_DELAY` = BATCH_DELAY_MS. The bridge's worker waits one batch delay *after* its previous
 export cycle, then builds and sends the batch, so a call made just after a cycle began reaches the collector after
-one delay plus up to two cycle times. The cut-off is therefore one batch delay plus EXPORT_ALLOWANCE_S (300 ms,
+one delay plus up to two cycle times. The cut-off is therefore one batch delay plus EXPORT_ALLOWANCE_S (400 ms,
 generous for a few hundred spans to a local collector on a loaded 2-core CI machine). Without the allowance the
 test fails now and then by a few milliseconds at the edge (a span returned 201 ms before the kill, in flight).
 The measured start -> sink latency (which also includes rotel's own 50 ms batching) is printed as a figure.
@@ -31,7 +31,7 @@ from tests.support.collector import OtlpSink, ReceivedSpan, RotelCollector
 from tests.support.otlp_sink import flatten_request
 
 BATCH_DELAY_MS = 200
-EXPORT_ALLOWANCE_S = 0.3
+EXPORT_ALLOWANCE_S = 0.4
 RUN_BEFORE_KILL_S = 3.0
 
 

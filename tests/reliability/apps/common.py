@@ -7,6 +7,7 @@ batch delay, timeouts). Progress goes to stdout as short lines (see `tests/relia
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from pathlib import Path
@@ -29,11 +30,11 @@ def report(kind: str, value: Any = "") -> None:
 
 
 class ReportingFileExporter(FileExporter):
-    """A FileExporter that reports `W <count>` after each record write returned."""
+    """A FileExporter that reports `W <count>` after each record write returned (on the production line path)."""
 
-    def _write(self, json_dict: dict[str, Any]) -> None:
-        super()._write(json_dict)
-        report("W", json_dict["count"])
+    def _write_line(self, line: str) -> None:
+        super()._write_line(line)
+        report("W", json.loads(line)["count"])
 
 
 def make_config(name: str, strategy: Optional[OneLoggerErrorHandlingStrategy] = None) -> OneLoggerConfig:
