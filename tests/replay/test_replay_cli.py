@@ -148,7 +148,8 @@ def test_a_failed_export_exits_1_and_says_how_many_spans_were_not_sent(recorded,
     captured = capsys.readouterr()
     assert f"error: {len(JOB_SPAN_NAMES)} span(s) not sent" in captured.err
     assert "run the same replay again" in captured.err
-    assert captured.out.startswith("sent 0 spans")
+    assert captured.out.startswith(f"sent 0 of {len(JOB_SPAN_NAMES)} spans to OTLP grpc")
+    assert f"; {len(JOB_SPAN_NAMES)} NOT sent (the whole replay: 17 events" in captured.out
 
 
 def test_unusable_input_and_configuration(tmp_path, monkeypatch, capsys):

@@ -213,18 +213,26 @@ def format_dry_run(plan: ReplayPlan) -> str:
 
 
 def format_counts(report: ReplayReport) -> str:
-    """Return the final line: how many spans, events, errors were sent (or would be, for a dry run)."""
+    """Return the final line: how many spans, events, errors were sent (or would be, for a dry run).
+
+    After a failed export the line says how many of the planned spans were sent and how many were not; the
+    event and error counts are then those of the whole plan, and are labelled so (they were not all sent).
+    """
     plan = report.plan
-    verb = "would send" if report.dry_run else "sent"
-    spans = plan.span_count if report.dry_run else report.sent
-    line = (
-        f"{verb} {spans} spans ({plan.event_count} events, {plan.error_count} application errors, "
-        f"{plan.telemetry_data_error_count} telemetry data errors, {plan.unclosed_count} unclosed spans) "
-        f"in {len(plan.traces)} trace(s) from {report.records} records"
+    contents = (
+        f"{plan.event_count} events, {plan.error_count} application errors, "
+        f"{plan.telemetry_data_error_count} telemetry data errors, {plan.unclosed_count} unclosed spans"
     )
-    if report.target:
-        line += f" {'to' if not report.dry_run else 'for'} {report.target}"
-    return line
+    origin = f"in {len(plan.traces)} trace(s) from {report.records} records"
+    target = f" {'for' if report.dry_run else 'to'} {report.target}" if report.target else ""
+    if report.dry_run:
+        return f"would send {plan.span_count} spans ({contents}) {origin}{target}"
+    if report.ok:
+        return f"sent {report.sent} spans ({contents}) {origin}{target}"
+    return (
+        f"sent {report.sent} of {plan.span_count} spans{target}; {report.not_sent} NOT sent "
+        f"(the whole replay: {contents} {origin})"
+    )
 
 
 def _notes(report: ReplayReport) -> Iterator[str]:
