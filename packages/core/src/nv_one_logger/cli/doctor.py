@@ -6,7 +6,10 @@ in code) plus the OpenTelemetry environment variables; when data does not arrive
 opened, no connections made) and without ever printing a secret: config values under keys that look secret,
 header values and URL credentials are shown as ``<redacted>``.
 
-Exit status: 0 when the configuration is usable, 1 when a problem was found (each problem is listed).
+Exit status: 0 when the configuration is usable, 1 when a problem was found (each problem is listed). A
+configuration under which no exporter would be created is reported with a warning (telemetry would go nowhere,
+and how to enable an exporter) but exits 0: it is a valid state - exporters may be given in code, which this
+command cannot see, or telemetry may be off on purpose.
 """
 
 from __future__ import annotations
@@ -77,6 +80,7 @@ def run_doctor(args: argparse.Namespace) -> int:
     lines += ["", "Exporters:"]
     if not report.entries:
         lines.append("  none: no telemetry would be exported")
+    created = 0
     for number, entry in enumerate(report.entries, start=1):
         config = entry.config
         lines.append(f"  [{number}] {config.class_name}")
@@ -89,6 +93,7 @@ def run_doctor(args: argparse.Namespace) -> int:
                 lines.append(
                     f"      enabled: yes -> would create {exporter_class.__module__}.{exporter_class.__qualname__}"
                 )
+                created += 1
             except ExporterConfigError as e:
                 lines.append("      enabled: yes, but it would NOT be created (see problems)")
                 problems.append(str(e))
@@ -102,13 +107,40 @@ def run_doctor(args: argparse.Namespace) -> int:
         lines += ["", "OTLP: nv-one-logger-otel is not installed (pip install 'nv-one-logger-core[otel]')"]
 
     lines.append("")
+    if created == 0:
+        lines += [*_no_exporter_warning(), ""]
     if problems:
         lines.append(f"Problems ({len(problems)}):")
         lines.extend(f"  - {problem}" for problem in problems)
+    elif created == 0:
+        lines.append("No problems found, but no exporter would be created (warning above).")
     else:
         lines.append("No problems found.")
     print("\n".join(lines))
     return 1 if problems else 0
+
+
+def _no_exporter_warning() -> List[str]:
+    """Say that telemetry would go nowhere, and the ways to enable an exporter (with install hints)."""
+
+    def missing(module: str, extra: str) -> str:
+        if importlib.util.find_spec(module) is None:
+            return f" (not installed: pip install 'nv-one-logger-core[{extra}]')"
+        return ""
+
+    return [
+        "WARNING: no exporter would be created: spans and events would be recorded and then dropped, unless the",
+        "application passes exporters in code (configure_one_logger(exporters_config=...) or its own recorder).",
+        "To enable an exporter, do one of:",
+        "  - export ONE_LOGGER_FILE_EXPORTER_PATH=/path/to/rank{rank}-{pid}.jsonl   (JSON-lines files"
+        + missing("nv_one_logger.exporter.file_exporter", "file")
+        + ")",
+        "  - export OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4317   (OpenTelemetry over OTLP"
+        + missing("nv_one_logger.otel", "otel")
+        + ")",
+        "  - write an exporter config file: one_logger_exporters_config.{yaml,yml,json} in the working directory,",
+        "    or any path in $ONE_LOGGER_EXPORTER_CONFIG_PATH (see docs/configuration.md)",
+    ]
 
 
 def redact(key: str, value: Any) -> Any:
