@@ -79,7 +79,11 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "chrome-trace",
         help="convert record files to a Chrome Trace Event file (Perfetto, chrome://tracing)",
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        description=(
+            "Convert record files to a Chrome Trace Event file: a timeline for Perfetto (ui.perfetto.dev) or "
+            "chrome://tracing, with one process track per writer, spans as slices, events as instant markers "
+            "and errors in red."
+        ),
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="record files (rotated segments in any order)")
     parser.add_argument("-o", "--output", required=True, help="the trace file to write (JSON)")

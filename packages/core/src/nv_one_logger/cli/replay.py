@@ -50,7 +50,11 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "replay",
         help="send recorded JSON-lines files to an OTLP collector (needs the otel extra)",
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        description=(
+            "Send recorded JSON-lines files to an OTLP collector later, with their original timestamps, names, "
+            "attributes, events, errors and parents. Ids are derived from the recorded span uuids, so replaying "
+            "the same files again lands in the same trace."
+        ),
         epilog=(
             "Endpoint, headers, TLS, timeout, compression, service name and resource attributes come from the "
             "standard OTEL_* environment variables, exactly as for the live exporter; --endpoint and --protocol "

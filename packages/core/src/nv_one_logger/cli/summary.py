@@ -168,7 +168,10 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "summary",
         help="per-span-name duration table of JSON-lines record files",
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        description=(
+            "Where did the time go? One table row per span name, sorted by total time, followed by the "
+            "application errors, the telemetry data errors and anything the reader skipped."
+        ),
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="record files (rotated segments in any order)")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of the table")
