@@ -123,3 +123,34 @@ def test_span_subclass_create_goes_through_its_constructor():
 
     span = MySpan.create("s", span_attributes={"a": 1})
     assert type(span) is MySpan and span.extra == 1 and span.attributes.get_int_value("a") == 1
+
+
+def test_reading_attributes_on_another_thread_while_stopping_loses_nothing():
+    import sys
+    import threading
+
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible to provoke the race
+    try:
+        spans = [Span.create("s", span_attributes={f"k{i}": i for i in range(20)}) for _ in range(300)]
+        ready = threading.Event()
+
+        def read_all() -> None:
+            ready.set()
+            for span in spans:
+                span.attributes_json()
+                span.attributes  # noqa: B018  # builds the Attributes object, racing with stop()
+
+        reader = threading.Thread(target=read_all)
+        reader.start()
+        ready.wait()
+        for span in spans:
+            span.stop()
+            span.add_attribute("after", 1)
+        reader.join()
+    finally:
+        sys.setswitchinterval(old_interval)
+    for span in spans:
+        assert "duration_msec" in span.attributes and "after" in span.attributes
+        assert span.to_json()["attributes"]["duration_msec"] == span.duration_msec()
+        assert set(span.updated_attributes) == {"duration_msec", "after"}

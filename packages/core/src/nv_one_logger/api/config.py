@@ -139,7 +139,8 @@ class OneLoggerConfig(BaseModel):
             try:
                 checked[validate_attribute_name(key)] = validate_attribute_value(key, item)
             except OneLoggerError as exc:
-                raise ValueError(str(exc)) from None
+                # pydantic-core cannot carry a lone surrogate (a key like "\ud800") in an error message.
+                raise ValueError(str(exc).encode("utf-8", "backslashreplace").decode("utf-8")) from None
         return checked
 
     @model_validator(mode="after")

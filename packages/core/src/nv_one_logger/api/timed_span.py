@@ -26,6 +26,7 @@ from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.internal.safe_execution import GUARD_STATE, handle_failure
+from nv_one_logger.core.internal.singleton import SingletonMeta
 from nv_one_logger.core.span import Span, SpanName
 from nv_one_logger.exporter.exporter import Exporter
 
@@ -37,6 +38,7 @@ ExportersConfig = Sequence[Union["ExporterConfig", Dict[str, Any]]]
 __all__ = ["configure_one_logger", "get_recorder", "timed", "timed_span"]
 
 _LOGGER = get_logger(__name__)
+_SINGLETONS = SingletonMeta._instances
 
 
 class _UnconfiguredWarning:
@@ -47,6 +49,16 @@ class _UnconfiguredWarning:
 
 def _enabled_recorder() -> Optional[Recorder]:
     """Return the recorder to use, or None when nothing should be recorded (not configured, or disabled)."""
+    # Fast path, once per span: the same test as ``provider.one_logger_enabled`` without three calls.
+    provider = _SINGLETONS.get(OneLoggerProvider)
+    if provider is not None:
+        config = provider._config
+        if config is not None and not provider._force_disabled and config.enable_for_current_rank:
+            return provider._recorder
+    return _enabled_recorder_slow()
+
+
+def _enabled_recorder_slow() -> Optional[Recorder]:
     provider: OneLoggerProvider = OneLoggerProvider.instance()
     if provider.one_logger_enabled:
         return provider.recorder

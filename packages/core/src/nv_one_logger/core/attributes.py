@@ -174,8 +174,8 @@ def values_to_json(values: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     """Return a copy of plain attribute values that the caller may change (lists are copied too)."""
     if not values:
         return {}
-    result = values.copy()
-    for name, value in values.items():
+    result = values.copy()  # one C call: safe while another thread adds a key to ``values``
+    for name, value in result.items():
         if type(value) is list:
             result[name] = list(value)
     return result

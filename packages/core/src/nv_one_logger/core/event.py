@@ -154,10 +154,13 @@ class Event:
         """The event attributes, including ``timestamp_msec``."""
         attributes = self._attributes
         if attributes is None:
+            # The plain values never change, so two threads racing here build equal objects; the first one
+            # stored wins. ``_values`` is kept (a racing reader may still be using it).
             attributes = build_attributes(self._values, self._cls)
             dict.__setitem__(attributes, _TIMESTAMP_MSEC, trusted_attribute(_TIMESTAMP_MSEC, round(self._wall * 1000)))
-            self._attributes = attributes
-            self._values = None
+            if self._attributes is None:
+                self._attributes = attributes
+            attributes = self._attributes
         return attributes
 
     def attributes_json(self) -> Dict[str, Any]:

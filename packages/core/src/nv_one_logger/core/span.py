@@ -9,12 +9,14 @@ in-memory list exists for inspection and tests. ``Span.dropped_events_count`` sa
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import deque
 from enum import Enum
 from typing import Any, ClassVar, Deque, Dict, List, Optional, Union
 
 from nv_one_logger.core._ids import new_span_id_int, new_span_uuid, uuid_str
+from nv_one_logger.core._span_names import NVTXColor, StandardSpanAttributeName, StandardSpanName
 from nv_one_logger.core.attributes import (
     Attribute,
     Attributes,
@@ -26,7 +28,6 @@ from nv_one_logger.core.attributes import (
 )
 from nv_one_logger.core.event import Event, StandardEventName, _trusted_event, name_to_str
 from nv_one_logger.core.exceptions import OneLoggerError
-from nv_one_logger.core.str_enum import StrEnum
 from nv_one_logger.core.time import TracingTimestamp, _perf_counter, _time
 
 SpanName = Union[Enum, str]
@@ -40,35 +41,21 @@ _DURATION_MSEC = "duration_msec"
 _SPAN_START = StandardEventName.SPAN_START
 _SPAN_STOP = StandardEventName.SPAN_STOP
 _new = object.__new__
+_LAZY_LOCK = threading.Lock()
+"""Serializes building a span's ``Attributes`` objects with library writes to its plain values.
 
+Exporters may read a span on their own thread (the OTel bridge does) while the application thread stops it;
+without the lock, an update written to the plain dict while it is being turned into ``Attributes`` would be
+lost. One process-wide lock: held for microseconds, contention is negligible."""
 
-class StandardSpanName(StrEnum):
-    """Names of spans the library itself creates."""
-
-    APPLICATION = "application"
-
-
-class StandardSpanAttributeName(StrEnum):
-    """Names of span attributes the library itself sets."""
-
-    DURATION_MSEC = "duration_msec"
-    NVTX_COLOR = "nvtx_color"
-
-
-class NVTXColor(StrEnum):
-    """Colors for NVTX ranges (Nsight Systems timelines), for the ``nvtx_color`` span attribute."""
-
-    UNSET = "unset"
-    GREEN = "green"
-    BLUE = "blue"
-    YELLOW = "yellow"
-    PURPLE = "purple"
-    RAPIDS = "rapids"
-    CYAN = "cyan"
-    RED = "red"
-    WHITE = "white"
-    DARKGREEN = "darkgreen"
-    ORANGE = "orange"
+__all__ = [
+    "DEFAULT_MAX_RETAINED_EVENTS",
+    "NVTXColor",
+    "Span",
+    "SpanName",
+    "StandardSpanAttributeName",
+    "StandardSpanName",
+]
 
 
 class Span:
@@ -173,7 +160,7 @@ class Span:
         self._stop_event: Optional[Event] = None
         self._events: Optional[Deque[Event]] = None  # created on the first event: most spans have none
         self._dropped_events_count = 0
-        self._values = values  # plain creation + later values, until ``attributes`` is built
+        self._values = values  # plain creation + later values; stale (unused) once ``attributes`` is built
         self._cls = cls
         self._attributes: Optional[Attributes] = None
         self._updated: Optional[Dict[str, Any]] = None  # plain later values, until ``updated_attributes`` is built
@@ -289,8 +276,10 @@ class Span:
         """Creation attributes merged with later ones (later wins). Read it; change it through ``add_attribute``."""
         attributes = self._attributes
         if attributes is None:
-            attributes = self._attributes = build_attributes(self._values, self._cls)
-            self._values = None
+            with _LAZY_LOCK:  # an exporter thread may read while the application thread stops the span
+                attributes = self._attributes
+                if attributes is None:
+                    attributes = self._attributes = build_attributes(self._values, self._cls)
         return attributes
 
     @property
@@ -298,8 +287,10 @@ class Span:
         """Only the attributes added after creation (including ``duration_msec`` once stopped)."""
         attributes = self._updated_attributes
         if attributes is None:
-            attributes = self._updated_attributes = build_attributes(self._updated, self._cls)
-            self._updated = None
+            with _LAZY_LOCK:
+                attributes = self._updated_attributes
+                if attributes is None:
+                    attributes = self._updated_attributes = build_attributes(self._updated, self._cls)
         return attributes
 
     def attributes_json(self) -> Dict[str, Any]:
@@ -361,12 +352,32 @@ class Span:
             raise OneLoggerError(f"Span '{self._name_str}': stop time is {-elapsed:.3f} s before its start time.")
         if stop_event_attributes is not None:
             self._stop_values, self._stop_cls = attribute_values(stop_event_attributes, "Event")
-        self._set_later(_DURATION_MSEC, max(0, round(elapsed * 1000)), None)
+        duration = max(0, round(elapsed * 1000))
+        with _LAZY_LOCK:
+            self._set_duration(duration)
         self._stop_wall = wall
         self._stop_perf = perf
 
+    def _set_duration(self, duration: int) -> None:
+        if self._attributes is None and self._updated_attributes is None:  # the common case, inlined
+            values = self._values
+            if values is None:
+                self._values = {_DURATION_MSEC: duration}
+            else:
+                values[_DURATION_MSEC] = duration
+            updated = self._updated
+            if updated is None:
+                self._updated = {_DURATION_MSEC: duration}
+            else:
+                updated[_DURATION_MSEC] = duration
+        else:
+            self._set_later(_DURATION_MSEC, duration, None)
+
     def _set_later(self, name: str, value: Any, attribute: Optional[Attribute]) -> None:
-        """Record an attribute added after creation in both layers (plain dicts or the built objects)."""
+        """Record an attribute added after creation in both layers (plain dicts or the built objects).
+
+        Called with ``_LAZY_LOCK`` held, so that a concurrent first read cannot lose the update.
+        """
         attributes = self._attributes
         if attributes is None:
             values = self._values
@@ -406,7 +417,8 @@ class Span:
     def add_attribute(self, name: str, value: AttributeValue) -> Attribute:
         """Add (or replace) one attribute after creation and return it."""
         attribute = Attribute(name, value)
-        self._set_later(attribute.name, attribute.value, attribute)
+        with _LAZY_LOCK:
+            self._set_later(attribute.name, attribute.value, attribute)
         return attribute
 
     def add_attributes(self, attributes: Attributes) -> None:
@@ -414,8 +426,9 @@ class Span:
         if attributes is None:
             return
         values, _ = attribute_values(attributes, "Span.add_attributes")
-        for name, value in (values or {}).items():
-            self._set_later(name, value, None)
+        with _LAZY_LOCK:
+            for name, value in (values or {}).items():
+                self._set_later(name, value, None)
 
     def duration_msec(self) -> int:
         """Return the duration in whole milliseconds (perf counter based).
@@ -438,22 +451,9 @@ class Span:
         ``start_event``, ``events`` (the retained events between start and stop), ``stop_event`` (or null),
         ``dropped_events_count``.
         """
-        parent_id = self.parent_id
-        updated_attributes = self._updated_attributes
-        stop_event = self.stop_event
-        return {
-            "id": self.id_str,
-            "name": self._name_str,
-            "parent_id": None if parent_id is None else str(parent_id),
-            "attributes": self.attributes_json(),
-            "updated_attributes": (
-                values_to_json(self._updated) if updated_attributes is None else updated_attributes.to_json()
-            ),
-            "start_event": self.start_event.to_json(),
-            "events": [event.to_json() for event in self._events or ()],
-            "stop_event": None if stop_event is None else stop_event.to_json(),
-            "dropped_events_count": self._dropped_events_count,
-        }
+        from nv_one_logger.core._span_json import span_to_json
+
+        return span_to_json(self)
 
     @classmethod
     def from_json(cls, data: Any) -> Span:
@@ -462,32 +462,9 @@ class Span:
         ``parent_span`` cannot be rebuilt from an id and is None, but ``parent_id`` is kept. Attributes are plain
         ``Attributes`` (JSON does not carry the subclass).
         """
-        if not isinstance(data, dict):
-            raise OneLoggerError(f"Span JSON must be an object, got {type(data).__name__}.")
-        try:
-            span_id = uuid.UUID(data["id"])
-            parent_id = None if data.get("parent_id") is None else uuid.UUID(data["parent_id"])
-            start_event = Event.from_json(data["start_event"])
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            raise OneLoggerError(f"Invalid span JSON ({type(error).__name__}: {error}).") from None
-        merged = Attributes.from_json(data.get("attributes"))
-        updated = Attributes.from_json(data.get("updated_attributes"))
-        initial = Attributes({name: attr for name, attr in merged.items() if name not in updated})
-        span = cls(span_id, data.get("name"), start_event, None, initial)  # type: ignore[arg-type]
-        span._parent_id = parent_id
-        for event_json in data.get("events") or ():
-            span.add_event(Event.from_json(event_json))
-        if updated:
-            span.add_attributes(updated)
-        if data.get("stop_event") is not None:
-            stop_event = Event.from_json(data["stop_event"])
-            span._stop_event = stop_event
-            span._stop_wall = stop_event._wall
-            span._stop_perf = stop_event._perf
-        dropped = data.get("dropped_events_count")
-        if type(dropped) is int:
-            span._dropped_events_count += dropped
-        return span
+        from nv_one_logger.core._span_json import span_from_json
+
+        return span_from_json(cls, data)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Span):

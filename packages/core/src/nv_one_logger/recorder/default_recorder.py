@@ -170,7 +170,8 @@ class DefaultRecorder(Recorder):
     ) -> Span:
         """Start a span (parent: ``parent_span``, else the innermost open span of the current context)."""
         with self._lock:
-            self._check_open("start")
+            if self._closed:
+                self._check_open("start")
             if parent_span is None:
                 parent_span = self._context.current()
             span = Span.create(
@@ -202,7 +203,8 @@ class DefaultRecorder(Recorder):
         as a warning; those spans stay open and become the innermost open spans of the context.
         """
         with self._lock:
-            self._check_open("stop")
+            if self._closed:
+                self._check_open("stop")
             if type(span) is Span and span._stop_perf is None and span._id_int in self._active:
                 # The common case first: an open span this recorder started (not inherited across a fork).
                 span.stop(stop_event_attributes=stop_event_attributes, stop_time=stop_time)
@@ -235,7 +237,8 @@ class DefaultRecorder(Recorder):
     def event(self, span: Span, event: Event) -> Event:
         """Add ``event`` to the open ``span`` and export it (an ``ErrorEvent`` is exported as an error)."""
         with self._lock:
-            self._check_open("event")
+            if self._closed:
+                self._check_open("event")
             self._check_active(span, "event")
             if not isinstance(event, Event):
                 raise OneLoggerError(f"DefaultRecorder.event expects an Event, got {type(event).__name__}.")
