@@ -257,4 +257,12 @@ def _build_exporters(
 
     manager = ExporterConfigManager()
     configs = manager.generate_export_config(direct_config=exporters_config, config_file_path=config_file_path)
-    return manager.create_exporters_from_config(configs, training_telemetry_config=config)
+    exporters = manager.create_exporters_from_config(configs, training_telemetry_config=config)
+    if not exporters:
+        # Without this line the README-style set-up silently records into nothing, which looks like a bug.
+        _LOGGER.warning(
+            "OneLogger has no exporter: spans and events are recorded but go nowhere. Enable one with "
+            "ONE_LOGGER_FILE_EXPORTER_PATH (nv-one-logger-file), OTEL_EXPORTER_OTLP_ENDPOINT (nv-one-logger-otel), "
+            "a config file (ONE_LOGGER_EXPORTER_CONFIG_PATH) or exporters_config=...; `one-logger doctor` explains."
+        )
+    return exporters

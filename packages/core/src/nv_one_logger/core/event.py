@@ -309,6 +309,10 @@ class ErrorEvent(Event):
         """
         exception_type = exception_message = None
         if exception is not None:
+            if not isinstance(exception, BaseException):
+                raise OneLoggerError(
+                    f"ErrorEvent.create: exception must be an exception instance, got {type(exception).__name__}."
+                )
             exception_type = type(exception).__name__
             exception_message = _safe_str(exception)
             if exception_traceback is None and exception.__traceback__ is not None:

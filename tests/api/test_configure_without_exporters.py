@@ -1,0 +1,46 @@
+import logging
+
+import pytest
+
+from nv_one_logger.api.config import OneLoggerConfig
+from nv_one_logger.api.timed_span import configure_one_logger, timed_span
+from nv_one_logger.core.event import ErrorEvent
+from nv_one_logger.core.exceptions import OneLoggerError
+
+
+def _config(**kwargs):
+    return OneLoggerConfig(application_name="app", world_size_or_fn=1, session_tag_or_fn="s", **kwargs)
+
+
+def test_no_exporter_configured_warns_once_and_names_the_ways_to_enable_one(monkeypatch, tmp_path, caplog):
+    for var in ("ONE_LOGGER_FILE_EXPORTER_PATH", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("ONE_LOGGER_EXPORTER_CONFIG_PATH", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="nv_one_logger"):
+        configure_one_logger(_config())
+        with timed_span("step"):
+            pass
+    lines = [r.getMessage() for r in caplog.records if "has no exporter" in r.getMessage()]
+    assert len(lines) == 1
+    assert "ONE_LOGGER_FILE_EXPORTER_PATH" in lines[0] and "OTEL_EXPORTER_OTLP_ENDPOINT" in lines[0]
+
+
+def test_exporter_from_config_means_no_warning(monkeypatch, tmp_path, caplog):
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="nv_one_logger"):
+        configure_one_logger(
+            _config(), exporters_config=[{"class_name": "nv_one_logger.testing.InMemoryExporter", "config": {}}]
+        )
+    assert not [r for r in caplog.records if "has no exporter" in r.getMessage()]
+
+
+def test_disabled_rank_does_not_warn_about_missing_exporters(caplog):
+    with caplog.at_level(logging.WARNING, logger="nv_one_logger"):
+        configure_one_logger(_config(enable_for_current_rank=False))
+    assert not [r for r in caplog.records if "has no exporter" in r.getMessage()]
+
+
+def test_error_event_create_refuses_a_non_exception_naming_its_type():
+    with pytest.raises(OneLoggerError, match="exception must be an exception instance, got str"):
+        ErrorEvent.create("m", exception="notexc")  # type: ignore[arg-type]
