@@ -2,7 +2,8 @@
 
 import pytest
 
-from nv_one_logger.cli._otlp_env import redact_url, resolve_otlp_traces_settings
+from nv_one_logger.cli._otlp_env import resolve_otlp_traces_settings
+from nv_one_logger.core.internal.redaction import redact_url
 
 
 @pytest.mark.parametrize(
@@ -39,14 +40,15 @@ def test_traces_specific_variables_win():
             "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
             "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf",
             "OTEL_EXPORTER_OTLP_HEADERS": "a=1",
-            "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "b=2,c%20d=3",
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "b=2,c%2Dd=3,e%20f=4",
             "OTEL_EXPORTER_OTLP_COMPRESSION": "gzip",
             "OTEL_EXPORTER_OTLP_CERTIFICATE": "/ca.pem",
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://t:1",
         }
     )
     assert settings.protocol.value == "http/protobuf"
-    assert settings.header_names == ("b", "c d") and settings.headers_origin == "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
+    assert settings.header_names == ("b", "c-d", "<malformed entry, not shown>")
+    assert settings.headers_origin == "OTEL_EXPORTER_OTLP_TRACES_HEADERS"
     assert settings.compression.value == "gzip" and settings.certificate.value == "/ca.pem"
     assert settings.endpoint_variable_set
 

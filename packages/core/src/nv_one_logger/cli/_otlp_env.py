@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import List, Mapping, Optional, Tuple
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote
 
-REDACTED = "<redacted>"
+from nv_one_logger.core.internal.redaction import header_names, redact_url
+
 GENERIC_PREFIX = "OTEL_EXPORTER_OTLP_"
 TRACES_PREFIX = "OTEL_EXPORTER_OTLP_TRACES_"
 HTTP_PROTOCOLS = ("http/protobuf", "http/json")
@@ -58,11 +59,11 @@ def resolve_otlp_traces_settings(env: Mapping[str, str]) -> OtlpTracesSettings:
     protocol = _pick(env, "PROTOCOL") or Setting("grpc", "default: protocol unset means grpc")
     endpoint = _resolve_endpoint(env, protocol.value)
     headers_var = _pick(env, "HEADERS")
-    header_names = _header_names(headers_var.value) if headers_var else ()
+    names = header_names(headers_var.value) if headers_var else ()
     return OtlpTracesSettings(
         endpoint=endpoint,
         protocol=protocol,
-        header_names=header_names,
+        header_names=names,
         headers_origin=headers_var.origin if headers_var else "",
         timeout=_pick(env, "TIMEOUT") or Setting("10", "default, seconds"),
         compression=_pick(env, "COMPRESSION") or Setting("none", "default"),
@@ -77,19 +78,6 @@ def resolve_otlp_traces_settings(env: Mapping[str, str]) -> OtlpTracesSettings:
             env.get(TRACES_PREFIX + "ENDPOINT", "").strip() or env.get(GENERIC_PREFIX + "ENDPOINT", "").strip()
         ),
     )
-
-
-def redact_url(url: str) -> str:
-    """Replace credentials in a URL (``https://user:pw@host``) and its query string with ``<redacted>``."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return REDACTED
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
-    query = REDACTED if parts.query else ""  # query strings are a common place for access tokens
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def _pick(env: Mapping[str, str], suffix: str) -> Optional[Setting]:
@@ -114,10 +102,6 @@ def _resolve_endpoint(env: Mapping[str, str], protocol: str) -> Setting:
     if is_http:
         return Setting("http://localhost:4318/v1/traces", "default")
     return Setting("http://localhost:4317", "default")
-
-
-def _header_names(raw: str) -> Tuple[str, ...]:
-    return tuple(_pairs(raw))
 
 
 def _pairs(raw: str) -> List[str]:

@@ -20,7 +20,8 @@ import json
 import os
 from typing import Any, List
 
-from nv_one_logger.cli._otlp_env import REDACTED, redact_url, resolve_otlp_traces_settings
+from nv_one_logger.cli._otlp_env import resolve_otlp_traces_settings
+from nv_one_logger.core.internal.redaction import REDACTED, redact_url
 
 #: A config key containing one of these words has its value redacted in the output.
 SECRET_KEY_WORDS = ("header", "token", "secret", "password", "passwd", "key", "auth", "credential", "cookie")

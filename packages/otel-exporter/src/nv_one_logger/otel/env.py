@@ -17,21 +17,19 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Tuple
-from urllib.parse import urlsplit, urlunsplit
 
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.redaction import header_names, redact_header_entry, redact_url
 from nv_one_logger.otel.defaults import ENDPOINT_VARIABLES, otlp_endpoint_configured
 
 __all__ = ["BatchSettings", "OtlpSettings", "build_span_exporter", "otlp_endpoint_configured", "redact_url"]
 
 _logger = logging.getLogger(__name__)
 
-REDACTED = "<redacted>"
 GRPC = "grpc"
 HTTP_PROTOBUF = "http/protobuf"
 SUPPORTED_PROTOCOLS = (GRPC, HTTP_PROTOBUF)
@@ -46,41 +44,6 @@ def _first(env: Mapping[str, str], *names: str) -> Tuple[Optional[str], Optional
     return None, None
 
 
-def redact_url(url: str) -> str:
-    """Return ``url`` with any user:password part replaced by ``<redacted>`` (query strings are dropped too)."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return REDACTED
-    netloc = parts.netloc
-    if "@" in netloc:
-        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
-    query = REDACTED if parts.query else ""
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
-
-
-# An HTTP header name (RFC 9110 token). Anything else before the "=" of an entry is not shown: it may be a token.
-_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
-MALFORMED_HEADER = "<malformed entry, not shown>"
-
-
-def _header_names(raw: str) -> Tuple[str, ...]:
-    """Names of the ``name=value`` entries; an entry of any other shape is shown as ``MALFORMED_HEADER``.
-
-    Values are never kept. Malformed entries are common (``Authorization: Bearer <token>`` with a colon, or a
-    token that contains a comma, which splits it into a second "entry" that is all token), and in them the text
-    before an ``=`` is not a name but may be the secret itself.
-    """
-    names = []
-    for item in raw.split(","):
-        if not item.strip():
-            continue
-        name, sep, _ = item.partition("=")
-        name = name.strip()
-        names.append(name.lower() if sep and _HEADER_NAME.fullmatch(name) else MALFORMED_HEADER)
-    return tuple(names)
-
-
 class _RedactInvalidHeaderWarnings(logging.Filter):
     """Redacts the header entry the SDK quotes when it warns about a malformed OTEL_EXPORTER_OTLP_*HEADERS entry.
 
@@ -91,14 +54,8 @@ class _RedactInvalidHeaderWarnings(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.args:
             args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(_redact_entry(arg) if isinstance(arg, str) else arg for arg in args)
+            record.args = tuple(redact_header_entry(arg) if isinstance(arg, str) else arg for arg in args)
         return True
-
-
-def _redact_entry(entry: str) -> str:
-    name, sep, _ = entry.partition("=")
-    name = name.strip()
-    return f"{name}={REDACTED}" if sep and _HEADER_NAME.fullmatch(name) else REDACTED
 
 
 _redaction_installed = False
@@ -191,7 +148,7 @@ class OtlpSettings:
             protocol_variable=protocol_variable,
             endpoint=redact_url(endpoint) if endpoint is not None else None,
             endpoint_variable=endpoint_variable,
-            header_names=_header_names(headers or ""),
+            header_names=header_names(headers or ""),
             timeout_s=timeout_s,
             compression=compression,
             certificate=certificate,
