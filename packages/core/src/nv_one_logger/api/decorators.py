@@ -111,25 +111,8 @@ class _InContext:
         self.ctx = ctx
 
     def __await__(self) -> Generator[Any, Any, Any]:
-        step, ctx = self.step, self.ctx
-        send_value: Any = None
-        pending: Optional[BaseException] = None
-        while True:
-            try:
-                if pending is None:
-                    future = ctx.run(step.send, send_value)
-                else:
-                    exc, pending = pending, None
-                    future = ctx.run(step.throw, exc)
-            except StopIteration as stop:
-                return stop.value
-            try:
-                send_value = yield future
-            except GeneratorExit:
-                ctx.run(step.close)
-                raise
-            except BaseException as exc:
-                pending = exc
+        # An awaitable's iterator has the generator protocol (send/throw/close), so the same stepping applies.
+        return (yield from _drive_in_context(self.step, self.ctx))
 
 
 async def _timed_async_generator(agen: AsyncGenerator[Any, Any], spec: _SpanSpec) -> AsyncGenerator[Any, Any]:
