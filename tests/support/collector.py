@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import IO, Optional
 
-from tests.support.otlp_sink import LOOPBACK, OtlpSink, ReceivedEvent, ReceivedRequest, ReceivedSpan
+from tests.support.otlp_sink import LOOPBACK, LoopbackEndpoints, OtlpSink, ReceivedEvent, ReceivedRequest, ReceivedSpan
 
 __all__ = [
     "LOOPBACK",
@@ -85,7 +85,7 @@ def _accepts(port: int) -> bool:
         return False
 
 
-class RotelCollector:
+class RotelCollector(LoopbackEndpoints):
     """One rotel process with OTLP gRPC + HTTP receivers on loopback, forwarding to an ``OtlpSink``."""
 
     def __init__(self, sink: OtlpSink, work_dir: Path, batch_timeout_ms: int = 50) -> None:
@@ -98,18 +98,6 @@ class RotelCollector:
         self._proc: Optional[subprocess.Popen[bytes]] = None
         self._log: Optional[IO[bytes]] = None
         self._starts = 0
-
-    @property
-    def grpc_endpoint(self) -> str:
-        return f"http://{LOOPBACK}:{self.grpc_port}"
-
-    @property
-    def http_endpoint(self) -> str:
-        return f"http://{LOOPBACK}:{self.http_port}"
-
-    @property
-    def http_traces_url(self) -> str:
-        return f"{self.http_endpoint}/v1/traces"
 
     @property
     def running(self) -> bool:

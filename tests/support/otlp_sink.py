@@ -41,6 +41,25 @@ from opentelemetry.proto.common.v1 import common_pb2
 LOOPBACK = "127.0.0.1"
 
 
+class LoopbackEndpoints:
+    """OTLP endpoint URLs of a server listening on loopback ``grpc_port`` / ``http_port`` (sink or collector)."""
+
+    grpc_port: int
+    http_port: int
+
+    @property
+    def grpc_endpoint(self) -> str:
+        return f"http://{LOOPBACK}:{self.grpc_port}"
+
+    @property
+    def http_endpoint(self) -> str:
+        return f"http://{LOOPBACK}:{self.http_port}"
+
+    @property
+    def http_traces_url(self) -> str:
+        return f"{self.http_endpoint}/v1/traces"
+
+
 def any_value_to_python(value: common_pb2.AnyValue) -> Any:
     """Turn an OTLP ``AnyValue`` into the plain Python value it carries (lists and dicts recursively)."""
     kind = value.WhichOneof("value")
@@ -188,7 +207,7 @@ def _make_http_handler(sink: OtlpSink) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class OtlpSink:
+class OtlpSink(LoopbackEndpoints):
     """A real OTLP/gRPC + OTLP/HTTP trace receiver on free loopback ports that records what it gets."""
 
     def __init__(self) -> None:
@@ -229,18 +248,6 @@ class OtlpSink:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    @property
-    def grpc_endpoint(self) -> str:
-        return f"http://{LOOPBACK}:{self.grpc_port}"
-
-    @property
-    def http_endpoint(self) -> str:
-        return f"http://{LOOPBACK}:{self.http_port}"
-
-    @property
-    def http_traces_url(self) -> str:
-        return f"{self.http_endpoint}/v1/traces"
 
     # fault injection ---------------------------------------------------------------------------------------
     def set_unavailable(self, unavailable: bool) -> None:
