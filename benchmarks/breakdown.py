@@ -179,8 +179,19 @@ def _pieces(tmpdir: Path) -> List[Tuple[str, str, Callable[[], Callable[[], Any]
         event = Event.create("metrics", {"loss": 0.25, "step": 1})  # type: ignore[arg-type]
         return lambda: recorder.event(span, event)
 
-    def json_records() -> Callable[[], Any]:
+    def _export_span_op(exporter: Any) -> Callable[[], Any]:
+        """One span created, started, stopped and handed to ``exporter`` (the exporter's share of a span)."""
         from nv_one_logger.core.span import Span
+
+        def op() -> None:
+            span = Span.create("train_step", span_attributes={"step": 1, "phase": "train"})  # type: ignore[arg-type]
+            exporter.export_start(span)
+            span.stop()
+            exporter.export_stop(span)
+
+        return op
+
+    def json_records() -> Callable[[], Any]:
         from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter
 
         class NullJson(BaseJsonExporter):
@@ -190,28 +201,15 @@ def _pieces(tmpdir: Path) -> List[Tuple[str, str, Callable[[], Callable[[], Any]
         exporter = NullJson()
         exporter.initialize()
 
-        def op() -> None:
-            span = Span.create("train_step", span_attributes={"step": 1, "phase": "train"})  # type: ignore[arg-type]
-            exporter.export_start(span)
-            span.stop()
-            exporter.export_stop(span)
-
-        return op
+        return _export_span_op(exporter)
 
     def file_exporter() -> Callable[[], Any]:
-        from nv_one_logger.core.span import Span
         from nv_one_logger.exporter.file_exporter import FileExporter
 
         exporter = FileExporter(file_path=tmpdir / "breakdown.jsonl")
         exporter.initialize()
 
-        def op() -> None:
-            span = Span.create("train_step", span_attributes={"step": 1, "phase": "train"})  # type: ignore[arg-type]
-            exporter.export_start(span)
-            span.stop()
-            exporter.export_stop(span)
-
-        return op
+        return _export_span_op(exporter)
 
     def json_encode() -> Callable[[], Any]:
         import json
