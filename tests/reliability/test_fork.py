@@ -45,7 +45,17 @@ def test_fork_with_recording_threads(
     app = AppProcess(
         "fork_app",
         [str(path), str(WORKERS), str(SPANS_PER_WORKER)],
-        env={"OTEL_EXPORTER_OTLP_ENDPOINT": rotel.grpc_endpoint, "OTEL_BSP_SCHEDULE_DELAY": "200"},
+        env={
+            "OTEL_EXPORTER_OTLP_ENDPOINT": rotel.grpc_endpoint,
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
+            # The background thread records spans as fast as it can for as long as the workers run (20 s under
+            # CI load, ~15,000 spans). This test is about fork safety, not about the bounded queue and the bounded
+            # shutdown (tests/reliability/test_collector_faults.py proves those): give the parent room to deliver
+            # everything, so that every span must arrive.
+            "OTEL_BSP_MAX_QUEUE_SIZE": "1000000",
+            "APP_OTEL_SHUTDOWN_S": "45",
+            "ONE_LOGGER_EXIT_TIMEOUT_SECONDS": "50",
+        },
         cwd=tmp_path,
     )
     try:
@@ -119,7 +129,9 @@ def test_fork_with_recording_threads(
     figure("worker spans at the collector", names["worker-span"])
     missing = expected - arrived.keys()
     missing_names = Counter(rs[0].name for i, rs in finals.items() if i in missing)
-    assert not missing, f"{len(missing)} spans never reached the collector: {dict(missing_names)}"
+    assert not missing, (
+        f"{len(missing)} spans never reached the collector: {dict(missing_names)}; app stderr: {app.stderr()[-2000:]}"
+    )
     doubled = {i: n for i, n in arrived.items() if n > 1}
     assert not doubled, f"spans arrived more than once at the collector: {list(doubled.items())[:5]}"
     worker_span_events = [s for s in final_spans if s.name == "worker-span" and "worker-event" in s.event_names()]

@@ -36,7 +36,8 @@ def worker(index: int, spans: int) -> None:
 
 def main() -> None:
     path, workers, spans = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    configure_file_and_otel("fork-app", path)
+    shutdown_s = float(os.environ["APP_OTEL_SHUTDOWN_S"])
+    configure_file_and_otel("fork-app", path, otel_kwargs={"shutdown_timeout_s": shutdown_s})
     report("READY")
     stop = threading.Event()
     background_spans = 0
