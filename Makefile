@@ -15,7 +15,10 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): $(PY) packages/core/pyproject.toml packages/file-exporter/pyproject.toml packages/otel-exporter/pyproject.toml
+# The release number lives in the core's version module (read by every pyproject): a change re-installs.
+VERSION_MODULE := packages/core/src/nv_one_logger/core/internal/version.py
+
+$(STAMP): $(PY) $(VERSION_MODULE) packages/core/pyproject.toml packages/file-exporter/pyproject.toml packages/otel-exporter/pyproject.toml
 	$(PY) -m pip install --quiet $(PACKAGES)
 	touch $@
 
