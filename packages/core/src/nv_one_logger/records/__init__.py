@@ -16,6 +16,7 @@ from nv_one_logger.records.reader import (
     read_records,
     rotated_segments,
 )
+from nv_one_logger.records.rotation import rotation_number, split_rotation_suffix, strip_rotation_suffix
 from nv_one_logger.records.spans import RebuildProblem, RebuildResult, RebuiltSpan, rebuild, rebuild_spans
 from nv_one_logger.records.stats import SpanNameStats, percentile, summarize_spans
 from nv_one_logger.records.types import (
@@ -55,5 +56,8 @@ __all__ = [
     "rebuild",
     "rebuild_spans",
     "rotated_segments",
+    "rotation_number",
+    "split_rotation_suffix",
+    "strip_rotation_suffix",
     "summarize_spans",
 ]

@@ -22,16 +22,15 @@ a monotonic time use the wall clock.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from nv_one_logger.records.rotation import strip_rotation_suffix
 from nv_one_logger.records.spans import RebuildResult, RebuiltSpan
 from nv_one_logger.records.types import RecordedEvent
 
 ERROR_COLOR = "terrible"
 OPEN_COLOR = "yellow"
-_ROTATED_SUFFIX = re.compile(r"\.\d+$")
 
 
 @dataclass
@@ -51,7 +50,7 @@ class _Process:
 
 def _log_name(path: str) -> str:
     """Return the file a record came from, without a rotation suffix (``run.jsonl.3`` -> ``run.jsonl``)."""
-    return _ROTATED_SUFFIX.sub("", path)
+    return strip_rotation_suffix(path)
 
 
 def _span_args(span: RebuiltSpan) -> Dict[str, Any]:

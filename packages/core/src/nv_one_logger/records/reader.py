@@ -23,7 +23,6 @@ from __future__ import annotations
 import codecs
 import json
 import os
-import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.records._torn import is_truncated_json_object
+from nv_one_logger.records.rotation import rotation_number, split_rotation_suffix, strip_rotation_suffix
 from nv_one_logger.records.types import MalformedRecord, Record, RecordSource, parse_record
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -165,9 +165,6 @@ def read_records(
     return iter(RecordReader(path, strict=strict, on_warning=on_warning))
 
 
-_ROTATED_SUFFIX = re.compile(r"^(?P<base>.+)\.(?P<number>\d+)$")
-
-
 def order_record_files(paths: Iterable[PathLike]) -> List[Path]:
     """Order files so that the segments of one rotated log come oldest first and the live file last.
 
@@ -183,13 +180,11 @@ def order_record_files(paths: Iterable[PathLike]) -> List[Path]:
         if key in seen:
             continue
         seen.add(key)
-        match = _ROTATED_SUFFIX.match(key)
-        base = match.group("base") if match else key
-        groups.setdefault(base, []).append(path)
+        groups.setdefault(strip_rotation_suffix(key), []).append(path)
 
     def position(path: Path) -> float:
-        match = _ROTATED_SUFFIX.match(os.path.abspath(path))
-        return float(match.group("number")) if match else float("inf")
+        number = split_rotation_suffix(os.path.abspath(path))[1]
+        return float("inf") if number is None else float(number)
 
     ordered: List[Path] = []
     for members in groups.values():
@@ -200,13 +195,12 @@ def order_record_files(paths: Iterable[PathLike]) -> List[Path]:
 def rotated_segments(path: PathLike) -> List[Path]:
     """Existing rotated segments of ``path`` (``path.1``, ``path.2`` ...), oldest first."""
     base = Path(path)
-    pattern = re.compile(re.escape(base.name) + r"\.(\d+)$")
     parent = base.parent
     try:
         names = os.listdir(parent)
     except OSError:
         return []
-    found = [(int(m.group(1)), parent / name) for name in names if (m := pattern.match(name))]
+    found = [(number, parent / name) for name in names if (number := rotation_number(name, base.name)) is not None]
     return [p for _, p in sorted(found)]
 
 

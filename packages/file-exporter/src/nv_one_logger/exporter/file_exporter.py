@@ -35,6 +35,7 @@ from nv_one_logger.exporter._file_path import expand_path_template
 from nv_one_logger.exporter._json_line import encode_value
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
 from nv_one_logger.exporter.exporter import ExportError
+from nv_one_logger.records.rotation import rotation_number
 
 if TYPE_CHECKING:
     from nv_one_logger.api.config import OneLoggerConfig
@@ -286,9 +287,10 @@ class FileExporter(BaseJsonExporter):
             return fd
         try:
             return self._rotate(fd)
-        except ExportError as exc:
+        except Exception as exc:  # any failure (not only OSError) costs file size, never the record
             self._rotation_retry_at = now + ROTATION_RETRY_SECONDS
-            _logger.warning("%s; writing on into the current file, retrying in %.0f s", exc, ROTATION_RETRY_SECONDS)
+            reason = str(exc) if isinstance(exc, ExportError) else f"rotating {self._path_str} failed: {exc!r}"
+            _logger.warning("%s; writing on into the current file, retrying in %.0f s", reason, ROTATION_RETRY_SECONDS)
             return self._fd if self._fd is not None else fd
 
     def _rotate(self, fd: int) -> int:
@@ -319,15 +321,15 @@ class FileExporter(BaseJsonExporter):
 
     def _next_rotation_target(self) -> str:
         if self._rotation_number == 0:
-            prefix = self._path.name + "."
             existing = [0]
             try:
-                for name in os.listdir(self._path.parent):
-                    suffix = name[len(prefix) :]
-                    if name.startswith(prefix) and suffix.isdigit():
-                        existing.append(int(suffix))
+                names = os.listdir(self._path.parent)
             except OSError:
-                pass
+                names = []
+            for name in names:
+                number = rotation_number(name, self._path.name)
+                if number is not None:
+                    existing.append(number)
             self._rotation_number = max(existing)
         while True:
             self._rotation_number += 1

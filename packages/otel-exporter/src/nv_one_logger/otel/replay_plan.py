@@ -36,7 +36,6 @@ Rules (docs/replay.md repeats them for users):
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -60,6 +59,7 @@ from nv_one_logger.otel.replay_mapping import (
     telemetry_data_error_span_id,
     uuid_of,
 )
+from nv_one_logger.records.rotation import strip_rotation_suffix
 from nv_one_logger.records.spans import RebuildResult, RebuiltSpan
 from nv_one_logger.records.types import TelemetryDataErrorRecord
 
@@ -156,12 +156,9 @@ class _Writer:
         return max(times, default=None)
 
 
-_ROTATED_SUFFIX = re.compile(r"\.\d+$")
-
-
 def writer_source(path: str) -> str:
     """Return the record file a path belongs to: ``run.jsonl.3`` (a rotated segment) belongs to ``run.jsonl``."""
-    return _ROTATED_SUFFIX.sub("", os.path.abspath(path))
+    return strip_rotation_suffix(os.path.abspath(path))
 
 
 class _WriterPlanner:
