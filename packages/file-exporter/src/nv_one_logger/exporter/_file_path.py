@@ -60,8 +60,18 @@ def _check_config(one_logger_config: object) -> None:
 
 
 def _safe_component(value: str) -> str:
-    """Keep a substituted value inside one path component (a session tag may contain '/')."""
-    return value.replace(os.sep, "_").replace("\0", "_") or "_"
+    """Keep a substituted value inside one path component (a session tag may contain '/').
+
+    ``.`` and ``..`` are escaped like ``/``: as a whole component they would name the directory itself or
+    its parent, so ``RANK=..`` would move the file out of the directory the template names. An empty value
+    becomes ``_`` too (so that ``{session_tag}/x`` never collapses to ``/x``).
+    """
+    for separator in (os.sep, os.altsep, "\0"):
+        if separator:
+            value = value.replace(separator, "_")
+    if value.strip(".") == "":
+        return "_" * max(len(value), 1)
+    return value
 
 
 def expand_path_template(
