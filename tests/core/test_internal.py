@@ -98,11 +98,43 @@ class SubCounter(Counter):
     pass
 
 
+class Typed(metaclass=SingletonMeta["Typed"]):
+    """Declared the way domain libraries declare their providers (a subscripted, generic metaclass)."""
+
+    def __init__(self) -> None:
+        self.value = 7
+
+
+def test_singleton_metaclass_is_subscriptable_and_generic():
+    assert type(Typed) is SingletonMeta
+    first = Typed.instance()
+    assert isinstance(first, Typed) and first.value == 7 and Typed.instance() is first
+    assert SingletonMeta._instances[Typed] is first
+    with pytest.raises(TypeError, match=r"^Typed cannot be instantiated directly\. Use Typed\.instance\(\) instead\.$"):
+        Typed()
+    assert isinstance(SingletonMeta._lock, type(threading.RLock()))
+
+
+def test_singleton_dropped_from_instances_is_created_again():
+    first = Typed.instance()
+    del SingletonMeta._instances[Typed]
+    assert Typed.instance() is not first
+
+
+def test_singleton_creation_is_reentrant():
+    class Outer(metaclass=SingletonMeta["Outer"]):
+        def __init__(self) -> None:
+            self.inner = Typed.instance()  # another singleton built while the lock is held
+
+    Typed.reset_instance()
+    assert Outer.instance().inner is Typed.instance()
+
+
 def test_singleton_instance_and_direct_call():
     Counter.reset_instance()
     first = Counter.instance()
     assert Counter.instance() is first
-    with pytest.raises(TypeError, match=r"Counter.instance\(\)"):
+    with pytest.raises(TypeError, match=r"Counter cannot be instantiated directly. Use Counter.instance\(\)"):
         Counter()
     assert SubCounter.instance() is not first and isinstance(SubCounter.instance(), SubCounter)
 

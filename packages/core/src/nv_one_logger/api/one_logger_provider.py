@@ -25,6 +25,9 @@ class OneLoggerProvider(metaclass=SingletonMeta):
     """Holds the one configuration and recorder of the process (``OneLoggerProvider.instance()``)."""
 
     def __init__(self) -> None:
+        # A new provider starts unconfigured, also when a test suite dropped the old one by clearing
+        # ``SingletonMeta._instances`` instead of calling ``reset_one_logger()``.
+        GUARD_STATE.reset()
         self._lock = threading.RLock()
         self._config: Optional[OneLoggerConfig] = None
         self._recorder: Optional[Recorder] = None
@@ -49,8 +52,8 @@ class OneLoggerProvider(metaclass=SingletonMeta):
                 handle_failure(
                     "OneLoggerProvider.configure",
                     OneLoggerError(
-                        "OneLogger is already configured; configure() may only be called again with the same "
-                        "config and recorder objects (use nv_one_logger.testing.reset_one_logger() in tests)."
+                        "OneLoggerProvider already configured! configure() may only be called again with the "
+                        "same config and recorder objects (use nv_one_logger.testing.reset_one_logger() in tests)."
                     ),
                 )
                 return

@@ -3,28 +3,38 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict
+from typing import Any, Dict, Generic, Type, TypeVar
+
+T = TypeVar("T")
+_C = TypeVar("_C")
 
 
-class SingletonMeta(type):
+class SingletonMeta(type, Generic[T]):
     """Metaclass that makes a class a lazily created, process-wide singleton.
 
     ``X.instance()`` returns the one instance, creating it (thread-safely, with no arguments) on first use.
     Calling ``X()`` raises ``TypeError``, so that no code path can accidentally make a second, unconfigured
     instance. Each class (including each subclass) has its own instance.
 
+    The metaclass is generic so that a domain library can name the instance type for type checkers:
+    ``class Provider(metaclass=SingletonMeta["Provider"])`` makes ``Provider.instance()`` typed as
+    ``Provider``. ``metaclass=SingletonMeta`` works as well.
+
     Tests drop an instance with ``X.reset_instance()`` (equivalently ``SingletonMeta.reset_instance(X)``); the
-    next ``X.instance()`` builds a fresh one.
+    next ``X.instance()`` builds a fresh one. Suites that clear ``SingletonMeta._instances`` directly get the
+    same effect for every singleton at once.
     """
 
     _instances: Dict[type, Any] = {}
-    _lock = threading.RLock()  # re-entrant: a singleton's __init__ may use another singleton
+    """The instance of every singleton class created so far (class -> instance)."""
+    _lock = threading.RLock()
+    """Re-entrant: a singleton's ``__init__`` may itself use another singleton."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
         """Refuse direct construction: singletons are reached through ``instance()``."""
-        raise TypeError(f"{cls.__name__} is a singleton: use {cls.__name__}.instance() instead of calling it.")
+        raise TypeError(f"{cls.__name__} cannot be instantiated directly. Use {cls.__name__}.instance() instead.")
 
-    def instance(cls) -> Any:
+    def instance(cls: Type[_C]) -> _C:
         """Return the single instance of ``cls``, creating it on first use."""
         try:
             return SingletonMeta._instances[cls]
@@ -32,7 +42,7 @@ class SingletonMeta(type):
             pass
         with SingletonMeta._lock:
             if cls not in SingletonMeta._instances:
-                SingletonMeta._instances[cls] = super().__call__()
+                SingletonMeta._instances[cls] = super().__call__()  # type: ignore[misc]
             return SingletonMeta._instances[cls]
 
     def reset_instance(cls) -> None:
