@@ -31,6 +31,7 @@ from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.records.chrome_trace import build_chrome_trace
+from nv_one_logger.records.digest import digest_files
 from nv_one_logger.records.files import load_files
 
 TELEMETRY_LOGGER = "training_demo.telemetry"
@@ -114,12 +115,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     recorder.close()  # flush and close the exporters now (the exit hook would do it at exit)
     elapsed = time.monotonic() - started
 
-    loaded = load_files([records_path])
     trace_path = out / "trace.json"
-    write_chrome_trace(build_chrome_trace(loaded.result), str(trace_path))
+    write_chrome_trace(build_chrome_trace(load_files([records_path]).result), str(trace_path))
     exporter_names = ", ".join(type(e).__name__ for e in getattr(recorder, "exporters", []))
     print(f"Simulated training finished in {elapsed:.1f} s; exporters: {exporter_names}.\n")
-    print(render_summary(loaded))
+    print(render_summary(digest_files([records_path])))
     print()
     print(f"Records (JSON lines):  {records_path}")
     print(f"Telemetry log:         {out / 'telemetry.log'}")

@@ -14,6 +14,7 @@ import sys
 import tempfile
 from typing import Any
 
+from nv_one_logger.cli._reading import reading_progress, stderr_warning
 from nv_one_logger.records.chrome_trace import build_chrome_trace
 from nv_one_logger.records.files import load_files
 from nv_one_logger.records.reader import ReaderError
@@ -54,12 +55,10 @@ def write_chrome_trace(trace: Any, output: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handle ``one-logger chrome-trace``: 0 on success, 1 when a file cannot be read or written."""
-
-    def warn(message: str) -> None:
-        print(f"warning: {message}", file=sys.stderr)
-
     try:
-        loaded = load_files(args.files, strict=args.strict, on_warning=warn)
+        loaded = load_files(
+            args.files, strict=args.strict, on_warning=stderr_warning, on_progress=reading_progress("chrome-trace")
+        )
     except ReaderError as exc:
         print(f"one-logger chrome-trace: error: {exc}", file=sys.stderr)
         return 1

@@ -9,38 +9,33 @@ reader skipped, so that a person sees at a glance whether the numbers can be tru
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import sys
 from typing import Any, Dict, List
 
-from nv_one_logger.records.files import LoadedFiles, load_files
+from nv_one_logger.cli._by_rank import phase_as_json, render_by_rank
+from nv_one_logger.cli._format import format_duration, iso_time
+from nv_one_logger.cli._reading import reading_progress, stderr_warning
+from nv_one_logger.records.digest import MAX_SERIES, ErrorEntry, RunDigest, digest_files
+from nv_one_logger.records.ranks import DEFAULT_K, phases_by_rank
 from nv_one_logger.records.reader import ReaderError
-from nv_one_logger.records.stats import SpanNameStats, summarize_spans
+from nv_one_logger.records.stats import SpanNameStats
 
 MAX_LISTED = 10
+__all__ = ["format_duration", "register", "render_summary", "run", "summary_as_json"]
+
 _COLUMNS = ("span name", "count", "open", "total", "mean", "p50", "p95", "max", "errors")
 
 
-def format_duration(seconds: float) -> str:
-    """Human-readable duration with a unit that fits: ``850 us``, ``12.3 ms``, ``4.21 s``, ``3m07s``, ``2h05m``."""
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.0f} us"
-    if seconds < 1.0:
-        return f"{seconds * 1e3:.1f} ms"
-    if seconds < 120.0:
-        return f"{seconds:.2f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    if minutes < 120:
-        return f"{minutes}m{secs:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
-
-
-def _iso(seconds: float) -> str:
-    moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
 
 
 def _table(stats: List[SpanNameStats]) -> List[str]:
@@ -59,101 +54,109 @@ def _table(stats: List[SpanNameStats]) -> List[str]:
     return lines
 
 
-def render_summary(loaded: LoadedFiles) -> str:
-    """Return the text ``one-logger summary`` prints for already loaded files."""
-    result = loaded.result
+def _errors(digest: RunDigest) -> List[str]:
+    out = [f"Application errors: {digest.error_total}" + (" (in time order)" if digest.error_total > 1 else "")]
+    for error in digest.errors[:MAX_LISTED]:
+        out.append(f"  {iso_time(error.seconds)}  {error.rank}  {error.where}: {error.message}")
+    if digest.error_total > MAX_LISTED:
+        out.append(f"  ... and {digest.error_total - MAX_LISTED} more")
+    total = digest.telemetry_error_total
+    out.append(f"Telemetry data errors: {total}" + (" (the telemetry of this run is incomplete)" if total else ""))
+    for error in digest.telemetry_errors[:MAX_LISTED]:
+        out.append(f"  {iso_time(error.seconds)}  {error.rank}  {error.where}: {error.message}  [{error.source}]")
+    if total > MAX_LISTED:
+        out.append(f"  ... and {total - MAX_LISTED} more")
+    return out
+
+
+def _notes(digest: RunDigest) -> List[str]:
+    out = []
+    if digest.open_spans:
+        out.append(f"Spans still open at the end of the data: {len(digest.open_spans)}")
+        for span in digest.open_spans[:MAX_LISTED]:
+            age = format_duration(max(0.0, span.last_seconds - span.start_seconds))
+            where = f"pid {span.pid}" if span.rank.unknown else f"{span.rank}, pid {span.pid}"
+            out.append(f"  {span.name} [{where}] open for at least {age}")
+        if len(digest.open_spans) > MAX_LISTED:
+            out.append(f"  ... and {len(digest.open_spans) - MAX_LISTED} more")
+    notes = []
+    if digest.torn_lines:
+        notes.append(f"{digest.torn_lines} torn record(s) skipped")
+    if digest.foreign_lines:
+        notes.append(f"{digest.foreign_lines} foreign JSON object(s) skipped")
+    if digest.problem_total:
+        notes.append(f"{digest.problem_total} record(s) without their span (e.g. {digest.problems[0]})")
+    if digest.unlisted_segments:
+        notes.append(f"rotated segments not given (older data): {', '.join(digest.unlisted_segments[:3])}")
+    if digest.dropped_series:
+        notes.append(f"{digest.dropped_series} numeric event value(s) beyond the first {MAX_SERIES} series ignored")
+    out.extend(f"Note: {note}" for note in notes)
+    return out
+
+
+def render_summary(digest: RunDigest, *, by_rank: bool = False, k: float = DEFAULT_K) -> str:
+    """Return the text ``one-logger summary`` prints for a digest (``records.digest.digest_files``)."""
     out: List[str] = []
-    pids = {span.pid for span in result.spans} | {error.pid for error in result.telemetry_data_errors}
-    header = f"OneLogger summary: {len(loaded.paths)} file(s), {loaded.record_count} records, {len(pids)} process(es)"
-    starts = [span.start_seconds for span in result.spans]
-    if starts:
-        end = max(result.last_seconds_by_pid.values(), default=max(starts))
-        header += f", {_iso(min(starts))} .. {_iso(end)} ({format_duration(max(0.0, end - min(starts)))})"
+    header = (
+        f"OneLogger summary: {len(digest.paths)} file(s), {digest.record_count} records, "
+        f"{len(digest.pids)} process(es), {len(digest.ranks)} rank(s)"
+    )
+    if digest.first_seconds is not None and digest.last_seconds is not None:
+        first, last = digest.first_seconds, digest.last_seconds
+        header += f", {iso_time(first)} .. {iso_time(last)} ({format_duration(max(0.0, last - first))})"
     out.append(header)
     out.append("")
-    stats = summarize_spans(result.spans)
+    stats = digest.name_stats()
     out.extend(_table(stats) if stats else ["(no spans)"])
-
-    errors = [(span, event) for span in result.spans for event in span.errors]
+    if by_rank:
+        out.append("")
+        out.extend(render_by_rank(phases_by_rank(digest.durations(), k), k))
     out.append("")
-    out.append(f"Application errors: {len(errors)}")
-    for span, event in errors[:MAX_LISTED]:
-        attrs = event.attributes
-        message = str(attrs.get("error_message", event.name))
-        kind = str(attrs.get("exception_type") or "")
-        suffix = f" ({kind})" if kind and not message.startswith(kind) else ""
-        out.append(f"  {_iso(event.seconds_since_epoch)}  {span.name}: {message}{suffix}")
-    if len(errors) > MAX_LISTED:
-        out.append(f"  ... and {len(errors) - MAX_LISTED} more")
-
-    tde = result.telemetry_data_errors
-    out.append(f"Telemetry data errors: {len(tde)}" + (" (the telemetry of this run is incomplete)" if tde else ""))
-    for error in tde[:MAX_LISTED]:
-        out.append(
-            f"  {_iso(error.error.seconds_since_epoch)}  {error.error_type or 'unknown'}: "
-            f"{error.error_message or ''}  [pid {error.pid}, {error.source}]"
-        )
-    if len(tde) > MAX_LISTED:
-        out.append(f"  ... and {len(tde) - MAX_LISTED} more")
-
-    open_spans = result.open_spans
-    if open_spans:
-        out.append(f"Spans still open at the end of the data: {len(open_spans)}")
-        for span in open_spans[:MAX_LISTED]:
-            last = result.last_seconds_by_pid.get(span.pid, span.start_seconds)
-            out.append(f"  {span.name} [pid {span.pid}] open for at least {format_duration(last - span.start_seconds)}")
-        if len(open_spans) > MAX_LISTED:
-            out.append(f"  ... and {len(open_spans) - MAX_LISTED} more")
-    notes = []
-    if loaded.torn_lines:
-        notes.append(f"{loaded.torn_lines} torn record(s) skipped")
-    if loaded.foreign_lines:
-        notes.append(f"{loaded.foreign_lines} foreign JSON object(s) skipped")
-    if result.problems:
-        notes.append(f"{len(result.problems)} record(s) without their span (e.g. {result.problems[0]})")
-    if loaded.unlisted_segments:
-        names = ", ".join(str(p) for p in loaded.unlisted_segments[:3])
-        notes.append(f"rotated segments not given (older data): {names}")
-    for note in notes:
-        out.append(f"Note: {note}")
+    out.extend(_errors(digest))
+    out.extend(_notes(digest))
     return "\n".join(out)
 
 
-def summary_as_json(loaded: LoadedFiles) -> Dict[str, Any]:
+def summary_as_json(digest: RunDigest, *, k: float = DEFAULT_K) -> Dict[str, Any]:
     """Return the same content as a JSON-ready dict (``--json``), durations in seconds."""
-    result = loaded.result
+
+    def error(entry: ErrorEntry) -> Dict[str, Any]:
+        return {"time": entry.seconds, "rank": str(entry.rank), "message": entry.message}
+
     return {
-        "files": [str(p) for p in loaded.paths],
-        "records": loaded.record_count,
-        "spans": [vars(s) for s in summarize_spans(result.spans)],
+        "files": digest.paths,
+        "records": digest.record_count,
+        "ranks": [str(rank) for rank in digest.ranks],
+        "spans": [vars(s) for s in digest.name_stats()],
+        "by_rank": [phase_as_json(phase) for phase in phases_by_rank(digest.durations(), k)],
         "application_errors": [
-            {"span": span.name, "span_id": span.id, "time": e.seconds_since_epoch, "attributes": e.attributes}
-            for span in result.spans
-            for e in span.errors
+            dict(error(e), span=e.where, span_id=e.span_id, attributes=e.attributes) for e in digest.errors
         ],
-        "telemetry_data_errors": [
-            {"type": e.error_type, "message": e.error_message, "pid": e.pid, "time": e.error.seconds_since_epoch}
-            for e in result.telemetry_data_errors
-        ],
-        "open_spans": [{"name": s.name, "span_id": s.id, "pid": s.pid} for s in result.open_spans],
-        "torn_lines": loaded.torn_lines,
-        "foreign_lines": loaded.foreign_lines,
-        "problems": [str(p) for p in result.problems],
+        "application_error_count": digest.error_total,
+        "telemetry_data_errors": [dict(error(e), type=e.where, source=e.source) for e in digest.telemetry_errors],
+        "telemetry_data_error_count": digest.telemetry_error_total,
+        "open_spans": [{"name": s.name, "rank": str(s.rank), "pid": s.pid} for s in digest.open_spans],
+        "torn_lines": digest.torn_lines,
+        "foreign_lines": digest.foreign_lines,
+        "problems": [str(p) for p in digest.problems],
     }
-
-
-def _stderr_warning(message: str) -> None:
-    print(f"warning: {message}", file=sys.stderr)
 
 
 def run(args: argparse.Namespace) -> int:
     """Handle ``one-logger summary``: 0 on success, 1 when a file cannot be read."""
     try:
-        loaded = load_files(args.files, strict=args.strict, on_warning=_stderr_warning)
+        digest = digest_files(
+            args.files, strict=args.strict, on_warning=stderr_warning, on_progress=reading_progress("summary")
+        )
     except ReaderError as exc:
         print(f"one-logger summary: error: {exc}", file=sys.stderr)
         return 1
-    text = json.dumps(summary_as_json(loaded), indent=2) if args.json else render_summary(loaded)
+    k = args.straggler_k
+    text = (
+        json.dumps(summary_as_json(digest, k=k), indent=2)
+        if args.json
+        else render_summary(digest, by_rank=args.by_rank, k=k)
+    )
     try:
         print(text)
         sys.stdout.flush()
@@ -176,4 +179,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="record files (rotated segments in any order)")
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of the table")
     parser.add_argument("--strict", action="store_true", help="refuse torn records mid-file and foreign objects")
+    parser.add_argument(
+        "--by-rank",
+        action="store_true",
+        help="add each phase's duration per rank, the spread over ranks and the lagging ranks",
+    )
+    parser.add_argument(
+        "--straggler-k",
+        type=_positive_float,
+        default=DEFAULT_K,
+        metavar="K",
+        help=f"a rank lags beyond K scaled median absolute deviations above the median (default {DEFAULT_K:g})",
+    )
     parser.set_defaults(func=run)

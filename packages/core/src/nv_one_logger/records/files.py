@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, List, Optional
+from typing import Callable, Iterable, Iterator, List, Optional
 
 from nv_one_logger.records.reader import (
     PathLike,
@@ -46,22 +47,80 @@ class LoadedFiles:
         return sum(len(report.foreign_lines) for report in self.reports)
 
 
+ProgressHandler = Callable[[int, int], None]
+"""Called now and then with (bytes read so far, total bytes of all files) while files are read."""
+
+_PROGRESS_EVERY = 4096  # records between progress calls: cheap next to parsing, frequent enough to look alive
+
+
+class RecordStream:
+    """The records of several files in ``order_record_files`` order, read lazily, with what reading reported.
+
+    Every command that reads record files starts here (``load_files`` for the whole-span view, ``digest_files``
+    for the bounded one), so they order rotated segments, warn about unlisted ones and count skipped lines
+    the same way.
+    """
+
+    def __init__(
+        self,
+        paths: Iterable[PathLike],
+        *,
+        strict: bool = False,
+        on_warning: Optional[WarningHandler] = None,
+        on_progress: Optional[ProgressHandler] = None,
+    ) -> None:
+        self.paths = order_record_files(paths)
+        given = {os.path.abspath(p) for p in self.paths}
+        self.unlisted_segments = [
+            segment
+            for path in self.paths
+            for segment in rotated_segments(path)
+            if os.path.abspath(segment) not in given
+        ]
+        self.reports: List[ReadReport] = []
+        self._strict = strict
+        self._on_warning = on_warning
+        self._on_progress = on_progress
+
+    def _total_bytes(self) -> int:
+        total = 0
+        for path in self.paths:
+            with contextlib.suppress(OSError):  # the reader names a missing file when it gets there
+                total += os.path.getsize(path)
+        return total
+
+    def __iter__(self) -> Iterator[Record]:
+        progress = self._on_progress
+        total = self._total_bytes() if progress is not None else 0
+        done = 0
+        for path in self.paths:
+            reader = RecordReader(path, strict=self._strict, on_warning=self._on_warning)
+            self.reports.append(reader.report)
+            if progress is None:
+                yield from reader
+                continue
+            for index, record in enumerate(reader):
+                if index % _PROGRESS_EVERY == 0:
+                    progress(done + reader.report.bytes_read, total)
+                yield record
+            done += reader.report.bytes_read
+            progress(done, total)
+
+
 def load_files(
-    paths: Iterable[PathLike], *, strict: bool = False, on_warning: Optional[WarningHandler] = None
+    paths: Iterable[PathLike],
+    *,
+    strict: bool = False,
+    on_warning: Optional[WarningHandler] = None,
+    on_progress: Optional[ProgressHandler] = None,
 ) -> LoadedFiles:
-    """Read ``paths`` (in ``order_record_files`` order) and rebuild their spans; ReaderError on corrupt input."""
-    ordered = order_record_files(paths)
-    given = {os.path.abspath(p) for p in ordered}
-    unlisted = [
-        segment for path in ordered for segment in rotated_segments(path) if os.path.abspath(segment) not in given
-    ]
-    reports: List[ReadReport] = []
+    """Read ``paths`` (in ``order_record_files`` order) and rebuild all their spans; ReaderError on corrupt input.
 
-    def records() -> Iterator[Record]:
-        for path in ordered:
-            reader = RecordReader(path, strict=strict, on_warning=on_warning)
-            reports.append(reader.report)
-            yield from reader
-
-    result = rebuild(records())
-    return LoadedFiles(paths=ordered, result=result, reports=reports, unlisted_segments=unlisted)
+    Every span, with its events and attributes, stays in memory: use ``digest_files`` (``records.digest``)
+    when statistics are enough.
+    """
+    stream = RecordStream(paths, strict=strict, on_warning=on_warning, on_progress=on_progress)
+    result = rebuild(stream)
+    return LoadedFiles(
+        paths=stream.paths, result=result, reports=stream.reports, unlisted_segments=stream.unlisted_segments
+    )

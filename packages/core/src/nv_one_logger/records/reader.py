@@ -61,6 +61,8 @@ class ReadReport:
     torn_lines: List[int] = field(default_factory=list)
     foreign_lines: List[int] = field(default_factory=list)
     blank_lines: int = 0
+    bytes_read: int = 0
+    """Bytes of the file consumed so far (what a progress display shows)."""
 
     @property
     def skipped(self) -> int:
@@ -95,6 +97,7 @@ class RecordReader:
             try:
                 for raw in handle:
                     line_number += 1
+                    self.report.bytes_read += len(raw)
                     record = self._parse_line(raw, line_number)
                     if record is not None:
                         self.report.records += 1

@@ -142,23 +142,56 @@ def _record_times(record: Record) -> List[float]:
     return []
 
 
-def rebuild(records: Iterable[Record]) -> RebuildResult:
-    """Join records into spans; see the module docstring. Input order is file order (start before stop)."""
-    result = RebuildResult()
-    by_id: Dict[str, RebuiltSpan] = {}
+class SpanAssembler:
+    """Join records into spans one record at a time; ``rebuild`` is this run over a whole input.
 
-    def problem(record: Record, message: str) -> None:
-        result.problems.append(RebuildProblem(record.source, message))
+    ``feed`` returns the span a record completed (its ``stop`` or ``complete`` record), so a caller that only
+    needs finished spans -- summary statistics over a file of millions of records -- can use each span and let it
+    go. With ``keep=False`` the assembler forgets a span once it is stopped and does not attach events to spans
+    (the caller sees them in the records), so memory is bounded by the spans open at one moment and by
+    ``problem_limit`` problems (all are counted in ``problem_count``); the price is that a record referring to
+    an already stopped span (a second stop, a late event) is reported as referring to a span not in the data.
+    With ``keep=True`` (``rebuild``) every span is kept and parents are linked in ``finish``.
+    """
 
-    for record in records:
+    def __init__(self, *, keep: bool = True, problem_limit: Optional[int] = None) -> None:
+        self.result = RebuildResult()
+        self.problem_count = 0
+        self._keep = keep
+        self._problem_limit = problem_limit
+        self._by_id: Dict[str, RebuiltSpan] = {}
+
+    def open_span(self, span_id: str) -> Optional[RebuiltSpan]:
+        """Return the span ``span_id`` if it is known and still open."""
+        span = self._by_id.get(span_id)
+        return span if span is not None and span.open else None
+
+    @property
+    def open_spans(self) -> List[RebuiltSpan]:
+        """Spans started and not (yet) stopped, in order of their start record."""
+        return [span for span in self._by_id.values() if span.open]
+
+    def _problem(self, record: Record, message: str) -> None:
+        self.problem_count += 1
+        if self._problem_limit is None or len(self.result.problems) < self._problem_limit:
+            self.result.problems.append(RebuildProblem(record.source, message))
+
+    def _stopped(self, span: RebuiltSpan) -> RebuiltSpan:
+        if not self._keep:
+            del self._by_id[span.id]
+        return span
+
+    def feed(self, record: Record) -> Optional[RebuiltSpan]:
+        """Take the next record (in file order); return the span it completed, if any."""
+        result = self.result
         for seconds in _record_times(record):
             previous = result.last_seconds_by_pid.get(record.pid)
             if previous is None or seconds > previous:
                 result.last_seconds_by_pid[record.pid] = seconds
         if isinstance(record, (SpanStartRecord, SpanCompleteRecord)):
-            if record.id in by_id:
-                problem(record, f"duplicate start of span {record.id} ({record.name!r}); ignored")
-                continue
+            if record.id in self._by_id:
+                self._problem(record, f"duplicate start of span {record.id} ({record.name!r}); ignored")
+                return None
             span = RebuiltSpan(
                 id=record.id,
                 name=record.name,
@@ -168,38 +201,58 @@ def rebuild(records: Iterable[Record]) -> RebuildResult:
                 source=record.source,
                 attributes=dict(record.attributes),
             )
+            self._by_id[record.id] = span
+            if self._keep:
+                result.spans.append(span)
             if isinstance(record, SpanCompleteRecord):
                 span.stop_event = record.stop_event
-            by_id[record.id] = span
-            result.spans.append(span)
+                return self._stopped(span)
         elif isinstance(record, SpanStopRecord):
-            span_or_none = by_id.get(record.id)
+            span_or_none = self._by_id.get(record.id)
             if span_or_none is None:
-                problem(record, f"stop of span {record.id} ({record.name!r}) whose start is not in the data")
+                self._problem(record, f"stop of span {record.id} ({record.name!r}) whose start is not in the data")
             elif span_or_none.stop_event is not None:
-                problem(record, f"second stop of span {record.id} ({record.name!r}); ignored")
+                self._problem(record, f"second stop of span {record.id} ({record.name!r}); ignored")
             else:
                 span_or_none.stop_event = record.stop_event
                 span_or_none.attributes.update(record.attributes)
+                return self._stopped(span_or_none)
         elif isinstance(record, (EventRecord, ApplicationErrorRecord)):
-            span_or_none = by_id.get(record.span_id)
+            span_or_none = self._by_id.get(record.span_id)
             kind = "error" if isinstance(record, ApplicationErrorRecord) else "event"
             if span_or_none is None:
-                problem(record, f"{kind} {record.event.name!r} on span {record.span_id} whose start is not in the data")
-                continue
-            span_or_none.events.append(record.event)
-            if isinstance(record, ApplicationErrorRecord):
-                span_or_none.errors.append(record.event)
+                self._problem(
+                    record, f"{kind} {record.event.name!r} on span {record.span_id} whose start is not in the data"
+                )
+                return None
+            if self._keep:
+                span_or_none.events.append(record.event)
+                if isinstance(record, ApplicationErrorRecord):
+                    span_or_none.errors.append(record.event)
         elif isinstance(record, TelemetryDataErrorRecord):
             result.telemetry_data_errors.append(record)
+        return None
 
-    for span in result.spans:
-        if span.parent_id is not None:
-            parent = by_id.get(span.parent_id)
-            if parent is not None and parent is not span:
-                span.parent = parent
-                parent.children.append(span)
-    return result
+    def finish(self) -> RebuildResult:
+        """Link parents (kept spans only) and return the result; without ``keep``, ``spans`` are the open ones."""
+        result = self.result
+        if not self._keep:
+            result.spans = self.open_spans
+        for span in result.spans:
+            if span.parent_id is not None:
+                parent = self._by_id.get(span.parent_id)
+                if parent is not None and parent is not span:
+                    span.parent = parent
+                    parent.children.append(span)
+        return result
+
+
+def rebuild(records: Iterable[Record]) -> RebuildResult:
+    """Join records into spans; see the module docstring. Input order is file order (start before stop)."""
+    assembler = SpanAssembler(keep=True)
+    for record in records:
+        assembler.feed(record)
+    return assembler.finish()
 
 
 def rebuild_spans(records: Iterable[Record]) -> List[RebuiltSpan]:

@@ -43,6 +43,23 @@ class SpanNameStats:
     """Application errors recorded on spans of this name (stopped or open)."""
 
 
+def stats_of_durations(name: str, durations: List[float], open_count: int, errors: int) -> SpanNameStats:
+    """Statistics of one span name from the durations of its stopped spans (sorted in place)."""
+    durations.sort()
+    total = math.fsum(durations)
+    return SpanNameStats(
+        name=name,
+        count=len(durations),
+        open=open_count,
+        total_seconds=total,
+        mean_seconds=total / len(durations) if durations else 0.0,
+        p50_seconds=percentile(durations, 0.5) if durations else 0.0,
+        p95_seconds=percentile(durations, 0.95) if durations else 0.0,
+        max_seconds=durations[-1] if durations else 0.0,
+        errors=errors,
+    )
+
+
 def summarize_spans(spans: Iterable[RebuiltSpan]) -> List[SpanNameStats]:
     """Group spans by name and compute statistics, sorted by total time, largest first."""
     durations: Dict[str, List[float]] = {}
@@ -57,22 +74,6 @@ def summarize_spans(spans: Iterable[RebuiltSpan]) -> List[SpanNameStats]:
             open_counts[span.name] += 1
         else:
             durations[span.name].append(duration)
-    stats = []
-    for name, values in durations.items():
-        values.sort()
-        total = math.fsum(values)
-        stats.append(
-            SpanNameStats(
-                name=name,
-                count=len(values),
-                open=open_counts[name],
-                total_seconds=total,
-                mean_seconds=total / len(values) if values else 0.0,
-                p50_seconds=percentile(values, 0.5) if values else 0.0,
-                p95_seconds=percentile(values, 0.95) if values else 0.0,
-                max_seconds=values[-1] if values else 0.0,
-                errors=errors[name],
-            )
-        )
+    stats = [stats_of_durations(name, values, open_counts[name], errors[name]) for name, values in durations.items()]
     stats.sort(key=lambda s: (-s.total_seconds, s.name))
     return stats
