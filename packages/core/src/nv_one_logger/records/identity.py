@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from nv_one_logger.records.chrome_trace import _log_name
+from nv_one_logger.records.rotation import strip_rotation_suffix
 
 _RANK_IN_NAME = re.compile(r"(?:^|[^a-z])rank[-_]?(\d+)(?:[^0-9]|$)", re.IGNORECASE)
 
@@ -56,7 +56,7 @@ class WriterRanks:
 
     def label(self, path: str, pid: int, attributes: Mapping[str, Any]) -> RankLabel:
         """Return the lane of a span of process ``pid`` read from ``path`` with ``attributes``."""
-        key = (_log_name(path), pid)
+        key = (strip_rotation_suffix(path), pid)
         known = self._by_writer.get(key)
         if known is None:
             rank = rank_from(path, attributes)
