@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, List, Optional, Union
 
+from nv_one_logger.exporter._config_bounds import check_json_depth, check_yaml_shape, too_deep
 from nv_one_logger.exporter.exporter_config import ExporterConfigError
 
 #: Environment variable naming the config file when no explicit path is given.
@@ -115,9 +116,13 @@ def _is_yaml(path: Path, text: str) -> bool:
 
 def _parse_json(path: Path, text: str) -> Any:
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except json.JSONDecodeError as e:
         raise ExporterConfigError(f"{path}:{e.lineno}:{e.colno}: invalid JSON in exporter config file: {e.msg}") from e
+    except RecursionError:
+        raise too_deep(path) from None
+    check_json_depth(path, document)
+    return document
 
 
 def _parse_yaml(path: Path, text: str) -> Any:
@@ -129,6 +134,7 @@ def _parse_yaml(path: Path, text: str) -> Any:
             "`pip install 'nv-one-logger-core[yaml]'` or use a .json config file"
         ) from e
     try:
+        check_yaml_shape(path, text)  # depth and alias expansion first: safe_load would build either
         # safe_load only builds plain data (no python/object tags), so a config file cannot run code.
         return yaml.safe_load(text)
     except yaml.MarkedYAMLError as e:
