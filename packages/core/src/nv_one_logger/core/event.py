@@ -7,6 +7,7 @@ incomplete or missing, so a backend can discard unreliable runs).
 
 from __future__ import annotations
 
+import time
 import traceback
 from enum import Enum
 from typing import Any, Dict, Optional, Type, Union
@@ -20,7 +21,7 @@ from nv_one_logger.core.attributes import (
 )
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.str_enum import StrEnum
-from nv_one_logger.core.time import TracingTimestamp, _perf_counter, _time
+from nv_one_logger.core.time import _CLASS_ATTRIBUTES, _ORIGINAL_NOW, TracingTimestamp
 
 EventName = Union[Enum, str]
 """An event name: a plain string or an enum member (a :class:`StrEnum` member is its string)."""
@@ -120,11 +121,11 @@ class Event:
         cls, name: EventName, attributes: Optional[Attributes] = None, timestamp: Optional[TracingTimestamp] = None
     ) -> Event:
         """Create an event stamped ``timestamp`` (default: now)."""
-        if cls is not Event or timestamp is not None:
+        if cls is not Event or timestamp is not None or _CLASS_ATTRIBUTES["now"] is not _ORIGINAL_NOW:
             return cls(name, TracingTimestamp.now() if timestamp is None else timestamp, attributes)
         name_str = name_to_str(name, "Event name")
         values, values_cls = attribute_values(attributes, "Event")
-        return _trusted_event(name, name_str, _time(), _perf_counter(), values, values_cls)
+        return _trusted_event(name, name_str, time.time(), time.perf_counter(), values, values_cls)
 
     @property
     def name(self) -> EventName:

@@ -10,6 +10,7 @@ in-memory list exists for inspection and tests. ``Span.dropped_events_count`` sa
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import deque
 from enum import Enum
@@ -28,7 +29,7 @@ from nv_one_logger.core.attributes import (
 )
 from nv_one_logger.core.event import Event, StandardEventName, _trusted_event, name_to_str
 from nv_one_logger.core.exceptions import OneLoggerError
-from nv_one_logger.core.time import TracingTimestamp, _perf_counter, _time
+from nv_one_logger.core.time import _CLASS_ATTRIBUTES, _ORIGINAL_NOW, TracingTimestamp
 
 SpanName = Union[Enum, str]
 """A span name: a plain string or an enum member (a :class:`StrEnum` member is its string)."""
@@ -184,9 +185,13 @@ class Span:
                 start_event_attributes,
             )
             return cls(new_span_uuid(), name, start_event, parent_span, span_attributes)
-        if start_time is None:
-            wall = _time()
-            perf = _perf_counter()
+        if start_time is None and _CLASS_ATTRIBUTES["now"] is _ORIGINAL_NOW:  # not patched by a test
+            wall = time.time()
+            perf = time.perf_counter()
+        elif start_time is None:
+            now = TracingTimestamp.now()
+            wall = now.seconds_since_epoch
+            perf = now.perf_counter_seconds
         elif isinstance(start_time, TracingTimestamp):
             wall = start_time.seconds_since_epoch
             perf = start_time.perf_counter_seconds
@@ -339,9 +344,13 @@ class Span:
         """
         if self._stop_perf is not None:
             return
-        if stop_time is None:
-            wall = _time()
-            perf = _perf_counter()
+        if stop_time is None and _CLASS_ATTRIBUTES["now"] is _ORIGINAL_NOW:  # not patched by a test
+            wall = time.time()
+            perf = time.perf_counter()
+        elif stop_time is None:
+            now = TracingTimestamp.now()
+            wall = now.seconds_since_epoch
+            perf = now.perf_counter_seconds
         elif isinstance(stop_time, TracingTimestamp):
             wall = stop_time.seconds_since_epoch
             perf = stop_time.perf_counter_seconds
