@@ -5,6 +5,10 @@ measured, and that may fork without forking pytest itself. The applications live
 and report progress on stdout, one line per fact ("W 17" = the file exporter returned from writing record 17).
 `AppProcess` stamps each line with the monotonic time it was read, so a test can reason about "before the kill"
 conservatively: a fact read at time t happened before t.
+
+A hang must name its lock: the application runs with faulthandler enabled (`PYTHONFAULTHANDLER=1`, inherited by
+forked workers), and when a wait times out the test sends it SIGABRT first, so the stacks of all its threads are
+in the stderr shown by the failure message.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class AppProcess:
         full_env.update(env)
         full_env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), full_env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
         full_env["PYTHONUNBUFFERED"] = "1"
+        full_env["PYTHONFAULTHANDLER"] = "1"
         self._stderr_file = cwd / f"{module}-{id(self):x}.stderr"
         self.started_at = time.monotonic()
         with open(self._stderr_file, "wb") as stderr:
@@ -86,6 +91,12 @@ class AppProcess:
             while not predicate(self.lines):
                 remaining = deadline - time.monotonic()
                 if self.exited_at is not None or remaining <= 0:
+                    if self.exited_at is None:
+                        self._cond.release()
+                        try:
+                            self.dump_stacks()
+                        finally:
+                            self._cond.acquire()
                     raise AssertionError(
                         f"app condition not met (exit code {self.proc.poll()}); last lines "
                         f"{[line.text for line in self.lines[-5:]]}\nstderr:\n{self.stderr()[-3000:]}"
@@ -110,11 +121,21 @@ class AppProcess:
         try:
             code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=30)
+            self.dump_stacks()
             raise AssertionError(f"app did not exit within {timeout}s\nstderr:\n{self.stderr()[-3000:]}") from None
         self._reader.join(timeout=30)
         return code
+
+    def dump_stacks(self) -> None:
+        """SIGABRT a running application (faulthandler writes every thread's stack to its stderr), then kill it."""
+        if self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGABRT)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=30)
 
     def stderr(self) -> str:
         return self._stderr_file.read_text(errors="replace") if self._stderr_file.exists() else ""

@@ -14,6 +14,7 @@ Lines: `READY`, `WORKER <index> <pid>` (worker finished recording), `JOINED <ind
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import sys
@@ -25,13 +26,18 @@ from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
 from tests.reliability.apps.common import configure_file_and_otel, report
 
+WORKER_HANG_S = 100
+
 
 def worker(index: int, spans: int) -> None:
+    # A hung worker prints its stack (naming the lock it waits for) and exits with status 1.
+    faulthandler.dump_traceback_later(WORKER_HANG_S, exit=True)
     recorder = get_recorder()
     for j in range(spans):
         with timed_span("worker-span", span_attributes=Attributes({"worker": index, "j": j})) as span:
             recorder.event(span, Event.create("worker-event", Attributes({"worker": index, "j": j})))
     report("WORKER", f"{index} {os.getpid()}")
+    faulthandler.cancel_dump_traceback_later()
 
 
 def main() -> None:

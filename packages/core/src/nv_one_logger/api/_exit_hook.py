@@ -22,6 +22,7 @@ from typing import Optional
 
 from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.internal.logging import get_logger
 
 _LOGGER = get_logger(__name__)
@@ -29,7 +30,7 @@ _LOGGER = get_logger(__name__)
 DEFAULT_EXIT_TIMEOUT_SECONDS = 10.0
 EXIT_TIMEOUT_ENV_VAR = "ONE_LOGGER_EXIT_TIMEOUT_SECONDS"
 
-_lock = threading.Lock()
+_lock = fork_safe_lock()
 _registered = False
 _timeout_seconds = DEFAULT_EXIT_TIMEOUT_SECONDS
 

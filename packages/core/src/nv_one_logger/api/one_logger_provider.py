@@ -11,12 +11,12 @@ Tests reset the provider with :func:`nv_one_logger.testing.reset_one_logger`.
 
 from __future__ import annotations
 
-import threading
 from typing import Optional
 
 from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.internal.safe_execution import GUARD_STATE, handle_failure
 from nv_one_logger.core.internal.singleton import SingletonMeta
 
@@ -28,7 +28,7 @@ class OneLoggerProvider(metaclass=SingletonMeta):
         # A new provider starts unconfigured, also when a test suite dropped the old one by clearing
         # ``SingletonMeta._instances`` instead of calling ``reset_one_logger()``.
         GUARD_STATE.reset()
-        self._lock = threading.RLock()
+        self._lock = fork_safe_lock()
         self._config: Optional[OneLoggerConfig] = None
         self._recorder: Optional[Recorder] = None
         self._force_disabled = False

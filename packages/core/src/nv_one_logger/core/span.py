@@ -9,7 +9,6 @@ in-memory list exists for inspection and tests. ``Span.dropped_events_count`` sa
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from collections import deque
@@ -29,6 +28,7 @@ from nv_one_logger.core.attributes import (
 )
 from nv_one_logger.core.event import Event, StandardEventName, _trusted_event, name_to_str
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.time import _CLASS_ATTRIBUTES, _ORIGINAL_NOW, TracingTimestamp
 
 SpanName = Union[Enum, str]
@@ -42,7 +42,7 @@ _DURATION_MSEC = "duration_msec"
 _SPAN_START = StandardEventName.SPAN_START
 _SPAN_STOP = StandardEventName.SPAN_STOP
 _new = object.__new__
-_LAZY_LOCK = threading.Lock()
+_LAZY_LOCK = fork_safe_lock()
 """Serializes building a span's ``Attributes`` objects with library writes to its plain values.
 
 Exporters may read a span on their own thread (the OTel bridge does) while the application thread stops it;

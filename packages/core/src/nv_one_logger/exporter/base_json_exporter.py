@@ -34,12 +34,12 @@ line of JSON encoded straight from the spans and events (faster; see :class:`Bas
 from __future__ import annotations
 
 import os
-import threading
 import weakref
 from abc import abstractmethod
 from typing import Any, Dict, NoReturn, Optional, Tuple
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
+from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter._json_line import encode_event, encode_str, encode_value, span_attributes_json, span_id_str
 from nv_one_logger.exporter.exporter import BaseExporter, ExportError, ExporterState
@@ -52,11 +52,10 @@ _live_exporters: weakref.WeakSet[BaseJsonExporter] = weakref.WeakSet()
 
 
 def _after_fork_in_child() -> None:
-    # The child has one thread: a lock held by another parent thread at fork time would never be released.
+    # The exporter's lock is reset by nv_one_logger.core.internal.locks (it is a fork-safe lock).
     global _pid
     _pid = os.getpid()
     for exporter in list(_live_exporters):
-        exporter._lock = threading.Lock()
         # A held-back start record belongs to the parent's span: the parent writes it (as start or complete).
         # Written by the child as well, at its next record, it would be a duplicate from another pid.
         exporter._pending_span = None
@@ -124,7 +123,7 @@ class BaseJsonExporter(BaseExporter):
     def __init__(self, merge_start_stop: bool = True) -> None:
         super().__init__()
         self._merge_start_stop = merge_start_stop
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock()
         self._count = 0
         self._pending_span: Optional[Span] = None
         self._pending_record: Any = None  # a JsonRecord, or a _PendingStart in line mode

@@ -8,11 +8,11 @@ loudly with an :class:`ExportError` instead of writing to a closed file or socke
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.span import Span
 from nv_one_logger.core.str_enum import StrEnum
 
@@ -76,7 +76,7 @@ class BaseExporter(Exporter):
 
     def __init__(self) -> None:
         self._state = ExporterState.NOT_INITIALIZED
-        self._state_lock = threading.Lock()
+        self._state_lock = fork_safe_lock()
 
     @property
     def state(self) -> ExporterState:

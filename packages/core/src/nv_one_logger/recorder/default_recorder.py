@@ -22,7 +22,6 @@ leaves them alone and stopping one (a ``with timed_span`` block unwinding in the
 from __future__ import annotations
 
 import os
-import threading
 import weakref
 from enum import Enum
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set
@@ -31,6 +30,7 @@ from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError, name_to_str
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.internal.safe_execution import GUARD_STATE, handle_failure, safely_execute
 from nv_one_logger.core.span import Span, SpanName
@@ -90,7 +90,7 @@ class DefaultRecorder(Recorder):
                 raise OneLoggerError(f"exporters[{index}] is not an Exporter: {type(exporter).__name__}.")
         self._mode = export_customization_mode
         self._filter = self._check_filter(export_customization_mode, span_name_filter)
-        self._lock = threading.RLock()
+        self._lock = fork_safe_lock()
         # Bookkeeping is keyed by ``span.id_int`` (an int hashes in C; a uuid.UUID hashes in Python code), and
         # whether the filter excludes a span is a flag on the span itself (``span._exported``).
         self._export_all = export_customization_mode is ExportCustomizationMode.EXPORT_ALL_SPANS
@@ -103,8 +103,8 @@ class DefaultRecorder(Recorder):
         _live_recorders.add(self)
 
     def _after_fork_in_child(self) -> None:
-        """In a forked child: new lock; the spans open at the fork are the parent's (see the module docstring)."""
-        self._lock = threading.RLock()
+        """In a forked child: the spans open at the fork are the parent's (see the module docstring)."""
+        # The lock itself is reset by nv_one_logger.core.internal.locks (it is a fork-safe lock).
         self._inherited.update(self._active)
         self._active.clear()
 

@@ -24,10 +24,10 @@ Typical use in a pytest suite::
 
 from __future__ import annotations
 
-import threading
 from typing import Any, List, Optional, Tuple
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
+from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.exporter import BaseExporter
 
@@ -49,7 +49,7 @@ class InMemoryExporter(BaseExporter):
 
     def __init__(self) -> None:
         super().__init__()
-        self._lock = threading.Lock()
+        self._lock = fork_safe_lock()
         self.calls: List[Tuple[str, Tuple[Any, ...]]] = []
         self.started_spans: List[Span] = []
         self.stopped_spans: List[Span] = []

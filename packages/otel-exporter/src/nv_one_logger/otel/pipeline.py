@@ -45,6 +45,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from nv_one_logger.core.internal.locks import fork_safe_event, fork_safe_lock
 from nv_one_logger.otel.env import BatchSettings
 
 _logger = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ class _WorkerThreadFilter(logging.Filter):
 
 _FILTER = _WorkerThreadFilter()
 _worker_numbers = itertools.count(1)
-_filter_lock = threading.Lock()
+_filter_lock = fork_safe_lock()
 _filter_installed = False
 
 
@@ -160,8 +161,8 @@ class ExportWorker:
         self._calls_dropped = 0  # counted apart from _stats: dropping must stay cheap for the caller
         self._wake_at = settings.max_export_batch_size
         self._delay_s = settings.schedule_delay_ms / 1000.0
-        self._wake = threading.Event()
-        self._lock = threading.Lock()
+        self._wake = fork_safe_event()
+        self._lock = fork_safe_lock()
         self._flush_waiters: List[threading.Event] = []
         self._stopping = False
         self._stats = ExportStats()
@@ -215,8 +216,8 @@ class ExportWorker:
         """
         self._exporter = span_exporter
         self._queue = deque()
-        self._wake = threading.Event()
-        self._lock = threading.Lock()
+        self._wake = fork_safe_event()
+        self._lock = fork_safe_lock()
         self._flush_waiters = []
         self._stats = ExportStats()
         self._calls_dropped = 0
@@ -246,7 +247,7 @@ class ExportWorker:
         """Export everything submitted so far; False if that did not finish within ``timeout_s``."""
         if not self._thread.is_alive():
             return not self._queue
-        done = threading.Event()
+        done = fork_safe_event()
         with self._lock:
             self._flush_waiters.append(done)
         self._wake.set()

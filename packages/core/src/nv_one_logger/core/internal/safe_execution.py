@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 import logging
-import threading
 from typing import Any, Callable, Optional, TypeVar, cast
 
 from nv_one_logger.core.exceptions import OneLoggerError
@@ -50,30 +50,28 @@ class GuardState:
         failure_handler: set by the provider; reports a failure and disables the library.
     """
 
-    __slots__ = ("_lock", "disabled", "failure_handled", "failure_handler", "propagate")
+    __slots__ = ("_claims", "disabled", "failure_handler", "propagate")
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
         self.disabled = False
         self.propagate = True
         self.failure_handler: Optional[FailureHandler] = None
-        self.failure_handled = False
+        self._claims = itertools.count()
 
     def reset(self) -> None:
         """Return to the unconfigured state (enabled, propagating, no handler)."""
-        with self._lock:
-            self.disabled = False
-            self.propagate = True
-            self.failure_handler = None
-            self.failure_handled = False
+        self.disabled = False
+        self.propagate = True
+        self.failure_handler = None
+        self._claims = itertools.count()
 
     def claim_failure(self) -> bool:
-        """Return True for the first caller only, so one failure (or a burst across threads) is handled once."""
-        with self._lock:
-            if self.failure_handled:
-                return False
-            self.failure_handled = True
-            return True
+        """Return True for the first caller only, so one failure (or a burst across threads) is handled once.
+
+        Lock-free: ``next()`` on an ``itertools.count`` is one atomic step, so neither a fork nor a signal
+        handler re-entering from the claiming thread can leave it stuck.
+        """
+        return next(self._claims) == 0
 
 
 GUARD_STATE = GuardState()

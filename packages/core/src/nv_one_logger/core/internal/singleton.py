@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Dict, Generic, Type, TypeVar
+
+from nv_one_logger.core.internal.locks import fork_safe_lock
 
 T = TypeVar("T")
 _C = TypeVar("_C")
@@ -27,7 +28,7 @@ class SingletonMeta(type, Generic[T]):
 
     _instances: Dict[type, Any] = {}
     """The instance of every singleton class created so far (class -> instance)."""
-    _lock = threading.RLock()
+    _lock = fork_safe_lock()
     """Re-entrant: a singleton's ``__init__`` may itself use another singleton."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
