@@ -8,8 +8,10 @@ PACKAGES := -e packages/core[yaml] -e packages/file-exporter -e packages/otel-ex
 STAMP := $(VENV)/.installed-packages
 TEST_STAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?=
+DIST_STAMP := $(VENV)/.installed-dist
+DIST_DIRS := packages/core packages/file-exporter packages/otel-exporter
 
-.PHONY: demo test lint typecheck pytest bench install clean
+.PHONY: demo test lint typecheck pytest bench install dist clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +24,11 @@ $(STAMP): $(PY) $(VERSION_MODULE) packages/core/pyproject.toml packages/file-exp
 	$(PY) -m pip install --quiet $(PACKAGES)
 	touch $@
 
-$(TEST_STAMP): $(STAMP) requirements/test.txt
+$(DIST_STAMP): $(PY) requirements/dist.txt
+	$(PY) -m pip install --quiet -r requirements/dist.txt
+	touch $@
+
+$(TEST_STAMP): $(STAMP) requirements/test.txt requirements/dist.txt
 	$(PY) -m pip install --quiet -r requirements/test.txt
 	touch $@
 
@@ -43,8 +49,15 @@ pytest: $(TEST_STAMP)
 
 test: lint typecheck pytest
 
+# Wheels and sdists of the three distributions into dist/ (each wheel is built from its sdist, as pip would from
+# an sdist download), then twine checks their metadata and README rendering.
+dist: $(DIST_STAMP)
+	rm -rf dist
+	for pkg in $(DIST_DIRS); do $(PY) -m build --no-isolation --outdir dist $$pkg || exit 1; done
+	$(VENV)/bin/twine check --strict dist/*
+
 bench: $(TEST_STAMP)
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache dist

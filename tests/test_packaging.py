@@ -37,3 +37,12 @@ def test_each_distribution_ships_its_own_py_typed_marker() -> None:
     assert "nv_one_logger/py.typed" in _shipped_files("core")
     assert "nv_one_logger/exporter/py.typed" in _shipped_files("file-exporter")
     assert "nv_one_logger/otel/py.typed" in _shipped_files("otel-exporter")
+
+
+def test_each_distribution_ships_the_repository_license() -> None:
+    # Copies, not symlinks: an sdist must be self-contained (a symlink out of it does not unpack).
+    license_text = (PACKAGES_DIR.parent / "LICENSE").read_bytes()
+    for distribution in DISTRIBUTIONS:
+        copy = PACKAGES_DIR / distribution / "LICENSE"
+        assert not copy.is_symlink()
+        assert copy.read_bytes() == license_text
