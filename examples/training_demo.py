@@ -8,7 +8,8 @@ What it shows, in a few seconds and without any collector:
 * spans nested with ``timed_span``: ``application`` > ``training_loop`` > ``training_iteration`` (each with a
   ``training_metrics`` event), ``data_loading`` and periodic ``checkpoint_save``;
 * one handled application error: a data loading failure that the job retries (recorded on its span);
-* reading the file back: the ``one-logger summary`` table and a Chrome trace (open it in ui.perfetto.dev).
+* reading the file back: the ``one-logger summary`` table and a Chrome trace (open it in ui.perfetto.dev); the
+  last line gives the ``one-logger`` command to run from a new shell (``.venv/bin/one-logger`` after make demo).
 
 Usage: ``python examples/training_demo.py [--out DIR] [--iterations N]``.
 """
@@ -125,8 +126,29 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"Telemetry log:         {out / 'telemetry.log'}")
     print(f"Chrome trace:          {trace_path}")
     print("Open the trace at https://ui.perfetto.dev (Open trace file) or chrome://tracing;")
-    print(f"re-run the analysis with: one-logger summary {records_path}")
+    print(f"Re-run the analysis from any shell: {one_logger_command()} summary {shown(Path(records_path))}")
     return 0
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it (shorter to copy), else absolute."""
+    absolute = path.resolve()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+def one_logger_command() -> str:
+    """Return the ``one-logger`` command of the environment running this demo, typeable in a new shell.
+
+    ``make demo`` runs in .venv, which a fresh shell has not activated: a bare ``one-logger`` would not be found
+    there, so the script's path is given (``.venv/bin/one-logger``).
+    """
+    script = Path(sys.executable).parent / "one-logger"
+    if script.exists():
+        return shown(script)
+    return f"{sys.executable} -m nv_one_logger.cli"
 
 
 if __name__ == "__main__":

@@ -41,3 +41,12 @@ def test_demo_writes_records_prints_summary_and_trace_path(tmp_path):
     assert re.fullmatch(r"rank0-\d+\.jsonl", records.name)
     assert (tmp_path / "demo" / "telemetry.log").read_text().count("\n") > 10
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]  # nothing else written into the cwd
+    # The closing line's command works from a fresh shell: no activated venv, a PATH without .venv/bin.
+    command = re.search(r"^Re-run the analysis from any shell: (.+)$", out, re.MULTILINE).group(1)
+    fresh_env = {k: v for k, v in env.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    fresh_env["PATH"] = "/usr/bin:/bin"
+    rerun = subprocess.run(
+        ["/bin/sh", "-c", command], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=fresh_env
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert re.search(r"^training_iteration\s+9\s+0\s", rerun.stdout, re.MULTILINE)
