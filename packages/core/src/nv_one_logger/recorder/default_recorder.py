@@ -12,6 +12,14 @@ error per exporter. When no provider is configured the recorder works on its own
 Thread-safety: one re-entrant lock serializes the calls of a recorder, so exporters see the calls in a
 consistent order (a span's start before its events, its events before its stop).
 
+Signal handlers (watchdogs, profilers) may record too. A Python signal handler runs on the main thread between
+two bytecodes, possibly while that thread is inside this recorder or inside an exporter (half-way through writing
+a record). The recorder's lock is re-entrant, so the handler's call proceeds; its exporter calls are *deferred*
+while an exporter call is in progress on that thread and handed over, in order, as soon as the interrupted call
+returns. Exporters therefore never see a call nested inside another one. At most
+:data:`MAX_DEFERRED_CALLS` calls wait; beyond that they are dropped, counted and reported as one telemetry data
+error.
+
 Fork-safety (data-loader workers are forked while other threads record): in a forked child the lock is replaced
 (a parent thread may have held it at the moment of the fork, and that thread does not exist in the child), and
 the spans that were open at the fork are *inherited*: they still serve as parents of the child's spans, but they
@@ -24,7 +32,7 @@ from __future__ import annotations
 import os
 import weakref
 from enum import Enum
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.attributes import Attributes
@@ -40,6 +48,9 @@ from nv_one_logger.recorder._exporter_fanout import ExporterFanOut, ExporterSlot
 from nv_one_logger.recorder._span_context import SpanContextStack
 
 _LOGGER = get_logger(__name__)
+
+MAX_DEFERRED_CALLS = 10_000
+"""How many exporter calls made by signal handlers may wait for an interrupted exporter call to return."""
 
 _live_recorders: weakref.WeakSet[DefaultRecorder] = weakref.WeakSet()
 
@@ -97,6 +108,9 @@ class DefaultRecorder(Recorder):
         self._active: Dict[int, Span] = {}  # span id -> span, oldest first (dicts keep insertion order)
         self._inherited: Set[int] = set()  # ids of spans open when this (child) process was forked
         self._closed = False
+        self._exporting = False  # an exporter call is in progress (on the thread holding the lock)
+        self._deferred: List[Tuple[str, Tuple[Any, ...]]] = []  # calls made while _exporting (signal handlers)
+        self._deferred_dropped = 0
         self._context = SpanContextStack(f"nv_one_logger_spans_{id(self):x}")
         self._fanout = ExporterFanOut(exporters)
         self._fanout.initialize()
@@ -104,7 +118,11 @@ class DefaultRecorder(Recorder):
 
     def _after_fork_in_child(self) -> None:
         """In a forked child: the spans open at the fork are the parent's (see the module docstring)."""
-        # The lock itself is reset by nv_one_logger.core.internal.locks (it is a fork-safe lock).
+        # The lock itself is reset by nv_one_logger.core.internal.locks (it is a fork-safe lock). Another parent
+        # thread may have been exporting at the fork: that call, and what it deferred, are the parent's.
+        self._exporting = False
+        self._deferred = []
+        self._deferred_dropped = 0
         self._inherited.update(self._active)
         self._active.clear()
 
@@ -185,7 +203,7 @@ class DefaultRecorder(Recorder):
             self._context.push(span)
             if self._export_all or self._exported(span._name_str):
                 if self._fanout.has_exporters:
-                    self._fanout.export("export_start", span)
+                    self._export("export_start", span)
             else:
                 span._exported = False
             return span
@@ -221,6 +239,44 @@ class DefaultRecorder(Recorder):
             span.stop(stop_event_attributes=stop_event_attributes, stop_time=stop_time)
             self._finish(span, warn_out_of_order=True)
 
+    def _export(self, method_name: str, *args: Any) -> None:
+        """Hand one call to the exporters; defer it if it interrupted another exporter call (module docstring)."""
+        if self._exporting:
+            if len(self._deferred) < MAX_DEFERRED_CALLS:
+                self._deferred.append((method_name, args))
+            else:
+                self._deferred_dropped += 1
+            return
+        self._exporting = True
+        try:
+            self._fanout.export(method_name, *args)
+            if self._deferred:
+                self._export_deferred()
+        finally:
+            self._exporting = False
+
+    def _export_deferred(self) -> None:
+        """Hand over the calls that signal handlers made while an exporter call was in progress (in order)."""
+        deferred = self._deferred
+        while deferred:
+            method_name, args = deferred.pop(0)
+            self._fanout.export(method_name, *args)
+        dropped = self._deferred_dropped
+        if dropped:
+            self._deferred_dropped = 0
+            _LOGGER.warning(
+                "%d telemetry calls made by a signal handler were dropped: more than %d waited for an interrupted "
+                "exporter call.",
+                dropped,
+                MAX_DEFERRED_CALLS,
+            )
+            error = TelemetryDataError.create(
+                TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA,
+                f"{dropped} telemetry calls made by a signal handler were dropped (more than {MAX_DEFERRED_CALLS} "
+                "waited for an interrupted exporter call)",
+            )
+            self._fanout.export("export_telemetry_data_error", error)
+
     def _finish(self, span: Span, warn_out_of_order: bool) -> None:
         still_open_inside = self._context.remove(span)
         if still_open_inside and warn_out_of_order:
@@ -231,7 +287,7 @@ class DefaultRecorder(Recorder):
             )
         del self._active[span._id_int]
         if span._exported and self._fanout.has_exporters:
-            self._fanout.export("export_stop", span)
+            self._export("export_stop", span)
 
     @safely_execute
     def event(self, span: Span, event: Event) -> Event:
@@ -245,7 +301,7 @@ class DefaultRecorder(Recorder):
             span.add_event(event)
             if span._exported and self._fanout.has_exporters:
                 method = "export_error" if isinstance(event, ErrorEvent) else "export_event"
-                self._fanout.export(method, event, span)
+                self._export(method, event, span)
             return event
 
     @safely_execute
@@ -259,7 +315,7 @@ class DefaultRecorder(Recorder):
             error_event = ErrorEvent.create(error_message, exception=exception)
             span.add_event(error_event)
             if span._exported:
-                self._fanout.export("export_error", error_event, span)
+                self._export("export_error", error_event, span)
             return error_event
 
     @safely_execute
@@ -270,7 +326,7 @@ class DefaultRecorder(Recorder):
             error = TelemetryDataError.create(
                 TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA, error_message, attributes
             )
-            self._fanout.export("export_telemetry_data_error", error)
+            self._export("export_telemetry_data_error", error)
 
     def get_active_spans_by_name(self, span_name: SpanName) -> List[Span]:
         """Return the open spans named ``span_name``, oldest first (empty when the library is disabled)."""
@@ -303,9 +359,20 @@ class DefaultRecorder(Recorder):
                 handle_failure("DefaultRecorder.close", exc, self)
             finally:
                 self._context.clear()
+                if self._deferred and not self._exporting and not GUARD_STATE.disabled:
+                    # Left behind when a signal handler raised while they were handed over.
+                    self._exporting = True
+                    try:
+                        self._export_deferred()
+                    finally:
+                        self._exporting = False
                 self._fanout.close()
 
     def _report_library_failure(self, message: str) -> None:
         """Send one telemetry data error per exporter (the provider calls this when the library disables itself)."""
         with self._lock:
-            self._fanout.report_library_failure(message)
+            exporting, self._exporting = self._exporting, True
+            try:
+                self._fanout.report_library_failure(message)
+            finally:
+                self._exporting = exporting
