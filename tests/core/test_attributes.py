@@ -33,6 +33,21 @@ def test_attribute_is_a_dataclass():
     assert Attribute("a", 1) != Attribute("a", True)  # bool and int are different values here
 
 
+def test_attribute_numbers_compare_like_python_numbers_but_bools_stay_distinct():
+    assert Attribute("x", 10000) == Attribute("x", 10000.0)
+    assert Attribute("x", 0.5) != Attribute("x", 1)
+    assert Attribute("x", [1, 2]) == Attribute("x", [1.0, 2.0])
+    assert Attribute("x", True) != Attribute("x", 1.0) and Attribute("x", 0) != Attribute("x", False)
+    assert Attribute("x", [True]) != Attribute("x", [1])
+    assert Attribute("x", "1") != Attribute("x", 1)
+    assert Attributes({"a": 3, "b": [2]}) == Attributes({"a": 3.0, "b": [2.0]})
+
+
+def test_list_with_non_primitive_elements_message():
+    with pytest.raises(OneLoggerError, match=r"^All elements of a list attribute must be of primitive type\..*'bad'"):
+        Attribute("bad", [1, None])
+
+
 def test_subclasses_of_primitives_are_stored_as_builtins():
     assert type(Attribute("c", NVTXColor.GREEN).value) is str
     assert Attribute("c", NVTXColor.GREEN).value == "green"
@@ -174,5 +189,7 @@ def test_typed_getters():
 )
 def test_typed_getters_reject_wrong_type(getter, name):
     attributes = Attributes({"b": True, "i": 3, "f": 1.5, "s": "x", "l": [1]})
-    with pytest.raises(OneLoggerError, match=f"'{name}'"):
+    expected = {"get_bool_value": "a boolean", "get_int_value": "an integer", "get_float_value": "a float"}
+    expected["get_str_value"] = "a string"
+    with pytest.raises(OneLoggerError, match=f"^Attribute {name} must be {expected[getter]}"):
         getattr(attributes, getter)(name)

@@ -173,6 +173,41 @@ def test_error_event_json_round_trip():
     assert ErrorEvent.from_json(event.to_json()) == event
 
 
+def test_error_event_to_json_has_the_2_3_1_top_level_fields():
+    with_exception = ErrorEvent(TS, "it broke", "ValueError", "bad", "tb").to_json()
+    assert with_exception["error_message"] == "it broke"
+    assert (with_exception["exception_type"], with_exception["exception_message"]) == ("ValueError", "bad")
+    assert with_exception["exception_traceback"] == "tb"
+    plain = ErrorEvent(TS, "no exception").to_json()
+    assert plain["error_message"] == "no exception"
+    assert not {"exception_type", "exception_message", "exception_traceback"} & set(plain)
+
+
+def test_error_event_from_json_reads_the_top_level_fields():
+    data = {"name": "error", "timestamp": TS.to_json(), "attributes": {}, "error_message": "top"}
+    data.update(exception_type="KeyError", exception_message="'k'", exception_traceback="tb")
+    restored = Event.from_json(data)
+    assert isinstance(restored, ErrorEvent) and restored.error_message == "top"
+    assert (restored.exception_type, restored.exception_message, restored.exception_traceback) == (
+        "KeyError",
+        "'k'",
+        "tb",
+    )
+    assert restored.attributes.get_str_value("exception_type") == "KeyError"
+
+
+def test_telemetry_data_error_to_json_and_back_with_top_level_fields():
+    error = TelemetryDataError(TS, TelemetryDataError.ErrorType.NO_TELEMETRY_DATA, "down")
+    data = error.to_json()
+    assert data["error_type"] == "no_telemetry_data" and data["error_message"] == "down"
+    only_top = {"name": "telemetry_data_error", "timestamp": TS.to_json(), "attributes": {}}
+    only_top.update(error_type="incomplete_telemetry_data", error_message="partial")
+    restored = Event.from_json(only_top)
+    assert isinstance(restored, TelemetryDataError)
+    assert restored.error_type is TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA
+    assert restored.error_message == "partial"
+
+
 def test_telemetry_data_error():
     error = TelemetryDataError(
         TS, TelemetryDataError.ErrorType.NO_TELEMETRY_DATA, "exporter down", Attributes({"n": 1})

@@ -9,7 +9,7 @@ from nv_one_logger.core.attributes import Attribute, Attributes
 from nv_one_logger.core.event import ErrorEvent, Event, StandardEventName
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.span import DEFAULT_MAX_RETAINED_EVENTS, Span, StandardSpanName
-from nv_one_logger.core.time import TracingTimestamp
+from nv_one_logger.core.time import Timer, TracingTimestamp
 
 
 class SpanAttributes(Attributes):
@@ -122,9 +122,9 @@ def test_add_event_and_order():
     span = Span.create("s")
     events = [Event.create(f"e{i}") for i in range(3)]
     for event in events:
-        span.add_event(event)
+        assert span.add_event(event) is event  # returned, as in 2.3.1
     error = ErrorEvent.create("bad")
-    span.add_event(error)
+    assert span.add_event(error) is error
     span.stop()
     assert span.events == [span.start_event, *events, error, span.stop_event]
 
@@ -132,7 +132,7 @@ def test_add_event_and_order():
 def test_add_event_to_stopped_span_raises():
     span = Span.create("s")
     span.stop()
-    with pytest.raises(OneLoggerError, match="stopped span 's'"):
+    with pytest.raises(OneLoggerError, match=r"^Cannot add an event to a span that is not running\..*stopped span 's'"):
         span.add_event(Event.create("late"))
     with pytest.raises(OneLoggerError, match="Event"):
         Span.create("t").add_event("not an event")  # type: ignore[arg-type]
@@ -226,3 +226,13 @@ def test_json_round_trip_of_active_span():
 def test_from_json_rejects_bad_input(bad):
     with pytest.raises(OneLoggerError):
         Span.from_json(bad)
+
+
+def test_timer_alias_reflects_the_span_run_time():
+    start = TracingTimestamp(1_700_000_000.0, 50.0)
+    span = Span.create("s", start_time=start)
+    assert span._timer.running
+    span.stop(stop_time=TracingTimestamp(1_700_000_002.5, 52.5))
+    timer = span._timer
+    assert isinstance(timer, Timer) and not timer.running
+    assert timer.elapsed_seconds == 2.5

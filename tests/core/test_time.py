@@ -1,4 +1,5 @@
 import time
+from unittest import mock
 
 import pytest
 
@@ -55,6 +56,16 @@ def test_for_timestamp_rejects_unit_mixups(factor):
     assert expected in str(info.value)
 
 
+def test_far_timestamps_messages_start_with_the_2_3_1_text():
+    now = time.time()
+    with pytest.raises(
+        OneLoggerError, match=r"^timestamp is too old\. This is meant to be the time in seconds since epoch\."
+    ):
+        TracingTimestamp.for_timestamp(now / 1000)
+    with pytest.raises(OneLoggerError, match=r"^timestamp is in the future\..*milliseconds"):
+        TracingTimestamp.for_timestamp(now * 1000)
+
+
 def test_for_timestamp_rejects_far_past_and_future():
     now = time.time()
     with pytest.raises(OneLoggerError, match="too far"):
@@ -100,20 +111,27 @@ def test_from_json_rejects_bad_input(bad):
         TracingTimestamp.from_json(bad)
 
 
-def test_timer_measures_intervals_and_accumulates():
-    timer = Timer()
-    assert not timer.running
-    timer.start()
-    assert timer.running
-    time.sleep(0.01)
-    first = timer.stop()
-    assert first >= 0.01 and not timer.running
-    timer.start()
-    second = timer.stop()
-    assert timer.elapsed_seconds == pytest.approx(first + second)
-    timer.start()
-    third = timer.stop(reset=True)
-    assert third >= 0 and timer.elapsed_seconds == 0.0
+def test_timer_stop_returns_the_total_since_the_last_reset():
+    perf = [100.0]
+    with mock.patch("time.perf_counter", lambda: perf[0]):
+        timer = Timer()
+        assert not timer.running
+        timer.start()
+        assert timer.running
+        perf[0] += 2.0
+        assert timer.stop() == 2.0 and not timer.running
+        perf[0] += 10.0  # not running: not counted
+        timer.start()
+        perf[0] += 3.0
+        assert timer.stop() == 5.0  # accumulated over both start/stop pairs
+        assert timer.last_interval_seconds == 3.0 and timer.elapsed_seconds == 5.0
+        timer.start()
+        perf[0] += 1.0
+        assert timer.stop(reset=True) == 6.0  # the total, then reset
+        assert timer.elapsed_seconds == 0.0
+        timer.start()
+        perf[0] += 0.5
+        assert timer.stop() == 0.5
 
 
 def test_timer_start_at_given_time():

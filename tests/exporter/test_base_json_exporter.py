@@ -142,8 +142,9 @@ def test_application_error_record(exporter):
         "count": 2,
         "pid": os.getpid(),
         "span_id": str(span.id),
-        "event": error.to_json(),
+        "event": Event.to_json(error),  # the record keeps the plain event form ...
     }
+    assert set(record["event"]) == {"name", "timestamp", "attributes"}  # ... without the 2.3.1 top-level copies
     assert isinstance(Event.from_json(record["event"]), ErrorEvent)
 
 
@@ -151,8 +152,9 @@ def test_telemetry_data_error_record(exporter):
     error = TelemetryDataError.create(TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA, "lost")
     exporter.export_telemetry_data_error(error)
     assert exporter.records == [
-        {"type": "telemetry_data_error", "count": 1, "pid": os.getpid(), "error": error.to_json()}
+        {"type": "telemetry_data_error", "count": 1, "pid": os.getpid(), "error": Event.to_json(error)}
     ]
+    assert set(exporter.records[0]["error"]) == {"name", "timestamp", "attributes"}
     assert Event.from_json(exporter.records[0]["error"]) == error
 
 

@@ -90,7 +90,22 @@ def test_logger_by_name_and_validation(caplog):
     assert len(caplog.records) == 1
     assert LoggerExporter().logger.name == LoggerExporter.DEFAULT_LOGGER_NAME
     with pytest.raises(OneLoggerError, match=r"logging\.Logger"):
-        LoggerExporter("not a logger")  # type: ignore[arg-type]
+        LoggerExporter(42)  # type: ignore[arg-type]
+    with pytest.raises(OneLoggerError, match="logger"):
+        LoggerExporter("  ")
+    with pytest.raises(OneLoggerError, match="not both"):
+        LoggerExporter(name, logger_name=name)
+
+
+def test_logger_given_as_a_name_like_2_3_1(caplog):
+    name = f"positional.{uuid.uuid4().hex}"
+    caplog.set_level(logging.INFO, logger=name)
+    exporter = LoggerExporter(logger=name)
+    assert exporter.logger is logging.getLogger(name)
+    exporter.initialize()
+    exporter.export_event(Event.create("e"), Span.create("s"))
+    assert [record.name for record in caplog.records] == [name]
+    assert parse_line(caplog.records[0].getMessage())["type"] == "event"
 
 
 def test_disabled_level_writes_nothing_but_counts(logger, caplog):
@@ -142,9 +157,9 @@ def test_logger_name_must_be_a_string(bad):
         LoggerExporter(logger_name=bad)
 
 
-@pytest.mark.parametrize("bad", ["x", 5, logging.LoggerAdapter(logging.getLogger("a"), {})])
+@pytest.mark.parametrize("bad", [5, logging.LoggerAdapter(logging.getLogger("a"), {})])
 def test_logger_must_be_a_logger(bad):
-    with pytest.raises(OneLoggerError, match=r"LoggerExporter logger must be a logging\.Logger or None"):
+    with pytest.raises(OneLoggerError, match=r"LoggerExporter logger must be a logging\.Logger, a logger name or None"):
         LoggerExporter(bad)
 
 

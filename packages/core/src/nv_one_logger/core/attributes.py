@@ -75,8 +75,9 @@ def _validate_list(name: str, value: List[Any]) -> AttributeValue:
             normalized.append(_normalize_scalar(element))
         except TypeError:
             raise OneLoggerError(
-                f"Attribute '{name}': a list element of type {type(element).__name__} is not supported "
-                f"(expected {_SUPPORTED}; nested lists, None, dicts and bytes are not allowed)."
+                f"All elements of a list attribute must be of primitive type. Attribute '{name}': a list element "
+                f"of type {type(element).__name__} is not supported (expected {_SUPPORTED}; nested lists, None, "
+                "dicts and bytes are not allowed)."
             ) from None
     first_type = type(normalized[0])
     if any(type(element) is not first_type for element in normalized):
@@ -102,8 +103,9 @@ def validate_attribute_name(name: Any) -> str:
 class Attribute:
     """One named value. Validated on construction; see the module docstring for the allowed types.
 
-    Equality is type-exact, like validation: ``Attribute("a", 1) != Attribute("a", True)`` although
-    ``1 == True`` in Python, because the two serialize differently.
+    Values compare like Python numbers (``Attribute("a", 10000) == Attribute("a", 10000.0)``: code that computes
+    a figure as a float and expects the int it wrote must not see a difference), except that a bool never
+    equals a number (``Attribute("a", 1) != Attribute("a", True)``): telemetry backends keep them apart.
     """
 
     __slots__ = ("name", "value")
@@ -123,10 +125,11 @@ class Attribute:
 
 
 def _same_value(left: Any, right: Any) -> bool:
-    if type(left) is not type(right) or left != right:
+    """Python equality, except that a bool is never equal to a number (also inside lists)."""
+    if (type(left) is bool) is not (type(right) is bool) or left != right:
         return False
     if type(left) is list:
-        return all(type(a) is type(b) for a, b in zip(left, right))
+        return all((type(a) is bool) is (type(b) is bool) for a, b in zip(left, right))
     return True
 
 
@@ -284,14 +287,14 @@ class Attributes(Dict[str, Attribute]):
         value = self._get(attribute_name)
         if value is None or type(value) is bool:
             return value
-        raise self._wrong_type(attribute_name, "bool", value)
+        raise self._wrong_type(attribute_name, "a boolean", value)
 
     def get_int_value(self, attribute_name: str) -> Optional[int]:
         """Return the int value of ``attribute_name``, None if absent; ``OneLoggerError`` for another type."""
         value = self._get(attribute_name)
         if value is None or type(value) is int:
             return value
-        raise self._wrong_type(attribute_name, "int", value)
+        raise self._wrong_type(attribute_name, "an integer", value)
 
     def get_float_value(self, attribute_name: str) -> Optional[float]:
         """Return the value of ``attribute_name`` as a float (an int value is converted), None if absent."""
@@ -300,19 +303,19 @@ class Attributes(Dict[str, Attribute]):
             return value
         if type(value) is int:
             return float(value)
-        raise self._wrong_type(attribute_name, "float", value)
+        raise self._wrong_type(attribute_name, "a float", value)
 
     def get_str_value(self, attribute_name: str) -> Optional[str]:
         """Return the str value of ``attribute_name``, None if absent; ``OneLoggerError`` for another type."""
         value = self._get(attribute_name)
         if value is None or type(value) is str:
             return value
-        raise self._wrong_type(attribute_name, "str", value)
+        raise self._wrong_type(attribute_name, "a string", value)
 
     @staticmethod
     def _wrong_type(attribute_name: str, expected: str, value: Any) -> OneLoggerError:
         return OneLoggerError(
-            f"Attribute '{attribute_name}' has a value of type {type(value).__name__} ({value!r}), expected {expected}."
+            f"Attribute {attribute_name} must be {expected}; its value has type {type(value).__name__} ({value!r})."
         )
 
     def __repr__(self) -> str:

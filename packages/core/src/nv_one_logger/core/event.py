@@ -200,10 +200,10 @@ class Event:
         target: Type[Event] = cls
         if cls is Event:
             target = _EVENT_CLASSES.get(name_str, Event)
-        return target._from_parts(name_str, timestamp, attributes)
+        return target._from_parts(name_str, timestamp, attributes, data)
 
     @classmethod
-    def _from_parts(cls, name: str, timestamp: TracingTimestamp, attributes: Attributes) -> Event:
+    def _from_parts(cls, name: str, timestamp: TracingTimestamp, attributes: Attributes, data: Dict[str, Any]) -> Event:
         return Event(name, timestamp, attributes)
 
     def __eq__(self, other: object) -> bool:
@@ -322,12 +322,26 @@ class ErrorEvent(Event):
                 )
         return cls(TracingTimestamp.now(), error_message, exception_type, exception_message, exception_traceback)
 
+    def to_json(self) -> Dict[str, Any]:
+        """Return the event JSON plus top-level ``error_message`` and the exception fields (the 2.3.1 form).
+
+        ``exception_type``, ``exception_message`` and ``exception_traceback`` are added when an exception was
+        given. The same values are attributes too; the exporters' records use the plain event form.
+        """
+        data = super().to_json()
+        data[_ERROR_MESSAGE] = self._error_message
+        if self._exception_type is not None:
+            data[_EXCEPTION_TYPE] = self._exception_type
+            data[_EXCEPTION_MESSAGE] = self._exception_message
+            data[_EXCEPTION_TRACEBACK] = self._exception_traceback
+        return data
+
     @classmethod
-    def _from_parts(cls, name: str, timestamp: TracingTimestamp, attributes: Attributes) -> Event:
+    def _from_parts(cls, name: str, timestamp: TracingTimestamp, attributes: Attributes, data: Dict[str, Any]) -> Event:
         fields = {}
         for key in (_ERROR_MESSAGE, _EXCEPTION_TYPE, _EXCEPTION_MESSAGE, _EXCEPTION_TRACEBACK):
             attribute = dict.pop(attributes, key, None)
-            fields[key] = None if attribute is None else attribute.value
+            fields[key] = data[key] if data.get(key) is not None else None if attribute is None else attribute.value
         return cls(timestamp, attributes=attributes, **fields)  # type: ignore[arg-type]
 
     @property
@@ -402,13 +416,25 @@ class TelemetryDataError(Event):
         """Create a telemetry data error stamped now."""
         return cls(TracingTimestamp.now(), error_type, error_message, attributes)
 
+    def to_json(self) -> Dict[str, Any]:
+        """Return the event JSON plus top-level ``error_type`` (the enum value) and ``error_message`` (2.3.1 form)."""
+        data = super().to_json()
+        data["error_type"] = self._error_type.value
+        data[_ERROR_MESSAGE] = self._error_message
+        return data
+
     @classmethod
-    def _from_parts(cls, name: str, timestamp: TracingTimestamp, attributes: Attributes) -> Event:
-        message = dict.pop(attributes, _ERROR_MESSAGE, None)
-        error_type = dict.pop(attributes, _TELEMETRY_DATA_ERROR_TYPE, None)
+    def _from_parts(cls, name: str, timestamp: TracingTimestamp, attributes: Attributes, data: Dict[str, Any]) -> Event:
+        message_attribute = dict.pop(attributes, _ERROR_MESSAGE, None)
+        type_attribute = dict.pop(attributes, _TELEMETRY_DATA_ERROR_TYPE, None)
+        message = data.get(_ERROR_MESSAGE, None if message_attribute is None else message_attribute.value)
+        error_type = data.get("error_type", None if type_attribute is None else type_attribute.value)
         if message is None or error_type is None:
-            raise OneLoggerError("TelemetryDataError JSON needs 'error_message' and 'telemetry_data_error_type'.")
-        return cls(timestamp, error_type.value, message.value, attributes)  # type: ignore[arg-type]
+            raise OneLoggerError(
+                "TelemetryDataError JSON needs 'error_message' and 'error_type' (or the attributes "
+                "'error_message' and 'telemetry_data_error_type')."
+            )
+        return cls(timestamp, error_type, message, attributes)
 
     @property
     def error_type(self) -> TelemetryDataError.ErrorType:

@@ -160,8 +160,13 @@ def _validate_near_now(timestamp_sec: float, wall_now: float) -> None:
         if _YEAR_2000 <= timestamp_sec / factor <= wall_now + MAX_FUTURE_SECONDS:
             hint = f" It looks like {unit}: divide by {factor:.0e}."
             break
+    first = (
+        "timestamp is too old. This is meant to be the time in seconds since epoch."
+        if timestamp_sec < wall_now
+        else "timestamp is in the future."
+    )
     raise OneLoggerError(
-        f"timestamp_sec={timestamp_sec!r} is too far from now ({wall_now:.3f}); expected seconds since the "
+        f"{first} timestamp_sec={timestamp_sec!r} is too far from now ({wall_now:.3f}); expected seconds since the "
         f"epoch within {MAX_PAST_SECONDS // 86400} days before and {MAX_FUTURE_SECONDS // 3600} hours after "
         f"now.{hint} Pass validate_timestamp=False for old data."
     )
@@ -170,16 +175,18 @@ def _validate_near_now(timestamp_sec: float, wall_now: float) -> None:
 class Timer:
     """A stopwatch on the perf counter.
 
-    ``start()`` begins an interval, ``stop()`` ends it and returns its length in seconds. Intervals accumulate
-    into ``elapsed_seconds`` until ``reset()``. Starting a running timer or stopping a stopped one raises
-    ``OneLoggerError``: both are logic errors in the caller that would otherwise produce silently wrong numbers.
+    ``start()`` begins an interval, ``stop()`` ends it and returns the total of all intervals since the last
+    ``reset()`` (as 2.3.1 did; the total is also ``elapsed_seconds``, the last interval
+    ``last_interval_seconds``). Starting a running timer or stopping a stopped one raises ``OneLoggerError``:
+    both are logic errors in the caller that would otherwise produce silently wrong numbers.
     """
 
-    __slots__ = ("_accumulated", "_started_at")
+    __slots__ = ("_accumulated", "_last_interval", "_started_at")
 
     def __init__(self) -> None:
         self._started_at: Optional[float] = None
         self._accumulated = 0.0
+        self._last_interval = 0.0
 
     @property
     def running(self) -> bool:
@@ -201,16 +208,27 @@ class Timer:
             raise OneLoggerError(f"start_time must be a TracingTimestamp, got {type(start_time).__name__}.")
         self._started_at = time.perf_counter() if start_time is None else start_time.perf_counter_seconds
 
+    @property
+    def last_interval_seconds(self) -> float:
+        """Length of the interval ended by the latest ``stop()`` (0.0 before the first one)."""
+        return self._last_interval
+
     def stop(self, reset: bool = False) -> float:
-        """End the current interval and return its length in seconds; with ``reset=True`` also reset the total."""
+        """End the current interval and return the total seconds since the last reset, this interval included.
+
+        With ``reset=True`` the total is returned and then reset to zero.
+        """
         if self._started_at is None:
             raise OneLoggerError("Timer.stop() called on a timer that is not running.")
         interval = time.perf_counter() - self._started_at
         self._started_at = None
-        self._accumulated = 0.0 if reset else self._accumulated + interval
-        return interval
+        self._last_interval = interval
+        total = self._accumulated + interval
+        self._accumulated = 0.0 if reset else total
+        return total
 
     def reset(self, start: bool = False) -> None:
         """Forget all intervals (a running interval is discarded); with ``start=True`` start a new one now."""
         self._started_at = time.perf_counter() if start else None
         self._accumulated = 0.0
+        self._last_interval = 0.0

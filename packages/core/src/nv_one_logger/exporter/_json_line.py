@@ -101,9 +101,19 @@ else:  # pragma: no cover - older core
         return span.attributes.to_json() if span.attributes else {}
 
 
+def event_json(event: Event) -> Dict[str, Any]:
+    """Return the ``event`` object of a record: ``{"name", "timestamp", "attributes"}``.
+
+    For the library's own event classes this is ``Event.to_json`` itself: the top-level copies of the error
+    fields that ``ErrorEvent.to_json()`` and ``TelemetryDataError.to_json()`` add (kept for programs written
+    against 2.3.1) would only repeat attributes in every record. A user subclass's own ``to_json`` is used.
+    """
+    return Event.to_json(event) if type(event) in _PLAIN_EVENT_TYPES else event.to_json()
+
+
 def encode_event(event: Event) -> str:
-    """Encode ``event.to_json()``, formatting the library's own events directly."""
-    data = event.to_json()
+    """Encode :func:`event_json`, formatting the library's own events directly."""
+    data = event_json(event)
     if type(event) in _PLAIN_EVENT_TYPES and len(data) == 3:
         timestamp = data["timestamp"]
         wall = timestamp["seconds_since_epoch"]

@@ -41,7 +41,14 @@ from typing import Any, Dict, NoReturn, Optional, Tuple
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.span import Span
-from nv_one_logger.exporter._json_line import encode_event, encode_str, encode_value, span_attributes_json, span_id_str
+from nv_one_logger.exporter._json_line import (
+    encode_event,
+    encode_str,
+    encode_value,
+    event_json,
+    span_attributes_json,
+    span_id_str,
+)
 from nv_one_logger.exporter.exporter import BaseExporter, ExportError, ExporterState
 
 JsonRecord = Dict[str, Any]
@@ -218,7 +225,9 @@ class BaseJsonExporter(BaseExporter):
         if self._lines:
             self._event_line("event", event, span)
         else:
-            self._emit({"type": "event", "count": 0, "pid": 0, "span_id": span_id_str(span), "event": event.to_json()})
+            self._emit(
+                {"type": "event", "count": 0, "pid": 0, "span_id": span_id_str(span), "event": event_json(event)}
+            )
 
     def export_error(self, event: ErrorEvent, span: Span) -> None:
         """Write an ``application_error`` record."""
@@ -233,7 +242,7 @@ class BaseJsonExporter(BaseExporter):
                     "count": 0,
                     "pid": 0,
                     "span_id": span_id_str(span),
-                    "event": event.to_json(),
+                    "event": event_json(event),
                 }
             )
 
@@ -250,7 +259,7 @@ class BaseJsonExporter(BaseExporter):
                 self._flush_pending_locked()
                 self._emit_line_locked("telemetry_data_error", body)
         else:
-            self._emit({"type": "telemetry_data_error", "count": 0, "pid": 0, "error": error.to_json()})
+            self._emit({"type": "telemetry_data_error", "count": 0, "pid": 0, "error": event_json(error)})
 
     def flush_pending(self) -> None:
         """Write a held-back start record now (no-op if there is none or the exporter is not ready)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import json.encoder
 import logging
-from typing import Any, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Iterator, List, Mapping, Optional, Tuple, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.exporter._arguments import require_bool, require_optional_str
@@ -67,8 +67,9 @@ class LoggerExporter(BaseJsonExporter):
     """Writes one INFO line per record (see the module docstring for the format).
 
     Args:
-        logger: where to write. When None, the logger named ``logger_name`` is used, so that the exporter can
-            also be built from a configuration file (which cannot hold a Logger object).
+        logger: where to write: a ``logging.Logger`` or the name of one. When None, the logger named
+            ``logger_name`` is used, so that the exporter can also be built from a configuration file (which
+            cannot hold a Logger object).
         logger_name: name of the logger to use when ``logger`` is None (default ``nv_one_logger.records``,
             which the exporter sets to INFO if it has no level of its own, so that the library's diagnostic
             ``LoggerConfig.log_level`` does not gate telemetry output; a level set by the application is kept).
@@ -79,13 +80,18 @@ class LoggerExporter(BaseJsonExporter):
 
     def __init__(
         self,
-        logger: Optional[logging.Logger] = None,
+        logger: Optional[Union[logging.Logger, str]] = None,
         *,
         logger_name: Optional[str] = None,
         merge_start_stop: bool = True,
     ) -> None:
         super().__init__(merge_start_stop=require_bool("LoggerExporter", "merge_start_stop", merge_start_stop))
         name = require_optional_str("LoggerExporter", "logger_name", logger_name)
+        if isinstance(logger, str):  # a logger name, as 2.3.1 accepted
+            if name is not None:
+                raise OneLoggerError("LoggerExporter takes logger or logger_name, not both.")
+            name = require_optional_str("LoggerExporter", "logger", logger)
+            logger = None
         if logger is None:
             logger = logging.getLogger(name or self.DEFAULT_LOGGER_NAME)
             if name is None and logger.level == logging.NOTSET:
@@ -96,7 +102,8 @@ class LoggerExporter(BaseJsonExporter):
                 logger.setLevel(logging.INFO)
         elif not isinstance(logger, logging.Logger):
             raise OneLoggerError(
-                f"LoggerExporter logger must be a logging.Logger or None, got {type(logger).__name__} {logger!r}."
+                "LoggerExporter logger must be a logging.Logger, a logger name or None, "
+                f"got {type(logger).__name__} {logger!r}."
             )
         elif name is not None:
             raise OneLoggerError("LoggerExporter takes logger or logger_name, not both.")
