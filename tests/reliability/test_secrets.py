@@ -30,7 +30,14 @@ HEADER_SHAPES = {
     "colon instead of equals": {"OTEL_EXPORTER_OTLP_HEADERS": f"Authorization: Bearer {SECRETS[0]}"},
     "quoted value": {"OTEL_EXPORTER_OTLP_HEADERS": f'x-token="{SECRETS[1]}",x-api-key={SECRETS[2]}'},
     "comma inside the token": {"OTEL_EXPORTER_OTLP_HEADERS": f"x-api-key={SECRETS[3]},{SECRETS[4]}"},
+    # The SDK's failure reason (gRPC quotes its target "user:password@host:port") must not carry it either.
+    "password in the endpoint URL": {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://user:{SECRETS[4]}@127.0.0.1:{{port}}"},
 }
+
+
+def shape_env(shape: str, port: int) -> dict:
+    return {name: value.replace("{port}", str(port)) for name, value in HEADER_SHAPES[shape].items()}
+
 
 PROTOCOLS = ["grpc", "http/protobuf"]
 
@@ -55,7 +62,7 @@ def test_tokens_never_leak_from_the_application(
         "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
         "OTEL_BSP_SCHEDULE_DELAY": "100",
         "GRPC_VERBOSITY": "debug",
-        **HEADER_SHAPES[shape],
+        **shape_env(shape, free_port()),
     }
     app = AppProcess("secrets_app", [str(path)], env=env, cwd=tmp_path)
     try:
@@ -77,8 +84,8 @@ def test_tokens_never_leak_from_the_application(
 @pytest.mark.parametrize("shape", list(HEADER_SHAPES))
 def test_tokens_never_leak_from_the_doctor(tmp_path: Path, shape: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "ONE_LOGGER_"))}
-    env.update(HEADER_SHAPES[shape])
     env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{free_port()}"
+    env.update(shape_env(shape, free_port()))
     env["PYTHONPATH"] = str(REPO_ROOT)
     result = subprocess.run(
         [sys.executable, "-m", "nv_one_logger.cli", "doctor"],

@@ -21,7 +21,7 @@ import os
 from typing import Any, List
 
 from nv_one_logger.cli._otlp_env import resolve_otlp_traces_settings
-from nv_one_logger.core.internal.redaction import REDACTED, redact_url
+from nv_one_logger.core.internal.redaction import REDACTED, redact_text, redact_url
 
 #: A config key containing one of these words has its value redacted in the output.
 SECRET_KEY_WORDS = ("header", "token", "secret", "password", "passwd", "key", "auth", "credential", "cookie")
@@ -117,7 +117,7 @@ def run_doctor(args: argparse.Namespace) -> int:
         lines.append("No problems found, but no exporter would be created (warning above).")
     else:
         lines.append("No problems found.")
-    print("\n".join(lines))
+    print(redact_text("\n".join(lines)))
     return 1 if problems else 0
 
 

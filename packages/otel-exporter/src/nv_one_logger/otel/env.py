@@ -23,12 +23,13 @@ from typing import Any, Mapping, Optional, Tuple
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.internal.redaction import header_names, redact_header_entry, redact_url
 from nv_one_logger.otel.defaults import ENDPOINT_VARIABLES, otlp_endpoint_configured
 
 __all__ = ["BatchSettings", "OtlpSettings", "build_span_exporter", "otlp_endpoint_configured", "redact_url"]
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 GRPC = "grpc"
 HTTP_PROTOBUF = "http/protobuf"

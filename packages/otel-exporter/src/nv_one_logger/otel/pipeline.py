@@ -46,9 +46,11 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from nv_one_logger.core.internal.locks import fork_safe_event, fork_safe_lock
+from nv_one_logger.core.internal.logging import get_logger
+from nv_one_logger.core.internal.redaction import redact_text
 from nv_one_logger.otel.env import BatchSettings
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 WORKER_THREAD_PREFIX = "nv-one-logger-otel"
 _SDK_EXPORTER_LOGGERS = (
@@ -384,7 +386,8 @@ class ExportWorker:
         self._note_loss(reason or sdk_reason or "the span exporter reported a failure")
 
     def _note_loss(self, reason: str) -> None:
-        """Remember that data was lost; log it the first time only."""
+        """Remember that data was lost; log it the first time only (the reason is redacted: it is kept in stats)."""
+        reason = redact_text(reason)
         self._unreported_loss = True
         if self._loss_logged:
             return

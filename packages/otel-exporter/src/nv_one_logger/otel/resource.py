@@ -17,7 +17,6 @@ one that fails is skipped with a warning rather than failing the exporter.
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import uuid
@@ -25,9 +24,10 @@ from typing import Any, Dict, Mapping, Optional
 
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 
+from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.otel.attributes import OTelValue, to_otel_attributes
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 
 def _config_value(config: Any, name: str) -> Any:

@@ -26,12 +26,12 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-import logging
 from typing import Any, Callable, Optional, TypeVar, cast
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.logging import get_logger
 
-_LOGGER = logging.getLogger("nv_one_logger.safe_execution")
+_LOGGER = get_logger("nv_one_logger.safe_execution")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -30,7 +30,6 @@ Configuration (all keyword arguments, so that an exporter config file can set th
 
 from __future__ import annotations
 
-import logging
 import os
 import weakref
 from dataclasses import replace
@@ -43,6 +42,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter._arguments import require_bool, require_number, require_optional_positive_int
 from nv_one_logger.exporter.exporter import BaseExporter, ExporterState
@@ -61,7 +61,7 @@ from nv_one_logger.otel.resource import build_resource, environment_resource
 if TYPE_CHECKING:
     from nv_one_logger.api.config import OneLoggerConfig
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 DEFAULT_SHUTDOWN_TIMEOUT_S = 5.0
 _OWNER = "OTelExporter"
