@@ -15,9 +15,10 @@ headers variable passed to ``header_names``) is remembered and replaced wherever
 from __future__ import annotations
 
 import re
-import threading
 from typing import FrozenSet, List, Tuple
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
+
+from nv_one_logger.core.internal.locks import fork_safe_lock
 
 REDACTED = "<redacted>"
 MALFORMED_HEADER = "<malformed entry, not shown>"
@@ -26,7 +27,7 @@ MIN_SECRET_LENGTH = 4
 """Shorter values are not remembered as secrets (they would redact ordinary words); the URL shape still is."""
 
 _secrets: FrozenSet[str] = frozenset()
-_secrets_lock = threading.Lock()  # writers only; readers take the current frozenset (one atomic read)
+_secrets_lock = fork_safe_lock()  # writers only; readers take the current frozenset (one atomic read)
 
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
 # "user:password@" without a scheme (how gRPC quotes its target): up to the "@", no spaces, slashes or quotes.
