@@ -37,11 +37,11 @@ def test_header_entry_and_url_redaction():
 
 
 def test_doctor_and_otel_package_share_the_same_functions():
-    from nv_one_logger.cli import _otlp_env, doctor
+    from nv_one_logger.cli import doctor
     from nv_one_logger.otel import env
 
     assert env.redact_url is redact_url and doctor.redact_url is redact_url
-    assert env.header_names is header_names and _otlp_env.header_names is header_names
+    assert env.header_names is header_names
 
 
 # -- the one redaction step for everything that leaves the library ------------------------------------------

@@ -9,6 +9,8 @@ from typing import Callable, Dict
 
 import pytest
 
+from tests.support.fixtures import otlp_sink  # noqa: F401
+
 OTEL_ENV_PREFIXES = ("OTEL_",)
 
 

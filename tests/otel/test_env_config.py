@@ -122,7 +122,7 @@ def test_settings_never_show_secrets(monkeypatch):
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"https://user:{SECRET}@collector:4318/v1/traces?key={SECRET}",
             "OTEL_EXPORTER_OTLP_HEADERS": f"api-key={SECRET},x-other=1",
             "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
-            "OTEL_EXPORTER_OTLP_TIMEOUT": "3",
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "3000",
         },
     )
     settings = OtlpSettings.from_env()

@@ -55,7 +55,7 @@ def _sdk_lines(caplog) -> list:
 def test_collector_down_for_the_whole_run(monkeypatch, caplog, protocol):
     caplog.set_level(logging.INFO)
     nobody = f"http://127.0.0.1:{free_port()}"
-    set_env(monkeypatch, otlp_env(nobody, protocol, OTEL_EXPORTER_OTLP_TIMEOUT="2"))
+    set_env(monkeypatch, otlp_env(nobody, protocol, OTEL_EXPORTER_OTLP_TIMEOUT="2000"))
     job = configure_job(OTelExporter(shutdown_timeout_s=CLOSE_BOUND_S))
     with timed_span("application"):
         worst = _loop()
@@ -82,7 +82,7 @@ def test_collector_down_for_the_whole_run(monkeypatch, caplog, protocol):
 def test_collector_killed_and_restarted_mid_run(rotel, otlp_sink, monkeypatch, caplog, protocol):
     caplog.set_level(logging.INFO)
     endpoint = rotel.grpc_endpoint if protocol == "grpc" else rotel.http_endpoint
-    set_env(monkeypatch, otlp_env(endpoint, protocol, OTEL_EXPORTER_OTLP_TIMEOUT="3"))
+    set_env(monkeypatch, otlp_env(endpoint, protocol, OTEL_EXPORTER_OTLP_TIMEOUT="3000"))
     job = configure_job(OTelExporter(shutdown_timeout_s=CLOSE_BOUND_S))
     with timed_span("application"):
         with timed_span("phase1"):

@@ -119,7 +119,7 @@ def test_collector_killed_and_restarted(
     acknowledged but not yet forwarded when it was SIGKILLed are lost inside the collector, where the app cannot
     see them; they are reported as a separate figure and not held against the app's count.
     """
-    app, path = start_app(tmp_path, rotel.grpc_endpoint, RESTART_STEPS, {"OTEL_EXPORTER_OTLP_TIMEOUT": "1"})
+    app, path = start_app(tmp_path, rotel.grpc_endpoint, RESTART_STEPS, {"OTEL_EXPORTER_OTLP_TIMEOUT": "1000"})
     app.wait_for(lambda lines: sum(line.kind == "P" for line in lines) >= 20, timeout=60)
     killed_at = time.monotonic()
     rotel.kill()

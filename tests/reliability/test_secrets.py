@@ -59,7 +59,7 @@ def test_tokens_never_leak_from_the_application(
     env = {
         "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{free_port()}",
         "OTEL_EXPORTER_OTLP_PROTOCOL": protocol,
-        "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
+        "OTEL_EXPORTER_OTLP_TIMEOUT": "1000",
         "OTEL_BSP_SCHEDULE_DELAY": "100",
         "GRPC_VERBOSITY": "debug",
         **shape_env(shape, free_port()),

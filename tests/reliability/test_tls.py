@@ -51,7 +51,7 @@ def run_app(tmp_path: Path, protocol: str, endpoint: str, ca: Path) -> tuple[App
             "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
             "OTEL_EXPORTER_OTLP_PROTOCOL": protocol,
             "OTEL_EXPORTER_OTLP_CERTIFICATE": str(ca),
-            "OTEL_EXPORTER_OTLP_TIMEOUT": "2",
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "2000",
             "OTEL_BSP_SCHEDULE_DELAY": "200",
             "APP_OTEL_SHUTDOWN_S": "2",
             "APP_EXIT_TIMEOUT_S": str(EXIT_TIMEOUT_S),

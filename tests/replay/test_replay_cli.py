@@ -142,7 +142,7 @@ def test_endpoint_option_overrides_the_environment(recorded, otlp_sink, monkeypa
 
 
 def test_a_failed_export_exits_1_and_says_how_many_spans_were_not_sent(recorded, otlp_sink, monkeypatch, capsys):
-    clean_otel_env(monkeypatch, OTEL_EXPORTER_OTLP_TIMEOUT="1")
+    clean_otel_env(monkeypatch, OTEL_EXPORTER_OTLP_TIMEOUT="1000")
     otlp_sink.set_unavailable(True)
     assert replay_cli(str(recorded), "--no-progress", "--endpoint", otlp_sink.grpc_endpoint) == 1
     captured = capsys.readouterr()

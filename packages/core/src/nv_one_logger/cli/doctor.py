@@ -3,7 +3,8 @@
 Telemetry configuration comes from three places (package entry points, a config file, direct configuration
 in code) plus the OpenTelemetry environment variables; when data does not arrive, the first question is
 "what did OneLogger think it should do?". The doctor answers it without creating any exporter (no files are
-opened, no connections made) and without ever printing a secret: config values under keys that look secret,
+opened, no connections made; ``--probe`` is the exception: it sends one real export to the configured OTLP
+endpoint and reports what happened) and without ever printing a secret: config values under keys that look secret,
 header values and URL credentials are shown as ``<redacted>``.
 
 Exit status: 0 when the configuration is usable, 1 when a problem was found (each problem is listed). A
@@ -20,7 +21,6 @@ import json
 import os
 from typing import Any, List
 
-from nv_one_logger.cli._otlp_env import resolve_otlp_traces_settings
 from nv_one_logger.core.internal.redaction import REDACTED, redact_text, redact_url
 
 #: A config key containing one of these words has its value redacted in the output.
@@ -49,6 +49,14 @@ def register(subparsers: Any) -> None:
         help=(
             "exporter config file to check (default: $ONE_LOGGER_EXPORTER_CONFIG_PATH, then "
             "one_logger_exporters_config.{yaml,yml,json} in the working directory)"
+        ),
+    )
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help=(
+            "also send one real export to the configured OTLP endpoint and report what happened (connected, "
+            "refused, DNS, TLS, HTTP status, auth rejected)"
         ),
     )
     parser.set_defaults(func=run_doctor)
@@ -103,7 +111,7 @@ def run_doctor(args: argparse.Namespace) -> int:
             lines.extend(f"        {key}: {_format_value(key, value)}" for key, value in config.config.items())
 
     if importlib.util.find_spec("nv_one_logger.otel") is not None:
-        lines += ["", *_otlp_lines(problems)]
+        lines += _otlp_lines(problems, probe=args.probe)
     else:
         lines += ["", "OTLP: nv-one-logger-otel is not installed (pip install 'nv-one-logger-core[otel]')"]
 
@@ -164,51 +172,34 @@ def _format_value(key: str, value: Any) -> str:
     return json.dumps(shown, default=str)
 
 
-def _otlp_lines(problems: List[str]) -> List[str]:
-    settings = resolve_otlp_traces_settings(os.environ)
-    exporter_view = _otel_exporter_view(problems)
-    if settings.header_names:
-        headers = f"set via {settings.headers_origin}: {', '.join(settings.header_names)} (values not shown)"
-    else:
-        headers = "none"
-    enabled_by_env = "yes" if settings.endpoint_variable_set else "no (no OTLP endpoint variable is set)"
-    lines = [
-        "OTLP traces export (nv-one-logger-otel installed; resolved from the environment):",
-        f"  endpoint variable set:  {enabled_by_env}",
-        f"  endpoint:               {settings.endpoint}",
-        f"  protocol:               {settings.protocol}",
-        f"  headers:                {headers}",
-        f"  timeout:                {settings.timeout}",
-        f"  compression:            {settings.compression}",
-        f"  certificate:            {settings.certificate}",
-        f"  client key file:        {settings.client_key}",
-        f"  client certificate:     {settings.client_certificate}",
-        f"  insecure (grpc):        {settings.insecure}",
-        f"  service name:           {settings.service_name}",
-    ]
-    if settings.resource_attribute_keys:
-        keys = ", ".join(settings.resource_attribute_keys)
-        lines.append(f"  resource attributes:    {keys} (from OTEL_RESOURCE_ATTRIBUTES; values not shown)")
-    if exporter_view:
-        lines.append(f"  otel package summary:   {exporter_view}")
-    if settings.sdk_disabled:
-        lines.append("  OTEL_SDK_DISABLED=true: the OpenTelemetry SDK is disabled, nothing is sent")
+def _otlp_lines(problems: List[str], probe: bool) -> List[str]:
+    """Ask each installed distribution's entry point for its own report (the otel package reads ``OTEL_*``).
+
+    Core never imports OpenTelemetry and never reads the ``OTEL_*`` variables itself: the otel distribution's
+    entry point module offers ``doctor_report(env, probe)``, which uses the same code as its exporter.
+    """
+    from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
+
+    lines: List[str] = []
+    for entry_point in _entry_points(ExporterConfigManager.ENTRY_POINT_NAME):
+        try:
+            module = entry_point.load()
+            doctor_report = getattr(module, "doctor_report", None)
+            if doctor_report is None:
+                continue
+            section = doctor_report(os.environ, probe=probe)
+        except Exception as e:  # the doctor reports, it does not crash
+            problems.append(f"{entry_point.value} could not check the environment: {type(e).__name__}: {e}")
+            continue
+        lines += ["", *section.lines]
+        problems.extend(section.problems)
     return lines
 
 
-def _otel_exporter_view(problems: List[str]) -> str:
-    """Return the otel package's own reading of the environment (it also rejects unsupported protocols)."""
-    from nv_one_logger.core.exceptions import OneLoggerError
+def _entry_points(group: str) -> List[Any]:
+    from importlib.metadata import entry_points
 
-    try:
-        from nv_one_logger.otel.env import OtlpSettings
-    except ImportError:
-        return ""  # an otel package without this helper; the resolution above still applies
-    try:
-        return str(OtlpSettings.from_env(os.environ).describe())
-    except OneLoggerError as e:
-        problems.append(str(e))
-        return "invalid (see problems)"
-    except Exception as e:  # the doctor reports, it does not crash
-        problems.append(f"nv_one_logger.otel.env could not read the environment: {type(e).__name__}: {e}")
-        return "unknown (see problems)"
+    found = entry_points()
+    if hasattr(found, "select"):
+        return list(found.select(group=group))
+    return list(found.get(group, []))  # Python < 3.10

@@ -24,7 +24,6 @@ MISSING_EXTRA_MESSAGE = (
     "one-logger replay: error: replay needs the OpenTelemetry bridge, which is not installed.\n"
     "Install it with:  pip install 'nv-one-logger-core[otel]'   (or: pip install nv-one-logger-otel)"
 )
-PROTOCOLS = ("grpc", "http/protobuf")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,9 +68,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--protocol",
-        choices=PROTOCOLS,
         default=None,
-        help="OTLP protocol (default: OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, else grpc)",
+        help=(
+            "OTLP protocol: grpc or http/protobuf (default: OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, else grpc; "
+            "checked by the otel package, as for the live exporter)"
+        ),
     )
     parser.add_argument(
         "--dry-run",

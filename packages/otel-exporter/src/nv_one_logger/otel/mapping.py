@@ -52,7 +52,22 @@ ATTR_TELEMETRY_DATA_ERROR_MESSAGE = "one_logger.telemetry_data_error.message"
 EXCEPTION_EVENT_NAME = "exception"
 TELEMETRY_DATA_ERROR_SPAN_NAME = "telemetry_data_error"
 
-SCOPE = InstrumentationScope("nv_one_logger.otel")
+#: The OpenTelemetry semantic conventions the attribute names follow (the scope's ``schema_url``).
+SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
+
+
+def _distribution_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("nv-one-logger-otel")
+    except Exception:  # not installed as a distribution (a source checkout on sys.path)
+        return "0+unknown"
+
+
+DISTRIBUTION_NAME = "nv-one-logger-otel"
+DISTRIBUTION_VERSION = _distribution_version()
+SCOPE = InstrumentationScope("nv_one_logger.otel", DISTRIBUTION_VERSION, SCHEMA_URL)
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _UNSET = Status(StatusCode.UNSET)
 _INTERNAL = SpanKind.INTERNAL

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, Optional, TextIO, Union
 
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanLimits
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.otel.env import LimitSettings
 from nv_one_logger.otel.replay_plan import DEFAULT_EVENT_LIMIT, PlannedSpan, PlannedTrace, ReplayPlan, plan_replay
 from nv_one_logger.otel.replay_progress import ProgressLine, count_lines
 from nv_one_logger.otel.replay_send import (
@@ -60,6 +60,7 @@ class ReplayReport:
     sent: int = 0
     not_sent: int = 0
     error: Optional[str] = None
+    sampled_out: int = 0
 
     @property
     def records(self) -> int:
@@ -129,10 +130,13 @@ def replay_files(
     target = type(span_exporter).__name__ if span_exporter is not None else ""
     exporter = span_exporter
     if exporter is None:
-        settings, endpoint_url = replay_settings(endpoint, protocol)
-        target = settings.describe()
+        settings = replay_settings(endpoint, protocol)
+        target = settings.describe_otlp()
+        for problem in settings.problems:
+            if on_warning is not None:
+                on_warning(problem)
         if not dry_run:
-            exporter = build_replay_span_exporter(settings, endpoint_url)
+            exporter = build_replay_span_exporter(settings)
     files, result, reports = _read(paths, strict, on_warning, progress)
     given = {os.path.abspath(p) for p in files}
     unlisted = [s for p in files for s in rotated_segments(p) if os.path.abspath(s) not in given]
@@ -140,7 +144,7 @@ def replay_files(
         progress.start("planning", "spans", total=len(result.spans) + len(result.telemetry_data_errors))
     plan = plan_replay(
         result,
-        event_limit=SpanLimits().max_events or DEFAULT_EVENT_LIMIT,
+        event_limit=LimitSettings.from_env().span_events or DEFAULT_EVENT_LIMIT,
         on_progress=progress.update if progress is not None else None,
     )
     if progress is not None:
@@ -171,6 +175,7 @@ def replay_files(
     if progress is not None:
         progress.finish(sent.sent, sent.sent / len(spans) if spans else 1.0)
     report.sent, report.not_sent, report.error = sent.sent, sent.not_sent, sent.error
+    report.sampled_out = sent.sampled_out
     return report
 
 
@@ -236,6 +241,8 @@ def format_counts(report: ReplayReport) -> str:
 
 
 def _notes(report: ReplayReport) -> Iterator[str]:
+    if report.sampled_out:
+        yield f"note: {report.sampled_out} span(s) not sent because OTEL_TRACES_SAMPLER sampled their trace out"
     if report.torn_lines:
         yield f"note: {report.torn_lines} torn record(s) skipped (everything before them was replayed)"
     if report.plan.dropped_event_count:
@@ -263,7 +270,7 @@ def run_cli(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: O
 
     progress = None if getattr(args, "no_progress", False) else ProgressLine(err)
     try:
-        settings, _ = replay_settings(args.endpoint, args.protocol)
+        settings = replay_settings(args.endpoint, args.protocol)
         if settings.sdk_disabled and not args.dry_run:
             print("one-logger replay: OTEL_SDK_DISABLED=true, nothing was sent.", file=err)
             return EXIT_OK

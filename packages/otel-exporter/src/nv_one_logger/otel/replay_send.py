@@ -1,10 +1,11 @@
 """Where and how a replay sends its spans: the OTLP span exporter, the per-process resource, batched export.
 
-The OTLP exporter is the SDK's own, built by ``env.build_span_exporter`` from the standard ``OTEL_EXPORTER_OTLP_*``
-variables exactly as for the live exporter (headers, TLS, timeout and compression keep working). ``--endpoint``
-and ``--protocol`` only override the endpoint and the protocol; ``--endpoint`` means what
-``OTEL_EXPORTER_OTLP_ENDPOINT`` means (for ``http/protobuf`` a base URL, to which ``/v1/traces`` is appended
-unless the URL already ends with it).
+The OTLP exporter is the SDK's own, built from the settings that ``env.OtlpSettings`` resolves from the standard
+``OTEL_EXPORTER_OTLP_*`` variables exactly as for the live exporter (headers, TLS, timeout and compression keep
+working). ``--endpoint`` and ``--protocol`` only override the endpoint and the protocol; ``--endpoint`` means
+what ``OTEL_EXPORTER_OTLP_ENDPOINT`` means (for ``http/protobuf`` a base URL, to which ``/v1/traces`` is
+appended) and is checked by the same rules (``env.resolve_endpoint``). ``OTEL_TRACES_SAMPLER`` applies per
+trace, as in live export (``trace_policy.py``).
 
 Spans are exported synchronously, batch by batch (``OTEL_BSP_MAX_EXPORT_BATCH_SIZE`` spans per request, default
 512): a replay is a batch job, so there is nothing to gain from a background queue, and a synchronous export
@@ -17,63 +18,36 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass, replace
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from nv_one_logger.otel.attributes import to_otel_attributes
-from nv_one_logger.otel.env import GRPC, HTTP_PROTOBUF, BatchSettings, OtlpSettings, build_span_exporter, redact_url
+from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.mapping import build_readable_span
 from nv_one_logger.otel.replay_plan import PlannedSpan
+from nv_one_logger.otel.span_exporters import Suppressed, build_otlp_exporter
+from nv_one_logger.otel.trace_policy import TracePolicy
 
 ATTR_REPLAYED = "one_logger.replay.replayed"
-_PROTOCOL_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
-_TRACES_PATH = "/v1/traces"
-
-
-def http_traces_url(endpoint: str) -> str:
-    """Return the OTLP/HTTP traces URL for a base ``endpoint`` (``/v1/traces`` appended unless already there)."""
-    trimmed = endpoint.rstrip("/")
-    return trimmed if urlsplit(trimmed).path.endswith(_TRACES_PATH) else trimmed + _TRACES_PATH
 
 
 def replay_settings(
     endpoint: Optional[str] = None, protocol: Optional[str] = None, env: Optional[Mapping[str, str]] = None
-) -> Tuple[OtlpSettings, Optional[str]]:
-    """Resolve the OTLP settings from the environment and the overrides.
+) -> OtlpSettings:
+    """Resolve the OTLP settings from the environment and the overrides (``--endpoint``, ``--protocol``).
 
-    Returns the (printable) settings and the exact endpoint URL to hand to the SDK exporter (None: the SDK reads
-    its endpoint variables itself). Raises ``OneLoggerError`` for an unsupported protocol in the environment.
+    Raises ``OneLoggerError`` for an unsupported protocol.
     """
-    source = dict(os.environ if env is None else env)
-    if protocol is not None:
-        for name in _PROTOCOL_VARIABLES:  # the override wins; an invalid value there must not fail the replay
-            source.pop(name, None)
-    settings = OtlpSettings.from_env(source)
-    if protocol is not None:
-        settings = replace(settings, protocol=protocol, protocol_variable="--protocol")
-    if endpoint is None:
-        return settings, None
-    url = http_traces_url(endpoint) if settings.protocol == HTTP_PROTOBUF else endpoint
-    return replace(settings, endpoint=redact_url(url), endpoint_variable="--endpoint"), url
+    return OtlpSettings.from_env(os.environ if env is None else env, endpoint, protocol)
 
 
-def build_replay_span_exporter(settings: OtlpSettings, endpoint_url: Optional[str]) -> SpanExporter:
-    """Build the SDK's OTLP span exporter for ``settings`` (with ``endpoint_url`` when one was given)."""
-    if endpoint_url is None:
-        return build_span_exporter(settings)
-    if settings.protocol == HTTP_PROTOBUF:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpSpanExporter
-
-        return HttpSpanExporter(endpoint=endpoint_url)
-    assert settings.protocol == GRPC
-    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcSpanExporter
-
-    return GrpcSpanExporter(endpoint=endpoint_url)
+def build_replay_span_exporter(settings: OtlpSettings) -> SpanExporter:
+    """Build the SDK's OTLP span exporter for ``settings``; raises ``OneLoggerError`` for an unusable endpoint."""
+    return Suppressed(build_otlp_exporter(settings))
 
 
 def replay_resource(pid: int, trace_id: int) -> Resource:
@@ -100,6 +74,7 @@ class SendResult:
 
     sent: int = 0
     not_sent: int = 0
+    sampled_out: int = 0
     error: Optional[str] = None
 
 
@@ -116,13 +91,15 @@ def send_planned_spans(
     handled so far after each batch. The span exporter is shut down at the end in every case.
     """
     size = batch_size or BatchSettings.from_env().max_export_batch_size
+    policy = TracePolicy.from_env()
     result = SendResult()
     try:
         for start in range(0, len(spans), size):
             planned = spans[start : start + size]
-            batch: List[ReadableSpan] = [build_readable_span(p.data, resources(p)) for p in planned]
+            batch: List[ReadableSpan] = policy.apply([build_readable_span(p.data, resources(p)) for p in planned])
+            result.sampled_out += len(planned) - len(batch)
             try:
-                outcome = span_exporter.export(batch)
+                outcome = span_exporter.export(batch) if batch else SpanExportResult.SUCCESS
             except Exception as exc:  # an exporter should not raise, but a replay must report, not crash
                 outcome, result.error = SpanExportResult.FAILURE, f"{type(exc).__name__}: {exc}"
             if outcome != SpanExportResult.SUCCESS:
@@ -131,7 +108,7 @@ def send_planned_spans(
                 break
             result.sent += len(batch)
             if on_progress is not None:
-                on_progress(result.sent)
+                on_progress(result.sent + result.sampled_out)
     finally:
         span_exporter.shutdown()
     return result

@@ -6,7 +6,10 @@ Precedence, from lowest to highest (the operator's environment always wins over 
    ``service.instance.id`` (the SDK's per-process uuid, the same one the application's own OTel set-up reports;
    a uuid4 with SDKs too old to detect one), ``one_logger.application_name``,
    ``one_logger.session_tag``, ``one_logger.world_size``, ``one_logger.is_baseline_run``, ``one_logger.rank``
-   (from the ``RANK`` variable when it is an integer), ``host.name``, ``process.pid``;
+   (from the ``RANK`` variable when it is an integer), ``host.name``, ``process.pid``,
+   ``telemetry.distro.name`` / ``telemetry.distro.version`` (this distribution, as OpenTelemetry distributions
+   report themselves), and each ``OneLoggerConfig.custom_metadata`` entry as
+   ``one_logger.custom_metadata.<key>``;
 2. ``extra`` attributes given to the exporter (``resource_attributes=`` in its config);
 3. ``OTEL_RESOURCE_ATTRIBUTES`` and then ``OTEL_SERVICE_NAME`` (read by the SDK's own resource detector, so the
    parsing is exactly the SDK's).
@@ -26,8 +29,10 @@ from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.otel.attributes import OTelValue, to_otel_attributes
+from nv_one_logger.otel.mapping import DISTRIBUTION_NAME, DISTRIBUTION_VERSION
 
 _logger = get_logger(__name__)
+CUSTOM_METADATA_PREFIX = "one_logger.custom_metadata."
 
 
 def _config_value(config: Any, name: str) -> Any:
@@ -44,6 +49,8 @@ def computed_resource_attributes(config: Any = None, env: Optional[Mapping[str, 
     attributes: Dict[str, Any] = {
         "host.name": socket.gethostname(),
         "process.pid": os.getpid(),
+        "telemetry.distro.name": DISTRIBUTION_NAME,
+        "telemetry.distro.version": DISTRIBUTION_VERSION,
     }
     rank = (env.get("RANK") or "").strip()
     if rank.lstrip("-").isdigit():
@@ -59,6 +66,10 @@ def computed_resource_attributes(config: Any = None, env: Optional[Mapping[str, 
             value = _config_value(config, name)
             if value is not None:
                 attributes[key] = value
+        metadata = _config_value(config, "custom_metadata")
+        if isinstance(metadata, Mapping):
+            for key, value in metadata.items():
+                attributes[f"{CUSTOM_METADATA_PREFIX}{key}"] = value
     return to_otel_attributes(attributes)
 
 

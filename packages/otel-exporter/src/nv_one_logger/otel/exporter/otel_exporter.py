@@ -33,11 +33,11 @@ from __future__ import annotations
 import os
 import weakref
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 from opentelemetry import trace as otel_trace
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import SpanLimits
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
@@ -46,7 +46,7 @@ from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter._arguments import require_bool, require_number, require_optional_positive_int
 from nv_one_logger.exporter.exporter import BaseExporter, ExporterState
-from nv_one_logger.otel.env import BatchSettings, OtlpSettings, build_span_exporter
+from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.ids import IdScheme
 from nv_one_logger.otel.live_spans import (
     OP_EVENT,
@@ -57,6 +57,8 @@ from nv_one_logger.otel.live_spans import (
 )
 from nv_one_logger.otel.pipeline import ExportStats, ExportWorker
 from nv_one_logger.otel.resource import build_resource, environment_resource
+from nv_one_logger.otel.span_exporters import Suppressed, build_span_exporter
+from nv_one_logger.otel.trace_policy import TracePolicy
 
 if TYPE_CHECKING:
     from nv_one_logger.api.config import OneLoggerConfig
@@ -110,18 +112,30 @@ class OTelExporter(BaseExporter):
         for name, value in overrides.items():
             require_optional_positive_int(_OWNER, name, value)
         self._settings = OtlpSettings.from_env()
+        self._settings.log_problems()
+        self._policy = TracePolicy.from_env()
         self.disabled = self._settings.sdk_disabled
-        batch = replace(BatchSettings.from_env(), **{k: v for k, v in overrides.items() if v is not None})
+        batch = BatchSettings.from_env()
+        batch = replace(
+            batch,
+            schedule_delay_ms=schedule_delay_ms or batch.schedule_delay_ms,
+            max_queue_size=max_queue_size or batch.max_queue_size,
+            max_export_batch_size=max_export_batch_size or batch.max_export_batch_size,
+            export_timeout_ms=export_timeout_ms or batch.export_timeout_ms,
+        )
         self._batch = replace(batch, max_export_batch_size=min(batch.max_export_batch_size, batch.max_queue_size))
         self._one_logger_config = one_logger_config
         if otel_span_exporter is not None:
             self._target = type(otel_span_exporter).__name__
         else:
             self._target = self._settings.describe()
-        self._span_exporter: Optional[SpanExporter] = otel_span_exporter
+        # Exports run with instrumentation suppressed, also with an exporter given by the application.
+        self._span_exporter: Optional[SpanExporter] = (
+            Suppressed(otel_span_exporter) if otel_span_exporter is not None else None
+        )
         self._owns_span_exporter = otel_span_exporter is None
         if self._span_exporter is None and not self.disabled:
-            self._span_exporter = build_span_exporter(self._settings)
+            self._span_exporter = build_span_exporter(self._settings)  # None for OTEL_TRACES_EXPORTER=none
         self._worker: Optional[ExportWorker] = None
         self._translator: Optional[LiveSpanTranslator] = None
         self._submit = _discard
@@ -136,20 +150,26 @@ class OTelExporter(BaseExporter):
         """Start the export worker (no network I/O happens here; the resource is built with the first batch)."""
         super().initialize()
         if self.disabled or self._span_exporter is None:
-            _logger.info("OneLogger OTel exporter: OTEL_SDK_DISABLED=true, nothing will be exported.")
+            why = "OTEL_SDK_DISABLED=true" if self.disabled else "OTEL_TRACES_EXPORTER=none"
+            _logger.info("OneLogger OTel exporter: %s, nothing will be exported.", why)
             return
         self._base_resource = environment_resource()
-        event_limit = SpanLimits().max_events or 128
-        self._translator = LiveSpanTranslator(
+        event_limit = self._policy.span_event_limit
+        translator = self._translator = LiveSpanTranslator(
             self._build_resource,
             self._ids,
             event_limit=event_limit,
             start_markers=self._start_markers,
             event_markers=self._event_markers,
         )
+        policy = self._policy
+
+        def process(items: List[Any]) -> List[ReadableSpan]:
+            return policy.apply(translator.process(items))
+
         self._worker = ExportWorker(
             self._span_exporter,
-            self._translator.process,
+            process,
             self._batch,
             on_loss_recovered=self._on_loss_recovered,
             describe_target=self._target,

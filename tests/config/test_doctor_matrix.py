@@ -1,0 +1,123 @@
+"""``one-logger doctor`` flags every set-up that loses data at run time, with the message a user sees.
+
+Each case runs the installed console script in a fresh process with exactly the given environment, as a user
+would. ``--probe`` cases talk to real endpoints: a closed port, a name that does not resolve, the test OTLP
+sink (a real OTLP server) with and without faults.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Tuple
+
+import pytest
+
+pytest.importorskip("nv_one_logger.otel.env")
+
+from tests.support.collector import free_port
+
+SECRET = "doctor-s3cret-value"
+
+
+def doctor(tmp_path: Path, env: Dict[str, str], *args: str) -> Tuple[int, str]:
+    script = Path(sys.executable).with_name("one-logger")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "ONE_LOGGER_"))}
+    base.update(env)
+    result = subprocess.run(
+        [str(script), "doctor", *args], capture_output=True, text=True, env=base, cwd=tmp_path, timeout=120
+    )
+    out = result.stdout + result.stderr
+    assert SECRET not in out
+    return result.returncode, out
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317", "OTEL_EXPORTER_OTLP_TIMEOUT": "abc"},
+            "OTEL_EXPORTER_OTLP_TIMEOUT='abc' is not a positive number of milliseconds; ignored, 10000 applies.",
+        ),
+        (
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318/v1/traces", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"},
+            "requests would go to 'http://c:4318/v1/traces/v1/traces'",
+        ),
+        (
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"},
+            "OTEL_EXPORTER_OTLP_ENDPOINT='c:4318' has no scheme; OTLP/HTTP needs a URL such as http://c:4318",
+        ),
+        (
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "c:4317"},
+            "OTEL_EXPORTER_OTLP_ENDPOINT='c:4317' has no scheme, so gRPC uses TLS",
+        ),
+        (
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"},
+            "OTEL_EXPORTER_OTLP_PROTOCOL='http/json' is not supported",
+        ),
+        (
+            {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "x"},
+            "OTEL_TRACES_SAMPLER_ARG='x' is not a ratio in [0, 1]",
+        ),
+    ],
+)
+def test_each_bad_setting_is_a_problem_with_exit_status_1(tmp_path, env, message):
+    code, out = doctor(tmp_path, env)
+    assert code == 1, out
+    assert message in out
+
+
+def test_a_good_setting_has_no_problem(tmp_path):
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}
+    code, out = doctor(tmp_path, {**env, "OTEL_EXPORTER_OTLP_HEADERS": f"authorization=Bearer%20{SECRET}"})
+    assert code == 0, out
+    assert "http://c:4318/v1/traces  (OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces)" in out
+    assert "authorization (values not shown" in out
+
+
+def test_probe_connection_refused(tmp_path):
+    code, out = doctor(tmp_path, {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{free_port()}"}, "--probe")
+    assert code == 1, out
+    assert "probe:                  connection refused by 127.0.0.1:" in out
+
+
+def test_probe_dns_failure(tmp_path):
+    code, out = doctor(tmp_path, {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://no-such-host.invalid:4317"}, "--probe")
+    assert code == 1, out
+    assert "DNS: the host name 'no-such-host.invalid' does not resolve" in out
+
+
+def test_probe_tls_against_a_plaintext_server_names_the_trust_used(tmp_path, otlp_sink):
+    endpoint = otlp_sink.http_endpoint.replace("http://", "https://")
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}
+    code, out = doctor(tmp_path, env, "--probe")
+    assert code == 1, out
+    assert "TLS handshake with 127.0.0.1 failed" in out and "trust: the system trust store" in out
+
+
+@pytest.mark.collector
+@pytest.mark.parametrize("protocol", ["grpc", "http/protobuf"])
+def test_probe_delivers_one_span(tmp_path, otlp_sink, protocol):
+    endpoint = otlp_sink.grpc_endpoint if protocol == "grpc" else otlp_sink.http_endpoint
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": protocol,
+        "OTEL_EXPORTER_OTLP_HEADERS": f"authorization=Bearer%20{SECRET}",
+    }
+    code, out = doctor(tmp_path, env, "--probe")
+    assert code == 0, out
+    assert "probe:                  connected: one span delivered to" in out
+    otlp_sink.wait_for_spans(lambda s: s.name == "one_logger.doctor.probe")
+    (request,) = otlp_sink.requests()
+    assert request.headers["authorization"] == f"Bearer {SECRET}"
+
+
+@pytest.mark.collector
+def test_probe_http_status_names_the_url_requested(tmp_path, otlp_sink):
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_sink.http_traces_url, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"}
+    code, out = doctor(tmp_path, env, "--probe")
+    assert code == 1, out
+    assert f"export to {otlp_sink.http_traces_url}/v1/traces failed" in out
+    assert "404" in out
