@@ -39,6 +39,7 @@ from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 from opentelemetry.trace.status import Status, StatusCode
 
 from nv_one_logger.core.event import ErrorEvent, Event, StandardEventAttributeName
+from nv_one_logger.core.internal.version import __version__
 from nv_one_logger.core.span import Span
 from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.otel.attributes import OTelValue, to_otel_attributes, utf8_safe
@@ -56,17 +57,8 @@ TELEMETRY_DATA_ERROR_SPAN_NAME = "telemetry_data_error"
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
 
 
-def _distribution_version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("nv-one-logger-otel")
-    except Exception:  # not installed as a distribution (a source checkout on sys.path)
-        return "0+unknown"
-
-
 DISTRIBUTION_NAME = "nv-one-logger-otel"
-DISTRIBUTION_VERSION = _distribution_version()
+DISTRIBUTION_VERSION = __version__  # the three distributions are released together under one number
 SCOPE = InstrumentationScope("nv_one_logger.otel", DISTRIBUTION_VERSION, SCHEMA_URL)
 _SAMPLED = TraceFlags(TraceFlags.SAMPLED)
 _UNSET = Status(StatusCode.UNSET)
