@@ -4,14 +4,16 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-PACKAGES := -e packages/core[yaml] -e packages/file-exporter -e packages/otel-exporter
+PACKAGES := -e packages/core[yaml,report] -e packages/file-exporter -e packages/otel-exporter
+# The headless browser the report tests drive (Debian's chromium + chromedriver); installed once, then a no-op.
+BROWSER_BINARIES := /usr/bin/chromium /usr/bin/chromedriver
 STAMP := $(VENV)/.installed-packages
 TEST_STAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?=
 DIST_STAMP := $(VENV)/.installed-dist
 DIST_DIRS := packages/core packages/file-exporter packages/otel-exporter
 
-.PHONY: demo test lint typecheck pytest bench install dist clean
+.PHONY: demo test lint typecheck pytest bench install dist clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +46,14 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	$(VENV)/bin/mypy packages/core/src/nv_one_logger packages/file-exporter/src/nv_one_logger packages/otel-exporter/src/nv_one_logger
 
-pytest: $(TEST_STAMP)
+browser:
+	@for binary in $(BROWSER_BINARIES); do [ -x "$$binary" ] || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian's chromium and chromium-driver for the report tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver; \
+	fi
+
+pytest: $(TEST_STAMP) browser
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 test: lint typecheck pytest

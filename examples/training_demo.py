@@ -8,8 +8,9 @@ What it shows, in a few seconds and without any collector:
 * spans nested with ``timed_span``: ``application`` > ``training_loop`` > ``training_iteration`` (each with a
   ``training_metrics`` event), ``data_loading`` and periodic ``checkpoint_save``;
 * one handled application error: a data loading failure that the job retries (recorded on its span);
-* reading the file back: the ``one-logger summary`` table and a Chrome trace (open it in ui.perfetto.dev); the
-  last line gives the ``one-logger`` command to run from a new shell (``.venv/bin/one-logger`` after make demo).
+* reading the file back: the ``one-logger summary`` table, a Chrome trace (open it in ui.perfetto.dev) and the
+  one-page HTML report (``one-logger report``; it opens in a browser without a network); the last line gives the
+  ``one-logger`` command to run from a new shell (``.venv/bin/one-logger`` after make demo).
 
 Usage: ``python examples/training_demo.py [--out DIR] [--iterations N]``.
 """
@@ -75,6 +76,17 @@ def train(iterations: int, checkpoint_every: int, rng: random.Random) -> None:
                         time.sleep(rng.uniform(0.08, 0.12))
 
 
+def write_report(records_path: str, report_path: Path) -> Optional[Path]:
+    """Write the one-page HTML report (``one-logger report``); None when the ``report`` extra is missing."""
+    try:
+        from nv_one_logger.report import render_report
+    except ImportError:
+        print("(no HTML report: pip install 'nv-one-logger-core[report]' for one-logger report)")
+        return None
+    report_path.write_text(render_report(digest_files([records_path])), encoding="utf-8")
+    return report_path
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Run the demo; returns the process exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
@@ -125,6 +137,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"Records (JSON lines):  {records_path}")
     print(f"Telemetry log:         {out / 'telemetry.log'}")
     print(f"Chrome trace:          {trace_path}")
+    report_path = write_report(records_path, out / "report.html")
+    if report_path is not None:
+        print(f"Report (open offline): {report_path}")
     print("Open the trace at https://ui.perfetto.dev (Open trace file) or chrome://tracing;")
     print(f"Re-run the analysis from any shell: {one_logger_command()} summary {shown(Path(records_path))}")
     return 0

@@ -1,5 +1,6 @@
 """The demo (``make demo``) end to end, in a subprocess like a user runs it."""
 
+import importlib.util
 import json
 import os
 import re
@@ -40,6 +41,11 @@ def test_demo_writes_records_prints_summary_and_trace_path(tmp_path):
     records = Path(re.search(r"^Records \(JSON lines\):\s+(\S+)$", out, re.MULTILINE).group(1))
     assert re.fullmatch(r"rank0-\d+\.jsonl", records.name)
     assert (tmp_path / "demo" / "telemetry.log").read_text().count("\n") > 10
+    if importlib.util.find_spec("plotly") is not None:  # `make demo` installs the report extra
+        report = Path(re.search(r"^Report \(open offline\):\s+(\S+)$", out, re.MULTILINE).group(1))
+        assert report == tmp_path / "demo" / "report.html"
+        page = report.read_text(encoding="utf-8")
+        assert 'id="timeline-chart"' in page and "Lagging ranks: none" in page
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]  # nothing else written into the cwd
     # The closing line's command works from a fresh shell: no activated venv, a PATH without .venv/bin.
     command = re.search(r"^Re-run the analysis from any shell: (.+)$", out, re.MULTILINE).group(1)

@@ -7,50 +7,20 @@ events as instant markers, errors in red).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import sys
-import tempfile
 from typing import Any
 
+from nv_one_logger.cli._output import write_atomically
 from nv_one_logger.cli._reading import reading_progress, stderr_warning
 from nv_one_logger.records.chrome_trace import build_chrome_trace
 from nv_one_logger.records.files import load_files
 from nv_one_logger.records.reader import ReaderError
 
 
-def _current_umask() -> int:
-    """Return the process umask without changing it where possible (Linux reports it in /proc)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # elsewhere: read it by setting it, and put it back at once
-    os.umask(mask)
-    return mask
-
-
 def write_chrome_trace(trace: Any, output: str) -> None:
-    """Write ``trace`` to ``output`` atomically (temp file + rename), so a reader never sees half a trace.
-
-    ``mkstemp`` creates the temporary file with mode 0600; the trace gets the mode any other new file would get
-    (0666 minus the umask), so that the colleagues who can read the run's record files can read its trace too.
-    """
-    directory = os.path.dirname(os.path.abspath(output))
-    fd, temp = tempfile.mkstemp(prefix=".chrome-trace-", suffix=".json", dir=directory)
-    try:
-        os.fchmod(fd, 0o666 & ~_current_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(trace, handle, separators=(",", ":"))
-        os.replace(temp, output)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    """Write ``trace`` to ``output`` atomically (see ``write_atomically``), so a reader never sees half a trace."""
+    write_atomically(output, lambda handle: json.dump(trace, handle, separators=(",", ":")), suffix=".json")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ SUBCOMMAND_MODULES = (
     "nv_one_logger.cli.doctor",
     "nv_one_logger.cli.summary",
     "nv_one_logger.cli.chrome_trace",
+    "nv_one_logger.cli.report",
     "nv_one_logger.cli.replay",
 )
 

@@ -23,12 +23,13 @@ from nv_one_logger.records.reader import ReaderError
 from nv_one_logger.records.stats import SpanNameStats
 
 MAX_LISTED = 10
-__all__ = ["format_duration", "register", "render_summary", "run", "summary_as_json"]
+__all__ = ["format_duration", "positive_float", "register", "render_summary", "run", "summary_as_json"]
 
 _COLUMNS = ("span name", "count", "open", "total", "mean", "p50", "p95", "max", "errors")
 
 
-def _positive_float(text: str) -> float:
+def positive_float(text: str) -> float:
+    """Parse a positive, finite number (``--straggler-k``); argparse shows the message on failure."""
     try:
         value = float(text)
     except ValueError:
@@ -186,7 +187,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--straggler-k",
-        type=_positive_float,
+        type=positive_float,
         default=DEFAULT_K,
         metavar="K",
         help=f"a rank lags beyond K scaled median absolute deviations above the median (default {DEFAULT_K:g})",

@@ -45,6 +45,8 @@ class SpanSeries:
 
     starts: array = field(default_factory=lambda: array("d"))
     durations: array = field(default_factory=lambda: array("d"))
+    depth: int = 0
+    """Nesting depth of the first span of the series (0 for a root): where a timeline draws it."""
 
 
 @dataclass
@@ -184,6 +186,7 @@ class _Digester:
         self.max_series = max_series
         self.series_names: Set[str] = set()
         self.span_ranks: Dict[str, RankLabel] = {}  # open span id -> lane, for its events
+        self.span_depths: Dict[str, int] = {}  # open span id -> nesting depth
 
     def _seen(self, seconds: float) -> None:
         digest = self.digest
@@ -214,9 +217,10 @@ class _Digester:
         duration = span.duration_seconds
         if duration is None:
             return
+        depth = self.span_depths.pop(span.id, 0)
         series = self.digest.spans.get((rank, span.name))
         if series is None:
-            series = self.digest.spans[(rank, span.name)] = SpanSeries()
+            series = self.digest.spans[(rank, span.name)] = SpanSeries(depth=depth)
         series.starts.append(span.start_seconds)
         series.durations.append(duration)
         if span.stop_event is not None:
@@ -229,6 +233,8 @@ class _Digester:
             if isinstance(record, (SpanStartRecord, SpanCompleteRecord)):
                 rank = self.ranks.label(record.source.path, record.pid, record.attributes)
                 self.span_ranks[record.id] = rank
+                parent_depth = self.span_depths.get(record.parent_id) if record.parent_id is not None else None
+                self.span_depths[record.id] = 0 if parent_depth is None else parent_depth + 1
                 self._seen(record.start_event.seconds_since_epoch)
             elif isinstance(record, (EventRecord, ApplicationErrorRecord)):
                 self._seen(record.event.seconds_since_epoch)

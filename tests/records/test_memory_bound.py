@@ -1,0 +1,58 @@
+"""summary and report keep a digest, not the records: their peak memory does not grow with the file's records.
+
+Each command runs in a subprocess of a small wrapper that reports the peak resident set of its one child
+(``resource.getrusage(RUSAGE_CHILDREN)``), once on a tiny file and once on a 15 MB file (about 37,000 records).
+Keeping the rebuilt spans of that file costs about 3.5 times its size (``load_files``: 74 MB for 20 MB); the
+digest costs 16 bytes per span and per loss value, well under a megabyte here. The bound, 10 MB of growth,
+sits between the two with room for allocator noise. The 1 GB run these numbers scale to is in docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import List
+
+import pytest
+
+from tests.records.bigfile import write_big_file
+from tests.records.multirank import write_run
+
+BIG_BYTES = 15_000_000
+GROWTH_BOUND_MB = 10.0
+
+_WRAPPER = (
+    "import json, resource, subprocess, sys; "
+    "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True); "
+    "print(json.dumps({'rc': p.returncode, 'stderr': p.stderr[-2000:], "
+    "'peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))"
+)
+
+
+def _peak_mb(argv: List[str]) -> float:
+    command = [sys.executable, "-c", _WRAPPER, sys.executable, "-m", "nv_one_logger.cli", *argv]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True)
+    outcome = json.loads(result.stdout)
+    assert outcome["rc"] == 0, outcome["stderr"]
+    return float(outcome["peak_mb"])
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("memory")
+    tiny = write_run(directory)[0]
+    big = directory / "big.jsonl"
+    write_big_file(big, BIG_BYTES)
+    return tiny, big
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", [["summary", "--by-rank"], ["report", "-o", "{dir}/run.html"]])
+def test_peak_memory_does_not_grow_with_the_records(files, command):
+    tiny, big = files
+    argv = [part.replace("{dir}", str(big.parent)) for part in command]
+    small_mb = _peak_mb([*argv, str(tiny)])
+    big_mb = _peak_mb([*argv, str(big)])
+    assert big.stat().st_size >= BIG_BYTES
+    assert big_mb - small_mb < GROWTH_BOUND_MB, (small_mb, big_mb)
