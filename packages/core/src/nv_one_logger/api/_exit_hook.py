@@ -22,6 +22,7 @@ from typing import Optional
 
 from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.internal.logging import get_logger
 
@@ -87,7 +88,7 @@ def close_with_timeout(recorder: Recorder, timeout_seconds: float) -> bool:
         try:
             recorder.close()
         except Exception as exc:  # never let telemetry break the interpreter's exit
-            _LOGGER.warning("Closing the OneLogger recorder failed: %s: %s", type(exc).__name__, exc)
+            _LOGGER.warning("Closing the OneLogger recorder failed: %s", describe_exception(exc))
 
     thread = threading.Thread(target=run, name="one-logger-close", daemon=True)
     thread.start()

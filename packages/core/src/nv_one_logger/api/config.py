@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from nv_one_logger.api.telemetry_config import TelemetryConfig
 from nv_one_logger.core.attributes import AttributeValue, validate_attribute_name, validate_attribute_value
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.describe import exception_message
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -140,7 +141,7 @@ class OneLoggerConfig(BaseModel):
                 checked[validate_attribute_name(key)] = validate_attribute_value(key, item)
             except OneLoggerError as exc:
                 # pydantic-core cannot carry a lone surrogate (a key like "\ud800") in an error message.
-                raise ValueError(str(exc).encode("utf-8", "backslashreplace").decode("utf-8")) from None
+                raise ValueError(exception_message(exc).encode("utf-8", "backslashreplace").decode("utf-8")) from None
         return checked
 
     @model_validator(mode="after")

@@ -24,6 +24,7 @@ from nv_one_logger.api.one_logger_provider import OneLoggerProvider
 from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.internal.safe_execution import GUARD_STATE, handle_failure
 from nv_one_logger.core.internal.singleton import SingletonMeta
@@ -172,17 +173,25 @@ def _settle_unconfigured_warning() -> None:
 
 
 def _finish_after_exception(recorder: Recorder, span: Span, exc: Optional[Exception]) -> None:
-    """Record ``exc`` (if any) on ``span`` and stop it, without masking the exception in flight."""
+    """Record ``exc`` (if any) on ``span`` and stop it, without masking the exception in flight.
+
+    Nothing raised here may replace the application's exception: not the recorder's (PROPAGATE_EXCEPTIONS), not a
+    custom recorder's, not the exception's own ``__str__`` (described with the safe helper).
+    """
     if exc is not None and span.active:
         try:
-            recorder.error(span, f"{type(exc).__name__}: {exc}", exception=exc)
-        except OneLoggerError as telemetry_exc:
-            _LOGGER.error("Could not record the exception leaving span '%s': %s", span.name_str, telemetry_exc)
+            recorder.error(span, describe_exception(exc), exception=exc)
+        except Exception as telemetry_exc:
+            _LOGGER.error(
+                "Could not record the exception leaving span '%s': %s", span.name_str, describe_exception(telemetry_exc)
+            )
     if span.active:
         try:
             recorder.stop(span)
-        except OneLoggerError as telemetry_exc:
-            _LOGGER.error("Could not stop span '%s' after an exception: %s", span.name_str, telemetry_exc)
+        except Exception as telemetry_exc:
+            _LOGGER.error(
+                "Could not stop span '%s' after an exception: %s", span.name_str, describe_exception(telemetry_exc)
+            )
 
 
 def configure_one_logger(
@@ -236,7 +245,7 @@ def configure_one_logger(
             if config.error_handling_strategy == OneLoggerErrorHandlingStrategy.PROPAGATE_EXCEPTIONS:
                 if isinstance(exc, OneLoggerError):
                     raise
-                raise OneLoggerError(f"Could not build the exporters: {type(exc).__name__}: {exc}") from exc
+                raise OneLoggerError(f"Could not build the exporters: {describe_exception(exc)}") from exc
             build_error = exc
             recorder = DefaultRecorder([])
     provider.configure(config, recorder)

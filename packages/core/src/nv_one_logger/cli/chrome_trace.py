@@ -13,6 +13,7 @@ from typing import Any
 
 from nv_one_logger.cli._output import write_atomically
 from nv_one_logger.cli._reading import reading_progress, stderr_warning
+from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.records.chrome_trace import build_chrome_trace
 from nv_one_logger.records.files import load_files
 from nv_one_logger.records.reader import ReaderError
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
             args.files, strict=args.strict, on_warning=stderr_warning, on_progress=reading_progress("chrome-trace")
         )
     except ReaderError as exc:
-        print(f"one-logger chrome-trace: error: {exc}", file=sys.stderr)
+        print(f"one-logger chrome-trace: error: {exception_message(exc)}", file=sys.stderr)
         return 1
     trace = build_chrome_trace(loaded.result)
     try:

@@ -21,6 +21,7 @@ import json
 import os
 from typing import Any, List
 
+from nv_one_logger.core.internal.describe import describe_exception, exception_message
 from nv_one_logger.core.internal.redaction import REDACTED, redact_text, redact_url
 
 #: A config key containing one of these words has its value redacted in the output.
@@ -105,7 +106,7 @@ def run_doctor(args: argparse.Namespace) -> int:
                 created += 1
             except ExporterConfigError as e:
                 lines.append("      enabled: yes, but it would NOT be created (see problems)")
-                problems.append(str(e))
+                problems.append(exception_message(e))
         if config.config:
             lines.append("      config:")
             lines.extend(f"        {key}: {_format_value(key, value)}" for key, value in config.config.items())
@@ -189,7 +190,7 @@ def _otlp_lines(problems: List[str], probe: bool) -> List[str]:
                 continue
             section = doctor_report(os.environ, probe=probe)
         except Exception as e:  # the doctor reports, it does not crash
-            problems.append(f"{entry_point.value} could not check the environment: {type(e).__name__}: {e}")
+            problems.append(f"{entry_point.value} could not check the environment: {describe_exception(e)}")
             continue
         lines += ["", *section.lines]
         problems.extend(section.problems)

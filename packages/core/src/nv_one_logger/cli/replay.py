@@ -18,6 +18,8 @@ import importlib
 import sys
 from typing import Any
 
+from nv_one_logger.core.internal.describe import exception_message
+
 IMPLEMENTATION_MODULE = "nv_one_logger.otel.replay"
 MISSING_EXTRA_EXIT_CODE = 2
 MISSING_EXTRA_MESSAGE = (
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         missing = getattr(exc, "name", None) or ""
         if missing == "nv_one_logger" or missing.startswith(("nv_one_logger.otel", "opentelemetry")):
             print(MISSING_EXTRA_MESSAGE, file=sys.stderr)
-            print(f"(import of {IMPLEMENTATION_MODULE} failed: {exc})", file=sys.stderr)
+            print(f"(import of {IMPLEMENTATION_MODULE} failed: {exception_message(exc)})", file=sys.stderr)
             return MISSING_EXTRA_EXIT_CODE
         raise
     return int(implementation.run_cli(args))

@@ -17,6 +17,7 @@ from typing import Any, Dict, List
 from nv_one_logger.cli._by_rank import phase_as_json, render_by_rank
 from nv_one_logger.cli._format import format_duration, iso_time
 from nv_one_logger.cli._reading import reading_progress, stderr_warning
+from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.records.digest import MAX_SERIES, ErrorEntry, RunDigest, digest_files
 from nv_one_logger.records.ranks import DEFAULT_K, phases_by_rank
 from nv_one_logger.records.reader import ReaderError
@@ -150,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
             args.files, strict=args.strict, on_warning=stderr_warning, on_progress=reading_progress("summary")
         )
     except ReaderError as exc:
-        print(f"one-logger summary: error: {exc}", file=sys.stderr)
+        print(f"one-logger summary: error: {exception_message(exc)}", file=sys.stderr)
         return 1
     k = args.straggler_k
     text = (

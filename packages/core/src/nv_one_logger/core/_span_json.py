@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Dict, Type
 from nv_one_logger.core.attributes import Attributes, values_to_json
 from nv_one_logger.core.event import Event
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.describe import describe_exception
 
 if TYPE_CHECKING:
     from nv_one_logger.core.span import Span
@@ -42,7 +43,7 @@ def span_from_json(cls: Type[Span], data: Any) -> Span:
         parent_id = None if data.get("parent_id") is None else uuid.UUID(data["parent_id"])
         start_event = Event.from_json(data["start_event"])
     except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise OneLoggerError(f"Invalid span JSON ({type(error).__name__}: {error}).") from None
+        raise OneLoggerError(f"Invalid span JSON ({describe_exception(error)}).") from None
     merged = Attributes.from_json(data.get("attributes"))
     updated = Attributes.from_json(data.get("updated_attributes"))
     initial = Attributes({name: attr for name, attr in merged.items() if name not in updated})

@@ -8,7 +8,6 @@ incomplete or missing, so a backend can discard unreliable runs).
 from __future__ import annotations
 
 import time
-import traceback
 from enum import Enum
 from typing import Any, Dict, Optional, Type, Union
 
@@ -20,6 +19,8 @@ from nv_one_logger.core.attributes import (
     values_to_json,
 )
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.describe import exception_message as exception_message_text
+from nv_one_logger.core.internal.describe import exception_traceback as exception_traceback_text
 from nv_one_logger.core.str_enum import StrEnum
 from nv_one_logger.core.time import _CLASS_ATTRIBUTES, _ORIGINAL_NOW, TracingTimestamp
 
@@ -315,11 +316,9 @@ class ErrorEvent(Event):
                     f"ErrorEvent.create: exception must be an exception instance, got {type(exception).__name__}."
                 )
             exception_type = type(exception).__name__
-            exception_message = _safe_str(exception)
+            exception_message = exception_message_text(exception)
             if exception_traceback is None and exception.__traceback__ is not None:
-                exception_traceback = "".join(
-                    traceback.format_exception(type(exception), exception, exception.__traceback__)
-                )
+                exception_traceback = exception_traceback_text(exception)
         return cls(TracingTimestamp.now(), error_message, exception_type, exception_message, exception_traceback)
 
     def to_json(self) -> Dict[str, Any]:
@@ -363,13 +362,6 @@ class ErrorEvent(Event):
     def exception_traceback(self) -> Optional[str]:
         """The formatted traceback, if known."""
         return self._exception_traceback
-
-
-def _safe_str(exception: BaseException) -> str:
-    try:
-        return str(exception)
-    except Exception:  # an exception whose __str__ fails must not break error reporting
-        return f"<unprintable {type(exception).__name__}>"
 
 
 class TelemetryDataError(Event):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, List, Optional, Union
 
+from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.exporter._config_bounds import check_json_depth, check_yaml_shape, too_deep
 from nv_one_logger.exporter.exporter_config import ExporterConfigError
 
@@ -82,7 +83,7 @@ def load_config_file(path: Path) -> List[Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise ExporterConfigError(f"cannot read exporter config file {path}: {e}") from e
+        raise ExporterConfigError(f"cannot read exporter config file {path}: {exception_message(e)}") from e
     document = _parse_yaml(path, text) if _is_yaml(path, text) else _parse_json(path, text)
     if not isinstance(document, dict):
         kind = "empty" if document is None else f"a {type(document).__name__}"
@@ -143,4 +144,4 @@ def _parse_yaml(path: Path, text: str) -> Any:
         problem = " ".join(part for part in (e.context, e.problem) if part) or "syntax error"
         raise ExporterConfigError(f"{location}: invalid YAML in exporter config file: {problem}") from e
     except yaml.YAMLError as e:
-        raise ExporterConfigError(f"{path}: invalid YAML in exporter config file: {e}") from e
+        raise ExporterConfigError(f"{path}: invalid YAML in exporter config file: {exception_message(e)}") from e

@@ -15,6 +15,7 @@ import inspect
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple, Type
 
+from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.exporter.exporter import Exporter
 from nv_one_logger.exporter.exporter_config import ExporterConfig, ExporterConfigError
 
@@ -119,7 +120,7 @@ def build_exporter(exporter_config: ExporterConfig, one_logger_config: Optional[
         return exporter_class(**kwargs)
     except Exception as e:
         raise ExporterConfigError(
-            f"exporter {exporter_config.class_name!r} raised in its constructor: {type(e).__name__}: {e}"
+            f"exporter {exporter_config.class_name!r} raised in its constructor: {describe_exception(e)}"
         ) from e
 
 
@@ -145,12 +146,13 @@ def _import_object(class_name: str) -> Any:
                 not_found = not_found or e
                 continue  # this prefix is not a module; try a shorter one
             raise ExporterConfigError(
-                f"cannot import exporter class {class_name!r}: module {module_name!r} failed to import: {e}"
+                f"cannot import exporter class {class_name!r}: module {module_name!r} failed to import: "
+                f"{describe_exception(e)}"
             ) from e
         except Exception as e:
             raise ExporterConfigError(
                 f"cannot import exporter class {class_name!r}: module {module_name!r} failed to import: "
-                f"{type(e).__name__}: {e}"
+                f"{describe_exception(e)}"
             ) from e
         try:
             return _get_attribute(class_name, module, ".".join(parts[split:]))
@@ -171,7 +173,7 @@ def _import_module(class_name: str, module_name: str) -> Any:
     except Exception as e:
         raise ExporterConfigError(
             f"cannot import exporter class {class_name!r}: module {module_name!r} failed to import: "
-            f"{type(e).__name__}: {e}"
+            f"{describe_exception(e)}"
         ) from e
 
 

@@ -39,6 +39,7 @@ from abc import abstractmethod
 from typing import Any, Dict, NoReturn, Optional, Tuple
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
+from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter._json_line import (
@@ -392,4 +393,4 @@ class BaseJsonExporter(BaseExporter):
         raise self._not_json(count, exc) from exc
 
     def _not_json(self, count: int, exc: BaseException) -> ExportError:
-        return ExportError(f"record {count} for {self!r} is not JSON: {type(exc).__name__}: {exc}")
+        return ExportError(f"record {count} for {self!r} is not JSON: {describe_exception(exc)}")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+from nv_one_logger.core.internal.describe import describe_exception, exception_message
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.exporter._config_file import find_config_file, load_config_file
 from nv_one_logger.exporter._exporter_factory import build_exporter
@@ -160,11 +161,11 @@ class ExporterConfigManager:
                 raw = get_default_config()
                 exporter_config = parse_exporter_entry(raw, where)
             except ExporterConfigError as e:
-                report.problems.append(f"ignoring package default: {e}")
+                report.problems.append(f"ignoring package default: {exception_message(e)}")
                 continue
             except Exception as e:
                 # Installed code is trusted to run, but not to break the application that merely installed it.
-                report.problems.append(f"ignoring package default from {where}: {type(e).__name__}: {e}")
+                report.problems.append(f"ignoring package default from {where}: {describe_exception(e)}")
                 continue
             entries.append(ResolvedExporterConfig(exporter_config, (ConfigSource("entry_point", label),)))
         return entries
@@ -174,7 +175,9 @@ class ExporterConfigManager:
         try:
             raw_entries = load_config_file(path)
         except ExporterConfigError as e:
-            report.problems.append(f"ignoring exporter config file (package defaults are used instead): {e}")
+            report.problems.append(
+                f"ignoring exporter config file (package defaults are used instead): {exception_message(e)}"
+            )
             return None
         source = ConfigSource("file", str(path))
         entries: List[ResolvedExporterConfig] = []
@@ -182,7 +185,7 @@ class ExporterConfigManager:
             try:
                 exporter_config = parse_exporter_entry(raw, f"{path}: exporters[{index}]")
             except ExporterConfigError as e:
-                report.problems.append(f"skipping exporter entry: {e}")
+                report.problems.append(f"skipping exporter entry: {exception_message(e)}")
                 continue
             entries.append(ResolvedExporterConfig(exporter_config, (source,)))
         return entries
@@ -199,7 +202,7 @@ class ExporterConfigManager:
             try:
                 direct = parse_exporter_entry(raw, f"direct exporters_config[{index}]")
             except ExporterConfigError as e:
-                report.problems.append(f"skipping direct exporter entry: {e}")
+                report.problems.append(f"skipping direct exporter entry: {exception_message(e)}")
                 continue
             matches = [e for e in report.entries if e.config.normalized_class_name == direct.normalized_class_name]
             if not matches:
@@ -224,7 +227,7 @@ def _entry_points(group: str) -> List[Any]:
         else:  # Python 3.9: a dict of group -> entry points
             found = list(all_entry_points.get(group, []))
     except Exception as e:  # a broken installed distribution must not break start-up
-        _logger.warning("cannot list entry points of group %s: %s: %s", group, type(e).__name__, e)
+        _logger.warning("cannot list entry points of group %s: %s", group, describe_exception(e))
         return []
     unique: Dict[Tuple[str, str], Any] = {}
     for entry_point in found:

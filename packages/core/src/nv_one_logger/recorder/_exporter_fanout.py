@@ -18,6 +18,7 @@ from typing import Any, List, Optional, Sequence
 
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import TelemetryDataError
+from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.exporter.exporter import Exporter
 
@@ -71,7 +72,7 @@ class ExporterFanOut:
             except Exception as exc:
                 slot.disabled = True
                 _LOGGER.error(
-                    "Exporter %s failed to initialize and is disabled: %s: %s", slot.name, type(exc).__name__, exc
+                    "Exporter %s failed to initialize and is disabled: %s", slot.name, describe_exception(exc)
                 )
                 _LOGGER.debug("Traceback of the %s initialization failure", slot.name, exc_info=exc)
 
@@ -97,7 +98,9 @@ class ExporterFanOut:
                     TelemetryDataError.create(slot.data_error_type(), message, attributes)
                 )
             except Exception as exc:
-                _LOGGER.debug("Exporter %s could not take the telemetry data error: %s", slot.name, exc)
+                _LOGGER.debug(
+                    "Exporter %s could not take the telemetry data error: %s", slot.name, describe_exception(exc)
+                )
 
     def close(self) -> None:
         """Close every exporter (also disabled ones: they may hold files or connections)."""
@@ -105,19 +108,18 @@ class ExporterFanOut:
             try:
                 slot.exporter.close()
             except Exception as exc:
-                _LOGGER.warning("Exporter %s failed to close: %s: %s", slot.name, type(exc).__name__, exc)
+                _LOGGER.warning("Exporter %s failed to close: %s", slot.name, describe_exception(exc))
                 _LOGGER.debug("Traceback of the %s close failure", slot.name, exc_info=exc)
 
     def _on_fault(self, slot: ExporterSlot, method_name: str, exc: Exception) -> None:
         slot.failures += 1
         _LOGGER.warning(
-            "Exporter %s failed in %s (failure %d of at most %d): %s: %s",
+            "Exporter %s failed in %s (failure %d of at most %d): %s",
             slot.name,
             method_name,
             slot.failures,
             MAX_EXPORTER_FAILURES,
-            type(exc).__name__,
-            exc,
+            describe_exception(exc),
         )
         _LOGGER.debug("Traceback of the %s failure", slot.name, exc_info=exc)
         if not slot.fault_reported:
@@ -126,11 +128,13 @@ class ExporterFanOut:
                 slot.exporter.export_telemetry_data_error(
                     TelemetryDataError.create(
                         slot.data_error_type(),
-                        f"Exporter {slot.name} failed in {method_name}: {type(exc).__name__}: {exc}",
+                        f"Exporter {slot.name} failed in {method_name}: {describe_exception(exc)}",
                     )
                 )
             except Exception as report_exc:
-                _LOGGER.debug("Exporter %s could not take the telemetry data error: %s", slot.name, report_exc)
+                _LOGGER.debug(
+                    "Exporter %s could not take the telemetry data error: %s", slot.name, describe_exception(report_exc)
+                )
         if slot.failures >= MAX_EXPORTER_FAILURES:
             slot.disabled = True
             _LOGGER.error("Exporter %s failed %d times and is disabled.", slot.name, slot.failures)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.records._torn import is_truncated_json_object
 from nv_one_logger.records.rotation import rotation_number, split_rotation_suffix, strip_rotation_suffix
 from nv_one_logger.records.types import MalformedRecord, Record, RecordSource, parse_record
@@ -145,7 +146,9 @@ class RecordReader:
         try:
             record = parse_record(obj, RecordSource(self.path, line_number))
         except MalformedRecord as exc:
-            raise ReaderError(self.path, line_number, f"malformed {obj.get('type')!r} record: {exc}") from exc
+            raise ReaderError(
+                self.path, line_number, f"malformed {obj.get('type')!r} record: {exception_message(exc)}"
+            ) from exc
         if record is None:
             kind = obj.get("type")
             what = "has no 'type' field" if kind is None else f"has unknown type {kind!r}"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, Optional, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.core.internal.logging import get_logger
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def expand_path_template(
     try:
         parsed = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text) if name is not None]
     except ValueError as exc:
-        raise OneLoggerError(f"invalid file path template {text!r}: {exc}") from exc
+        raise OneLoggerError(f"invalid file path template {text!r}: {exception_message(exc)}") from exc
     if any(spec or conv for _, spec, conv in parsed):
         raise OneLoggerError(f"file path template {text!r}: format specs and conversions are not supported")
     fields = [name for name, _, _ in parsed]
@@ -112,4 +113,4 @@ def expand_path_template(
     try:
         return Path(text.format_map(values))
     except (ValueError, IndexError) as exc:
-        raise OneLoggerError(f"invalid file path template {text!r}: {exc}") from exc
+        raise OneLoggerError(f"invalid file path template {text!r}: {exception_message(exc)}") from exc

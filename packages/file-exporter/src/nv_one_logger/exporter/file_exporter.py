@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.describe import describe_exception, exception_message
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.exporter._arguments import require_bool, require_number, require_optional_positive_int
 from nv_one_logger.exporter._file_path import expand_path_template
@@ -168,7 +169,8 @@ class FileExporter(BaseJsonExporter):
         try:
             line = encode_value(json_dict)
         except (TypeError, ValueError, RecursionError) as exc:
-            raise ExportError(f"record {json_dict.get('count')} for {self._path_str} is not JSON: {exc}") from exc
+            count = json_dict.get("count")
+            raise ExportError(f"record {count} for {self._path_str} is not JSON: {exception_message(exc)}") from exc
         self._write_line(line)
 
     def _write_line(self, line: str) -> None:
@@ -199,7 +201,7 @@ class FileExporter(BaseJsonExporter):
             )
 
     def _not_json(self, count: int, exc: BaseException) -> ExportError:
-        return ExportError(f"record {count} for {self._path_str} is not JSON: {type(exc).__name__}: {exc}")
+        return ExportError(f"record {count} for {self._path_str} is not JSON: {describe_exception(exc)}")
 
     def _write_all(self, fd: int, data: bytes) -> None:
         written = 0
@@ -289,7 +291,8 @@ class FileExporter(BaseJsonExporter):
             return self._rotate(fd)
         except Exception as exc:  # any failure (not only OSError) costs file size, never the record
             self._rotation_retry_at = now + ROTATION_RETRY_SECONDS
-            reason = str(exc) if isinstance(exc, ExportError) else f"rotating {self._path_str} failed: {exc!r}"
+            failure = f"rotating {self._path_str} failed: {describe_exception(exc)}"
+            reason = exception_message(exc) if isinstance(exc, ExportError) else failure
             _logger.warning("%s; writing on into the current file, retrying in %.0f s", reason, ROTATION_RETRY_SECONDS)
             return self._fd if self._fd is not None else fd
 

@@ -22,6 +22,7 @@ from typing import List, Mapping, Optional, Tuple
 from urllib.parse import urlsplit
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.otel.env import GRPC, BatchSettings, LimitSettings, OtlpSettings, SamplerSettings
 
 PROBE_SPAN_NAME = "one_logger.doctor.probe"
@@ -43,7 +44,7 @@ def report(env: Mapping[str, str], probe: bool = False) -> DoctorReport:
         settings = OtlpSettings.from_env(env)
     except OneLoggerError as error:
         out.lines.append("OTLP traces export: cannot be configured (see problems)")
-        out.problems.append(str(error))
+        out.problems.append(exception_message(error))
         return out
     sampler, limits, batch = SamplerSettings.from_env(env), LimitSettings.from_env(env), BatchSettings.from_env(env)
     out.problems.extend(settings.problems + sampler.problems + limits.problems + batch.problems)
@@ -144,7 +145,8 @@ def _tls_failure(connection: socket.socket, host: str, settings: OtlpSettings) -
     except ssl.SSLCertVerificationError as error:
         return f"TLS: the server certificate is not trusted by {trust} ({error.verify_message})"
     except (ssl.SSLError, OSError) as error:
-        return f"TLS handshake with {host} failed ({error}); is the collector serving TLS? (trust: {trust})"
+        reason = exception_message(error)
+        return f"TLS handshake with {host} failed ({reason}); is the collector serving TLS? (trust: {trust})"
 
 
 class _Capture(logging.Handler):

@@ -45,6 +45,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.locks import fork_safe_event, fork_safe_lock
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.internal.redaction import redact_text
@@ -349,7 +350,7 @@ class ExportWorker:
             try:
                 outcome.append((exporter.export(chunk), None))
             except Exception as error:
-                outcome.append((SpanExportResult.FAILURE, f"{type(error).__name__}: {error}"))
+                outcome.append((SpanExportResult.FAILURE, f"{describe_exception(error)}"))
 
         self._call = threading.Thread(target=call, name=f"{self._thread.name}-call", daemon=True)
         self._call.start()

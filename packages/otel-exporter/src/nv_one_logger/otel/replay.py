@@ -26,6 +26,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace.export import SpanExporter
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.otel.env import LimitSettings
 from nv_one_logger.otel.replay_plan import DEFAULT_EVENT_LIMIT, PlannedSpan, PlannedTrace, ReplayPlan, plan_replay
 from nv_one_logger.otel.replay_progress import ProgressLine, count_lines
@@ -284,10 +285,10 @@ def run_cli(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: O
             on_warning=warn,
         )
     except ReaderError as exc:
-        print(f"one-logger replay: error: {exc}", file=err)
+        print(f"one-logger replay: error: {exception_message(exc)}", file=err)
         return EXIT_FAILED
     except OneLoggerError as exc:
-        print(f"one-logger replay: error: {exc}", file=err)
+        print(f"one-logger replay: error: {exception_message(exc)}", file=err)
         return EXIT_USAGE
     if args.dry_run:
         listing = format_dry_run(report.plan)

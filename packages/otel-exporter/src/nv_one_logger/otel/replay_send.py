@@ -25,6 +25,7 @@ from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
+from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.otel.attributes import to_otel_attributes
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.mapping import build_readable_span
@@ -101,7 +102,7 @@ def send_planned_spans(
             try:
                 outcome = span_exporter.export(batch) if batch else SpanExportResult.SUCCESS
             except Exception as exc:  # an exporter should not raise, but a replay must report, not crash
-                outcome, result.error = SpanExportResult.FAILURE, f"{type(exc).__name__}: {exc}"
+                outcome, result.error = SpanExportResult.FAILURE, f"{describe_exception(exc)}"
             if outcome != SpanExportResult.SUCCESS:
                 result.not_sent = len(spans) - start
                 result.error = result.error or "the OTLP exporter reported a failed export (see the log above)"

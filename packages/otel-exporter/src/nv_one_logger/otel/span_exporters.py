@@ -21,6 +21,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter, SpanExportResult
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.otel.env import HTTP_PROTOBUF, OtlpSettings, install_header_redaction
 
 # The key the SDK's span processors set while exporting (public in opentelemetry.context since 1.x).
@@ -145,7 +146,8 @@ def _grpc_exporter(settings: OtlpSettings) -> SpanExporter:
         )
     except ValueError as error:  # the SDK parses OTEL_EXPORTER_OTLP_TRACES_TIMEOUT itself, as seconds
         raise OneLoggerError(
-            f"The OpenTelemetry gRPC exporter could not be built from the environment ({error}); check "
+            "The OpenTelemetry gRPC exporter could not be built from the environment "
+            f"({exception_message(error)}); check "
             "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT (a number of milliseconds)."
         ) from error
 

@@ -29,6 +29,7 @@ import itertools
 from typing import Any, Callable, Optional, TypeVar, cast
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.logging import get_logger
 
 _LOGGER = get_logger("nv_one_logger.safe_execution")
@@ -93,10 +94,10 @@ def handle_failure(where: str, exc: Exception, origin: Optional[object] = None) 
     if GUARD_STATE.propagate:
         if isinstance(exc, OneLoggerError):
             raise exc
-        raise OneLoggerError(f"Internal error in {where}: {type(exc).__name__}: {exc}") from exc
+        raise OneLoggerError(f"Internal error in {where}: {describe_exception(exc)}") from exc
     if not GUARD_STATE.claim_failure():
         return
-    message = f"OneLogger disabled itself after an error in {where}: {type(exc).__name__}: {exc}"
+    message = f"OneLogger disabled itself after an error in {where}: {describe_exception(exc)}"
     _LOGGER.error(message)
     _LOGGER.debug("Traceback of the error that disabled OneLogger", exc_info=exc)
     handler = GUARD_STATE.failure_handler
