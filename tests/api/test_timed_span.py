@@ -102,6 +102,8 @@ def test_before_configure_timed_span_is_a_no_op_with_one_warning(caplog):
 def test_disabled_rank_yields_none_and_records_nothing(caplog):
     exporter = InMemoryExporter()
     configure(PROPAGATE, exporter, enable_for_current_rank=False)
+    assert [r.name for r in caplog.records] == ["nv_one_logger.api.config"]  # the one "disabled for rank" line
+    caplog.clear()
     with timed_span("s") as span:
         assert span is None
     assert exporter.method_names() == ["initialize"]

@@ -71,14 +71,24 @@ def test_export_outside_ready_raises_naming_exporter_and_state(state):
     assert exporter.calls == []
 
 
-def test_initialize_twice_or_after_close_raises():
+def test_initialize_twice_is_a_no_op_and_after_close_raises():
     exporter = RecordingExporter()
     exporter.initialize()
-    with pytest.raises(ExportError, match="ready"):
-        exporter.initialize()
+    exporter.initialize()  # applications and recorders both call it (2.3.1 behaviour)
+    assert exporter.ready
     exporter.close()
-    with pytest.raises(ExportError, match="closed"):
+    with pytest.raises(ExportError, match=r"^Exporter is closed and cannot be used anymore\..*initialize"):
         exporter.initialize()
+
+
+def test_lifecycle_messages_start_with_the_2_3_1_text():
+    exporter = RecordingExporter()
+    with pytest.raises(ExportError, match=r"^Exporter not initialized\. Call initialize first\."):
+        exporter.export_start(Span.create("s"))
+    exporter.initialize()
+    exporter.close()
+    with pytest.raises(ExportError, match=r"^Exporter is closed and cannot be used anymore\."):
+        exporter.export_start(Span.create("s"))
 
 
 def test_close_without_initialize():

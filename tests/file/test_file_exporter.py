@@ -141,12 +141,16 @@ def test_lifecycle_errors(tmp_path):
     with pytest.raises(ExportError):
         exporter.export_start(Span.create("s"))
     exporter.initialize()
-    with pytest.raises(ExportError):
-        exporter.initialize()
+    first_fd = exporter._fd
+    exporter.initialize()  # a no-op: the file stays open once, nothing is truncated or reopened
+    assert exporter._fd == first_fd and exporter.ready
+    exporter.export_start(Span.create("kept"))
     exporter.close()
     exporter.close()
     with pytest.raises(ExportError):
         exporter.export_event(Event.create("e"), Span.create("s"))
+    with pytest.raises(ExportError, match="closed"):
+        exporter.initialize()
 
 
 @pytest.mark.parametrize("bad", [0, -5, 1.5, True, "10"])

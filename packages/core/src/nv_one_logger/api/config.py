@@ -8,15 +8,20 @@ Annotations use ``typing.Optional/Union/Dict`` because pydantic evaluates them a
 supports Python 3.9.
 """
 
+import os
 from enum import Enum
 from typing import Any, Callable, Dict, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from nv_one_logger.api.telemetry_config import TelemetryConfig
 from nv_one_logger.core.attributes import AttributeValue, validate_attribute_name, validate_attribute_value
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.describe import exception_message
+from nv_one_logger.core.internal.logging import get_logger
+
+logger = get_logger(__name__)
+"""This module's logger (``nv_one_logger.api.config``): it warns when a rank is disabled by its config."""
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -82,7 +87,8 @@ class OneLoggerConfig(BaseModel):
 
     When ``enable_for_current_rank`` is False and the caller did not choose a strategy, the strategy becomes
     ``DISABLE_QUIETLY_AND_REPORT_METRIC_ERROR`` and, unless a log level was set explicitly, the library's log
-    level becomes CRITICAL: a disabled rank must neither raise nor log.
+    level becomes CRITICAL: a disabled rank must neither raise nor log per call. Building such a config
+    logs one WARNING (through this module's ``logger``) naming the rank, so a silent rank can be explained.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
@@ -100,25 +106,27 @@ class OneLoggerConfig(BaseModel):
 
     @field_validator("application_name", "summary_data_schema_version")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
+    def _not_blank(cls, value: str, info: ValidationInfo) -> str:
         if not value.strip():
-            raise ValueError("must not be blank")
+            raise ValueError(f"{info.field_name} cannot be empty or whitespace-only (must not be blank)")
         return value
 
     @field_validator("world_size_or_fn", mode="before")
     @classmethod
     def _check_world_size(cls, value: Any) -> Any:
         if isinstance(value, bool):
-            raise ValueError("must be a positive int or a callable returning one, not a bool")
+            raise ValueError(
+                "world_size must be set to a positive value: a positive int or a callable returning one, not a bool"
+            )
         if isinstance(value, int) and value <= 0:
-            raise ValueError(f"must be > 0, got {value}")
+            raise ValueError(f"world_size must be set to a positive value (must be > 0, got {value})")
         return value
 
     @field_validator("world_size_or_fn")
     @classmethod
     def _check_coerced_world_size(cls, value: Any) -> Any:
         if isinstance(value, int) and value <= 0:  # e.g. the string "0" coerced to an int
-            raise ValueError(f"must be > 0, got {value}")
+            raise ValueError(f"world_size must be set to a positive value (must be > 0, got {value})")
         return value
 
     @field_validator("session_tag_or_fn")
@@ -136,7 +144,9 @@ class OneLoggerConfig(BaseModel):
         checked: Dict[str, AttributeValue] = {}
         for key, item in value.items():
             if not key.strip():
-                raise ValueError("keys must not be blank")
+                raise ValueError(
+                    f"custom_metadata keys must be non-empty strings (keys must not be blank, got {key!r})"
+                )
             try:
                 checked[validate_attribute_name(key)] = validate_attribute_value(key, item)
             except OneLoggerError as exc:
@@ -148,6 +158,10 @@ class OneLoggerConfig(BaseModel):
     def _defaults_for_disabled_rank(self) -> "OneLoggerConfig":
         if self.enable_for_current_rank:
             return self
+        logger.warning(
+            "OneLogger is disabled for rank %s (enable_for_current_rank=False): this rank records no telemetry.",
+            os.environ.get("RANK", "<RANK not set>"),
+        )
         if "error_handling_strategy" not in self.model_fields_set:
             # object.__setattr__ keeps model_fields_set an honest record of what the caller passed.
             object.__setattr__(
@@ -167,7 +181,9 @@ class OneLoggerConfig(BaseModel):
         """The world size, evaluating ``world_size_or_fn`` if it is a callable (OneLoggerError if not > 0)."""
         value = _evaluate(self.world_size_or_fn)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise OneLoggerError(f"world_size_or_fn must give a positive int, got {value!r}.")
+            raise OneLoggerError(
+                f"world_size must be set to a positive value: world_size_or_fn must give a positive int, got {value!r}."
+            )
         return value
 
     @property

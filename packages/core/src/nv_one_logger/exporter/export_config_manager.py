@@ -71,6 +71,11 @@ class ExporterConfigManager:
         # Where each ExporterConfig returned by generate_export_config came from (keyed by id, holding the
         # object so the id stays valid), so that a warning at creation time can name the file or entry point.
         self._origins: Dict[int, Tuple[ExporterConfig, str]] = {}
+        self.entry_point_exporter_configs: List[ExporterConfig] = [
+            entry.config for entry in self._package_defaults(ExportConfigReport())
+        ]
+        """The package defaults found when the manager was created (the 2.3.1 attribute; problems with an entry
+        point are reported by :meth:`generate_export_config`, which reads the entry points again)."""
 
     def generate_export_config(
         self,
@@ -218,14 +223,21 @@ class ExporterConfigManager:
                 match.sources = (*match.sources, source)
 
 
+entry_points = importlib.metadata.entry_points
+"""The entry point discovery function, looked up at call time so that a test that patches
+``nv_one_logger.exporter.export_config_manager.entry_points`` (as suites written for 2.3.1 do) takes effect."""
+
+
 def _entry_points(group: str) -> List[Any]:
     """Entry points of ``group``, de-duplicated and sorted by name (stable order for merging and the doctor)."""
     try:
-        all_entry_points: Any = importlib.metadata.entry_points()
-        if hasattr(all_entry_points, "select"):
-            found = list(all_entry_points.select(group=group))
-        else:  # Python 3.9: a dict of group -> entry points
-            found = list(all_entry_points.get(group, []))
+        try:
+            selected: Any = entry_points(group=group)
+        except TypeError:  # Python 3.9: no keyword arguments, a dict of group -> entry points
+            selected = entry_points().get(group, [])
+        if hasattr(selected, "select"):  # an EntryPoints collection (selecting its own group again is harmless)
+            selected = selected.select(group=group)
+        found = list(selected)
     except Exception as e:  # a broken installed distribution must not break start-up
         _logger.warning("cannot list entry points of group %s: %s", group, describe_exception(e))
         return []

@@ -69,9 +69,11 @@ class BaseExporter(Exporter):
 
     Subclasses override the export methods and call ``super().<method>(...)`` first; the base implementations
     only check that the exporter is ready and raise :class:`ExportError` (naming the exporter, the call and the
-    state) otherwise. ``initialize()`` twice, or after ``close()``, raises too. ``close()`` is idempotent and
-    allowed from any state; subclasses flush and release their resources, then call ``super().close()``
-    (or call it first and check :attr:`closed` - whatever keeps their resource handling simple).
+    state) otherwise. ``initialize()`` on a ready exporter does nothing (applications and recorders both call
+    it, as in 2.3.1; subclasses that acquire resources return early when :attr:`ready`); after ``close()`` it
+    raises. ``close()`` is idempotent and allowed from any state; subclasses flush and release their resources,
+    then call ``super().close()`` (or call it first and check :attr:`closed` - whatever keeps their resource
+    handling simple).
     """
 
     def __init__(self) -> None:
@@ -94,19 +96,21 @@ class BaseExporter(Exporter):
         return self._state is ExporterState.CLOSED
 
     def _check_ready(self, operation: str) -> None:
-        if self._state is not ExporterState.READY:
-            raise ExportError(
-                f"{type(self).__name__}.{operation}() called while the exporter is {self._state.value} "
-                "(it must be initialized and not closed)."
-            )
+        state = self._state
+        if state is ExporterState.READY:
+            return
+        first = (
+            "Exporter is closed and cannot be used anymore."
+            if state is ExporterState.CLOSED
+            else "Exporter not initialized. Call initialize first."
+        )
+        raise ExportError(f"{first} ({type(self).__name__}.{operation}() called while the exporter is {state.value}.)")
 
     def initialize(self) -> None:
-        """Move from "not initialized" to "ready"; raises ExportError in any other state."""
+        """Move from "not initialized" to "ready"; a no-op when ready; ExportError after ``close()``."""
         with self._state_lock:
-            if self._state is not ExporterState.NOT_INITIALIZED:
-                raise ExportError(
-                    f"{type(self).__name__}.initialize() called while the exporter is {self._state.value}."
-                )
+            if self._state is ExporterState.CLOSED:
+                self._check_ready("initialize")
             self._state = ExporterState.READY
 
     def export_start(self, span: Span) -> None:

@@ -102,6 +102,18 @@ class ExporterFanOut:
                     "Exporter %s could not take the telemetry data error: %s", slot.name, describe_exception(exc)
                 )
 
+    def report_data_error_once(self, message: str, attributes: Optional[Attributes] = None) -> None:
+        """Send a telemetry data error to every enabled exporter that has not received one yet."""
+        for slot in self._slots:
+            if slot.disabled or slot.fault_reported:
+                continue
+            slot.fault_reported = True
+            error = TelemetryDataError.create(slot.data_error_type(), message, attributes)
+            try:
+                slot.exporter.export_telemetry_data_error(error)
+            except Exception as exc:
+                self._on_fault(slot, "export_telemetry_data_error", exc)
+
     def close(self) -> None:
         """Close every exporter (also disabled ones: they may hold files or connections)."""
         for slot in self._slots:

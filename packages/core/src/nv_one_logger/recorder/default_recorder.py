@@ -30,6 +30,7 @@ leaves them alone and stopping one (a ``with timed_span`` block unwinding in the
 from __future__ import annotations
 
 import os
+import uuid
 import weakref
 from enum import Enum
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
@@ -44,10 +45,13 @@ from nv_one_logger.core.internal.safe_execution import GUARD_STATE, handle_failu
 from nv_one_logger.core.span import Span, SpanName
 from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.exporter.exporter import Exporter
-from nv_one_logger.recorder._exporter_fanout import ExporterFanOut, ExporterSlot
+from nv_one_logger.recorder._exporter_fanout import MAX_EXPORTER_FAILURES, ExporterFanOut, ExporterSlot
 from nv_one_logger.recorder._span_context import SpanContextStack
 
 _LOGGER = get_logger(__name__)
+
+_DISABLE_EXPORTER_AFTER_N_FAILURES = MAX_EXPORTER_FAILURES
+"""An exporter that failed this many times is disabled (the 2.3.1 name of ``MAX_EXPORTER_FAILURES``)."""
 
 MAX_DEFERRED_CALLS = 10_000
 """How many exporter calls made by signal handlers may wait for an interrupted exporter call to return."""
@@ -101,6 +105,7 @@ class DefaultRecorder(Recorder):
                 raise OneLoggerError(f"exporters[{index}] is not an Exporter: {type(exporter).__name__}.")
         self._mode = export_customization_mode
         self._filter = self._check_filter(export_customization_mode, span_name_filter)
+        self._span_name_filter = span_name_filter  # as given (2.3.1 name)
         self._lock = fork_safe_lock()
         # Bookkeeping is keyed by ``span.id_int`` (an int hashes in C; a uuid.UUID hashes in Python code), and
         # whether the filter excludes a span is a flag on the span itself (``span._exported``).
@@ -108,8 +113,10 @@ class DefaultRecorder(Recorder):
         self._active: Dict[int, Span] = {}  # span id -> span, oldest first (dicts keep insertion order)
         self._inherited: Set[int] = set()  # ids of spans open when this (child) process was forked
         self._closed = False
+        self._closing = False  # close() is stopping the open spans
         self._exporting = False  # an exporter call is in progress (on the thread holding the lock)
-        self._deferred: List[Tuple[str, Tuple[Any, ...]]] = []  # calls made while _exporting (signal handlers)
+        # Calls made while _exporting (signal handlers): (ExporterFanOut method name, its arguments).
+        self._deferred: List[Tuple[str, Tuple[Any, ...]]] = []
         self._deferred_dropped = 0
         self._context = SpanContextStack(f"nv_one_logger_spans_{id(self):x}")
         self._fanout = ExporterFanOut(exporters)
@@ -145,6 +152,23 @@ class DefaultRecorder(Recorder):
         """The exporters, in the order given."""
         return [slot.exporter for slot in self._fanout.slots]
 
+    # -- names kept from 2.3.1 for subclasses and test suites (thin views of the state above) -----------------
+
+    @property
+    def _spans(self) -> Dict[uuid.UUID, Span]:
+        """The open spans by id, oldest first (a new dict on each read)."""
+        return {span.id: span for span in self._active.values()}
+
+    @property
+    def _exporters(self) -> List[Exporter]:
+        """The exporters, in the order given."""
+        return self.exporters
+
+    @property
+    def _export_customization_mode(self) -> ExportCustomizationMode:
+        """The export customization mode given to the constructor."""
+        return self._mode
+
     @property
     def exporter_slots(self) -> List[ExporterSlot]:
         """The exporters with their health (failure count, disabled), mainly for diagnostics and tests."""
@@ -172,7 +196,10 @@ class DefaultRecorder(Recorder):
         if span._stop_perf is None and span._id_int in self._active:
             return span
         if not span.active:
-            raise OneLoggerError(f"DefaultRecorder.{operation}: span '{span.name_str}' ({span.id}) is already stopped.")
+            first = "Cannot add an event to a span that is not running. " if operation in ("event", "error") else ""
+            raise OneLoggerError(
+                f"{first}DefaultRecorder.{operation}: span '{span.name_str}' ({span.id}) is already stopped."
+            )
         raise OneLoggerError(
             f"DefaultRecorder.{operation}: span '{span.name_str}' ({span.id}) was not started by this recorder."
         )
@@ -243,7 +270,7 @@ class DefaultRecorder(Recorder):
         """Hand one call to the exporters; defer it if it interrupted another exporter call (module docstring)."""
         if self._exporting:
             if len(self._deferred) < MAX_DEFERRED_CALLS:
-                self._deferred.append((method_name, args))
+                self._deferred.append(("export", (method_name, *args)))
             else:
                 self._deferred_dropped += 1
             return
@@ -259,8 +286,8 @@ class DefaultRecorder(Recorder):
         """Hand over the calls that signal handlers made while an exporter call was in progress (in order)."""
         deferred = self._deferred
         while deferred:
-            method_name, args = deferred.pop(0)
-            self._fanout.export(method_name, *args)
+            fanout_method, args = deferred.pop(0)
+            getattr(self._fanout, fanout_method)(*args)
         dropped = self._deferred_dropped
         if dropped:
             self._deferred_dropped = 0
@@ -320,13 +347,30 @@ class DefaultRecorder(Recorder):
 
     @safely_execute
     def telemetry_data_error(self, error_message: str, attributes: Optional[Attributes] = None) -> None:
-        """Tell every exporter that the telemetry of this run is incomplete (``INCOMPLETE_TELEMETRY_DATA``)."""
+        """Tell every exporter, at most once each, that the telemetry of this run is unreliable.
+
+        The type is ``INCOMPLETE_TELEMETRY_DATA`` for an exporter that already exported something successfully
+        and ``NO_TELEMETRY_DATA`` for one that did not. An exporter that already received a telemetry data error
+        (from an earlier call, or because it failed itself) gets no second one: one flag per run is what a
+        backend filters on.
+        """
         with self._lock:
             self._check_open("telemetry_data_error")
-            error = TelemetryDataError.create(
-                TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA, error_message, attributes
-            )
-            self._export("export_telemetry_data_error", error)
+            # Invalid input fails here, under the error-handling strategy, not inside one exporter's call.
+            TelemetryDataError.create(TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA, error_message, attributes)
+            if self._exporting:  # made by a signal handler during an exporter call: hand it over afterwards
+                if len(self._deferred) < MAX_DEFERRED_CALLS:
+                    self._deferred.append(("report_data_error_once", (error_message, attributes)))
+                else:
+                    self._deferred_dropped += 1
+                return
+            self._exporting = True
+            try:
+                self._fanout.report_data_error_once(error_message, attributes)
+                if self._deferred:
+                    self._export_deferred()
+            finally:
+                self._exporting = False
 
     def get_active_spans_by_name(self, span_name: SpanName) -> List[Span]:
         """Return the open spans named ``span_name``, oldest first (empty when the library is disabled)."""
@@ -347,17 +391,19 @@ class DefaultRecorder(Recorder):
         the library disabled itself) is flushed and files and connections are released.
         """
         with self._lock:
-            if self._closed:
+            if self._closed or self._closing:
                 return
-            self._closed = True
+            self._closing = True  # a subclass's stop() may itself call close(): that call is a no-op
             try:
                 if not GUARD_STATE.disabled:
+                    # Through self.stop (as 2.3.1 did) so that a subclass overriding stop() sees these spans too.
                     for span in reversed(list(self._active.values())):
-                        span.stop()
-                        self._finish(span, warn_out_of_order=False)
+                        if span._id_int in self._active:  # a subclass's stop() may have ended others
+                            self.stop(span)
             except Exception as exc:
                 handle_failure("DefaultRecorder.close", exc, self)
             finally:
+                self._closed = True
                 self._context.clear()
                 if self._deferred and not self._exporting and not GUARD_STATE.disabled:
                     # Left behind when a signal handler raised while they were handed over.

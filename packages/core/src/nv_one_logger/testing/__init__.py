@@ -63,6 +63,8 @@ class InMemoryExporter(BaseExporter):
 
     def initialize(self) -> None:
         """Become ready (recorded in :attr:`calls`)."""
+        if self.ready:
+            return  # a second initialize() is a no-op, as for every BaseExporter
         super().initialize()
         self._record("initialize")
 

@@ -22,6 +22,7 @@ other exporters.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import stat
 import time
@@ -132,6 +133,20 @@ class FileExporter(BaseJsonExporter):
         return self._path
 
     @property
+    def _filepath(self) -> Path:
+        """The 2.3.1 name of :attr:`file_path`."""
+        return self._path
+
+    @property
+    def _file(self) -> Optional[io.FileIO]:
+        """The open file as a raw file object (the 2.3.1 name), or None when it is not open.
+
+        A view of the descriptor the exporter writes to: closing it does not close the exporter's file.
+        """
+        fd = self._fd
+        return None if fd is None else io.FileIO(fd, "a", closefd=False)
+
+    @property
     def file_path_template(self) -> str:
         """The ``file_path`` argument as given."""
         return self._template
@@ -143,7 +158,9 @@ class FileExporter(BaseJsonExporter):
 
     def initialize(self) -> None:
         """Create missing parent directories and open the file; ExportError naming the path on failure."""
-        if self.ready or self.closed:
+        if self.ready:
+            return  # initializing twice is a no-op (the file is already open)
+        if self.closed:
             super().initialize()  # raises the lifecycle error
         self._fd = self._open(truncate=self._overwrite)
         super().initialize()

@@ -148,6 +148,8 @@ class OTelExporter(BaseExporter):
     # --- lifecycle -----------------------------------------------------------------------------------------
     def initialize(self) -> None:
         """Start the export worker (no network I/O happens here; the resource is built with the first batch)."""
+        if self.ready:
+            return  # initializing twice is a no-op (the pipeline already runs)
         super().initialize()
         if self.disabled or self._span_exporter is None:
             why = "OTEL_SDK_DISABLED=true" if self.disabled else "OTEL_TRACES_EXPORTER=none"
