@@ -14,6 +14,7 @@ from typing import Any
 from nv_one_logger.cli._output import write_atomically
 from nv_one_logger.cli._reading import reading_progress, stderr_warning
 from nv_one_logger.cli.summary import positive_float
+from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.records.digest import digest_files
 from nv_one_logger.records.ranks import DEFAULT_K
 from nv_one_logger.records.reader import ReaderError
@@ -27,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
         from nv_one_logger.report import render_report
     except ImportError as exc:
         print(
-            f"one-logger report: error: the report needs the 'report' extra ({exc}); install it with: {EXTRA_HINT}",
+            f"one-logger report: error: the report needs the 'report' extra ({exception_message(exc)}); "
+            f"install it with: {EXTRA_HINT}",
             file=sys.stderr,
         )
         return 2
@@ -36,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
             args.files, strict=args.strict, on_warning=stderr_warning, on_progress=reading_progress("report")
         )
     except ReaderError as exc:
-        print(f"one-logger report: error: {exc}", file=sys.stderr)
+        print(f"one-logger report: error: {exception_message(exc)}", file=sys.stderr)
         return 1
     page = render_report(digest, k=args.straggler_k)
     try:
