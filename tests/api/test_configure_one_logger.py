@@ -117,7 +117,7 @@ def test_configure_twice_with_another_config_propagate_builds_nothing(monkeypatc
     built = []
     monkeypatch.setattr(ExporterConfigManager, "create_exporters_from_config", lambda *a, **k: built.append(1))
     with pytest.raises(OneLoggerError, match="already configured"):
-        configure_one_logger(make_config(PROPAGATE))
+        configure_one_logger(make_config(PROPAGATE, custom_metadata={"another": 1}))
     assert built == []
 
 
@@ -251,10 +251,11 @@ def test_explicit_log_files_are_written(tmp_path):
     assert err_path.read_text().splitlines() == ["ERROR|broken"]
 
 
-def test_reset_restores_the_library_logger():
+def test_reset_restores_the_library_logger(tmp_path):
     library_logger = logging.getLogger("nv_one_logger")
     level_before, handlers_before = library_logger.level, list(library_logger.handlers)
-    configure_one_logger(make_config(logger_config=LoggerConfig(log_level="DEBUG")), DefaultRecorder([]))
+    logger_config = LoggerConfig(log_level="DEBUG", log_file_path_for_err=str(tmp_path / "one.err"))
+    configure_one_logger(make_config(logger_config=logger_config), DefaultRecorder([]))
     assert library_logger.level == logging.DEBUG and len(library_logger.handlers) > len(handlers_before)
     from nv_one_logger.testing import reset_one_logger
 

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from nv_one_logger.core.exceptions import OneLoggerError
-from nv_one_logger.core.internal.logging import get_logger
+from nv_one_logger.core.internal.logging import StderrUnlessConfiguredHandler, get_logger
 from nv_one_logger.core.internal.singleton import SingletonMeta
 from nv_one_logger.core.internal.utils import evaluate_value, patch_method, temporarily_modify_env
 from nv_one_logger.core.internal.version import get_version
@@ -172,11 +172,14 @@ def test_get_logger_is_child_of_library_logger():
     assert get_logger("nv_one_logger.recorder").name == "nv_one_logger.recorder"
     assert get_logger("nv_one_logger").name == "nv_one_logger"
     root = logging.getLogger("nv_one_logger")
-    assert any(isinstance(h, logging.NullHandler) for h in root.handlers)
+    assert any(isinstance(h, StderrUnlessConfiguredHandler) for h in root.handlers)
 
 
-def test_library_logger_does_not_fall_back_to_stderr(capsys):
-    get_logger("quiet").warning("should not be printed by the last-resort handler")
+def test_library_stderr_handler_is_silent_when_the_root_logger_has_a_handler(capsys):
+    # pytest's logging plugin puts a handler on the root logger, as an application that configured logging
+    # would; the stderr case is tested in a subprocess (tests/api/test_warnings_once.py).
+    assert logging.getLogger().handlers
+    get_logger("quiet").warning("goes to the application's handlers only")
     assert capsys.readouterr().err == ""
 
 

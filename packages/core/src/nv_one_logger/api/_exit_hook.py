@@ -16,6 +16,7 @@ Worker processes started by ``multiprocessing`` (PyTorch's DataLoader workers, `
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import threading
 from typing import Optional
@@ -24,7 +25,7 @@ from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.locks import fork_safe_lock
-from nv_one_logger.core.internal.logging import get_logger
+from nv_one_logger.core.internal.logging import get_logger, log_once, report_recurrences
 
 _LOGGER = get_logger(__name__)
 
@@ -50,7 +51,15 @@ def resolve_timeout(explicit: Optional[float]) -> float:
                 return value
         except ValueError:
             pass
-        _LOGGER.warning("Ignoring %s=%r: expected a number >= 0.", EXIT_TIMEOUT_ENV_VAR, raw)
+        log_once(
+            _LOGGER,
+            logging.WARNING,
+            "exit-timeout-env",
+            "Ignoring %s=%r: expected a number of seconds >= 0; using %.0f s.",
+            EXIT_TIMEOUT_ENV_VAR,
+            raw,
+            DEFAULT_EXIT_TIMEOUT_SECONDS,
+        )
     return DEFAULT_EXIT_TIMEOUT_SECONDS
 
 
@@ -103,9 +112,10 @@ def close_with_timeout(recorder: Recorder, timeout_seconds: float) -> bool:
 
 
 def close_at_exit() -> None:
-    """Close the provider's recorder, if one is configured (the ``atexit`` hook)."""
+    """Close the provider's recorder, if one is configured, then count the warnings that recurred (``atexit``)."""
     from nv_one_logger.api.one_logger_provider import OneLoggerProvider
 
     provider: OneLoggerProvider = OneLoggerProvider.instance()
     if provider.one_logger_ready:
         close_with_timeout(provider.recorder, _timeout_seconds)
+    report_recurrences()  # after the close, which may have repeated a cause once more

@@ -8,39 +8,24 @@ Choices (documented in docs/quickstart.md, "Logging of the library itself"):
   records at ``log_level`` and above, ``log_file_path_for_err`` ERROR and above). The defaults
   ("onelogger.log"/"onelogger.err") are not created unasked: files appearing in the working directory of
   every rank would surprise users and collide between jobs. Files are opened lazily, on the first record.
-* When no file was requested, a fallback handler writes WARNING and above to stderr, but only while the
-  application has not configured any root handler. The library attaches a ``NullHandler`` (so that merely
-  importing it never prints), which also silences Python's "last resort" handler; after an explicit
-  ``configure_one_logger`` the user has opted in, and a library that disables itself must say so somewhere.
+* WARNING and above reach stderr while the application has not configured any root handler: that handler is
+  attached when the library is imported (see :mod:`nv_one_logger.core.internal.logging`); here it only gets
+  ``log_format``.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from typing import List, Optional
 
 from nv_one_logger.api.config import LoggerConfig
-from nv_one_logger.core.internal.logging import ROOT_LOGGER_NAME
+from nv_one_logger.core.internal.logging import DEFAULT_LOG_FORMAT, ROOT_LOGGER_NAME, library_stderr_handler
 
 _installed: List[logging.Handler] = []
 # Messages quote user-provided names, and a Python str may hold lone surrogates that strict UTF-8 cannot encode:
 # the record would be lost with a "--- Logging error ---" traceback on stderr instead.
 _ENCODING = {"encoding": "utf-8", "errors": "backslashreplace"}
 _saved_level: Optional[int] = None
-
-
-class _StderrUnlessConfiguredHandler(logging.StreamHandler):
-    """Writes to stderr only while the root logger has no handler (what Python's last resort would do)."""
-
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if logging.getLogger().handlers:
-            return
-        self.stream = sys.stderr  # follow redirections of sys.stderr (pytest capture, daemonization)
-        super().emit(record)
 
 
 def apply_logger_config(logger_config: LoggerConfig) -> None:
@@ -62,10 +47,7 @@ def apply_logger_config(logger_config: LoggerConfig) -> None:
         err = logging.FileHandler(logger_config.log_file_path_for_err, delay=True, **_ENCODING)
         err.setLevel(logging.ERROR)
         handlers.append(err)
-    if not handlers:
-        fallback = _StderrUnlessConfiguredHandler()
-        fallback.setLevel(logging.WARNING)
-        handlers.append(fallback)
+    library_stderr_handler().setFormatter(formatter)
     for handler in handlers:
         handler.setFormatter(formatter)
         logger.addHandler(handler)
@@ -85,6 +67,7 @@ def reset_library_logging() -> None:
     """Undo :func:`apply_logger_config`: remove its handlers and restore the previous level."""
     global _saved_level
     remove_library_handlers()
+    library_stderr_handler().setFormatter(logging.Formatter(DEFAULT_LOG_FORMAT))
     if _saved_level is not None:
         logging.getLogger(ROOT_LOGGER_NAME).setLevel(_saved_level)
         _saved_level = None

@@ -18,14 +18,14 @@ from nv_one_logger.api.telemetry_config import TelemetryConfig
 from nv_one_logger.core.attributes import AttributeValue, validate_attribute_name, validate_attribute_value
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.describe import exception_message
-from nv_one_logger.core.internal.logging import get_logger
+from nv_one_logger.core.internal.logging import DEFAULT_LOG_FORMAT, get_logger
 
 logger = get_logger(__name__)
 """This module's logger (``nv_one_logger.api.config``): it warns when a rank is disabled by its config."""
 
-LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+__all__ = ["DEFAULT_LOG_FORMAT", "LoggerConfig", "OneLoggerConfig", "OneLoggerErrorHandlingStrategy"]
 
-DEFAULT_LOG_FORMAT = "%(asctime)s %(levelname)s [%(name)s] %(message)s"
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 class OneLoggerErrorHandlingStrategy(Enum):

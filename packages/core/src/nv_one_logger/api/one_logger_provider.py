@@ -11,14 +11,19 @@ Tests reset the provider with :func:`nv_one_logger.testing.reset_one_logger`.
 
 from __future__ import annotations
 
-from typing import Optional
+import logging
+from typing import List, Optional, Sequence
 
+from nv_one_logger.api._config_diff import describe_differences
 from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.locks import fork_safe_lock
-from nv_one_logger.core.internal.safe_execution import GUARD_STATE, handle_failure
+from nv_one_logger.core.internal.logging import get_logger, log_once
+from nv_one_logger.core.internal.safe_execution import GUARD_STATE
 from nv_one_logger.core.internal.singleton import SingletonMeta
+
+_LOGGER = get_logger(__name__)
 
 
 class OneLoggerProvider(metaclass=SingletonMeta):
@@ -36,31 +41,18 @@ class OneLoggerProvider(metaclass=SingletonMeta):
     def configure(self, config: OneLoggerConfig, recorder: Recorder) -> None:
         """Install ``config`` and ``recorder`` for the whole process.
 
-        Configuring again with the very same two objects is a no-op (so idempotent set-up code is safe).
-        Configuring again with anything else is a misuse: under PROPAGATE_EXCEPTIONS (of the configuration
-        already in place) it raises ``OneLoggerError``; under the DISABLE strategy it is handled like every
-        other misuse (one error line, a telemetry data error to every exporter, the library disables itself).
-        Invalid argument types always raise ``OneLoggerError``: before a configuration exists there is no
-        strategy to apply.
+        Configuring again with an equal config (``==``, not necessarily the same object) and the same recorder
+        is a no-op, so idempotent set-up code is safe. Anything else is refused and the configuration in use
+        stays: see :meth:`check_reconfiguration`. Invalid argument types always raise ``OneLoggerError``.
         """
+        if not isinstance(config, OneLoggerConfig):
+            raise OneLoggerError(f"configure() expects a OneLoggerConfig, got {type(config).__name__}.")
+        if not isinstance(recorder, Recorder):
+            raise OneLoggerError(f"configure() expects a Recorder, got {type(recorder).__name__}.")
         with self._lock:
             if self._config is not None:
-                if config is self._config and recorder is self._recorder:
-                    return
-                if GUARD_STATE.disabled:
-                    return
-                handle_failure(
-                    "OneLoggerProvider.configure",
-                    OneLoggerError(
-                        "OneLoggerProvider already configured! configure() may only be called again with the "
-                        "same config and recorder objects (use nv_one_logger.testing.reset_one_logger() in tests)."
-                    ),
-                )
+                self.check_reconfiguration(config, recorder)
                 return
-            if not isinstance(config, OneLoggerConfig):
-                raise OneLoggerError(f"configure() expects a OneLoggerConfig, got {type(config).__name__}.")
-            if not isinstance(recorder, Recorder):
-                raise OneLoggerError(f"configure() expects a Recorder, got {type(recorder).__name__}.")
             self._config = config
             self._recorder = recorder
             GUARD_STATE.propagate = (
@@ -68,6 +60,38 @@ class OneLoggerProvider(metaclass=SingletonMeta):
             )
             GUARD_STATE.failure_handler = self._on_library_failure
             GUARD_STATE.disabled = self._force_disabled or not config.enable_for_current_rank
+
+    def check_reconfiguration(
+        self, config: OneLoggerConfig, recorder: Optional[Recorder], other_differences: Sequence[str] = ()
+    ) -> None:
+        """Apply the rule for a second configuration of a configured provider.
+
+        No difference (an equal ``config``; ``recorder`` None or the recorder in use; no ``other_differences``,
+        which ``configure_one_logger`` computes from its other arguments): nothing happens. Otherwise the message
+        starts with "OneLoggerProvider already configured!" and lists what differs. The strategy in force
+        (the first configuration's) decides only whether it is raised (``OneLoggerError`` under
+        PROPAGATE_EXCEPTIONS) or logged (one ERROR line per distinct difference, per process). In both cases
+        the configuration in use stays and the library keeps working: a refused second call must not turn the
+        telemetry of the job off.
+        """
+        in_use = self.config
+        differences: List[str] = describe_differences(in_use, config)
+        if recorder is not None and recorder is not self._recorder:
+            differences.append(
+                f"recorder (a {type(self._recorder).__name__} in use, another {type(recorder).__name__} given)"
+            )
+        differences.extend(other_differences)
+        if not differences:
+            return
+        message = (
+            "OneLoggerProvider already configured! The new configuration differs in: "
+            + "; ".join(differences)
+            + ". The configuration in use stays; configure again only with an equal configuration "
+            "(tests can call nv_one_logger.testing.reset_one_logger() first)."
+        )
+        if GUARD_STATE.propagate:
+            raise OneLoggerError(message)
+        log_once(_LOGGER, logging.ERROR, message, "%s", message)
 
     @property
     def recorder(self) -> Recorder:

@@ -8,7 +8,9 @@ Before ``configure_one_logger`` (and on a disabled rank, or after the library di
 and ``@timed`` do nothing except run the wrapped code: domain libraries can be instrumented unconditionally and
 an application that never configures OneLogger is unaffected. In that case ``timed_span`` yields ``None``
 instead of a span; recorder methods accept ``None`` spans while the library is disabled.
-``get_recorder()`` before ``configure_one_logger`` raises ``OneLoggerError``.
+``get_recorder()`` before ``configure_one_logger`` returns a recorder that forwards to the configured one once
+there is one and does nothing until then (see :mod:`nv_one_logger.api._deferred_recorder`). Either way the first
+use before configuration logs one WARNING per process.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ContextManager, Dict, List, Literal, Optional, Sequence, Union
 
+from nv_one_logger.api._deferred_recorder import (
+    DEFERRED_RECORDER,
+    UnconfiguredWarning,
+    configured_recorder,
+    warn_used_before_configure,
+)
 from nv_one_logger.api._exit_hook import register_exit_hook, resolve_timeout
 from nv_one_logger.api._library_logging import apply_logger_config
 from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
@@ -42,12 +50,6 @@ _LOGGER = get_logger(__name__)
 _SINGLETONS = SingletonMeta._instances
 
 
-class _UnconfiguredWarning:
-    """Remembers whether the "used before configure_one_logger" warning was logged (once per process)."""
-
-    logged = False
-
-
 def _enabled_recorder() -> Optional[Recorder]:
     """Return the recorder to use, or None when nothing should be recorded (not configured, or disabled)."""
     # Fast path, once per span: the same test as ``provider.one_logger_enabled`` without three calls.
@@ -63,15 +65,20 @@ def _enabled_recorder_slow() -> Optional[Recorder]:
     provider: OneLoggerProvider = OneLoggerProvider.instance()
     if provider.one_logger_enabled:
         return provider.recorder
-    if not provider.one_logger_ready and not _UnconfiguredWarning.logged:
-        _UnconfiguredWarning.logged = True
-        _LOGGER.warning("timed_span/@timed used before configure_one_logger(): nothing is recorded until then.")
+    if not provider.one_logger_ready and not UnconfiguredWarning.logged:
+        warn_used_before_configure("timed_span/@timed")
     return None
 
 
 def get_recorder() -> Recorder:
-    """Return the configured recorder (``OneLoggerError`` before ``configure_one_logger``)."""
-    return OneLoggerProvider.instance().recorder
+    """Return the configured recorder.
+
+    Before ``configure_one_logger`` this is a stand-in that never raises: it forwards every call to the
+    configured recorder once there is one, and until then does nothing and returns ``None`` (the first such call
+    logs one warning per process). So ``get_recorder().event(span, ...)`` is safe anywhere.
+    """
+    recorder = configured_recorder()
+    return DEFERRED_RECORDER if recorder is None else recorder
 
 
 class _NoSpan:
@@ -156,7 +163,7 @@ def timed_span(
     """
     if GUARD_STATE.disabled:
         # A disabled rank, or the library disabled itself: one shared no-op object, nothing else to do.
-        if not _UnconfiguredWarning.logged:
+        if not UnconfiguredWarning.logged:
             _settle_unconfigured_warning()
         return _NO_SPAN
     return _TimedSpan(name, span_attributes, start_event_attributes)
@@ -168,8 +175,8 @@ def _settle_unconfigured_warning() -> None:
     Once the provider is configured the warning cannot become due again until ``reset_one_logger()``, which
     clears the flag, so marking it logged keeps the disabled fast path to a single check.
     """
-    if _enabled_recorder() is None and not _UnconfiguredWarning.logged:
-        _UnconfiguredWarning.logged = True
+    if _enabled_recorder() is None and not UnconfiguredWarning.logged:
+        UnconfiguredWarning.logged = True
 
 
 def _finish_after_exception(recorder: Recorder, span: Span, exc: Optional[Exception]) -> None:
@@ -214,9 +221,10 @@ def configure_one_logger(
     hook that closes the recorder within ``exit_timeout_seconds`` (default 10 s, or
     ``$ONE_LOGGER_EXIT_TIMEOUT_SECONDS``).
 
-    Calling it again with the same ``config`` (and no recorder, or the same recorder) is a no-op. Calling it
-    again with another config or recorder is a misuse handled by the error-handling strategy of the first
-    configuration (see ``OneLoggerProvider.configure``).
+    Calling it again with an equal ``config`` (``==``; no recorder or the same recorder; the same other
+    arguments) is a no-op that returns the recorder in use. Anything else is refused, saying what differs: under
+    PROPAGATE_EXCEPTIONS with ``OneLoggerError``, under the DISABLE strategy with one ERROR line; either way
+    the configuration in use stays and keeps recording (see ``OneLoggerProvider.check_reconfiguration``).
 
     Raises:
         OneLoggerError: ``config`` is not a OneLoggerConfig, ``recorder`` is not a Recorder, the timeout is
@@ -228,11 +236,12 @@ def configure_one_logger(
         raise OneLoggerError(f"configure_one_logger() expects a Recorder, got {type(recorder).__name__}.")
     timeout = resolve_timeout(exit_timeout_seconds)
     provider: OneLoggerProvider = OneLoggerProvider.instance()
+    setup = _SetupArguments(exporters_config, config_file_path, exit_timeout_seconds)
     if provider.one_logger_ready:
-        same = config is provider.config and recorder in (None, provider.recorder)
-        if not same:
-            provider.configure(config, recorder)  # type: ignore[arg-type]  # reports the misuse
+        differences = _SetupArguments.in_use.differences(setup, exporters_matter=recorder is None)
+        provider.check_reconfiguration(config, recorder, differences)
         return provider.recorder
+    _SetupArguments.in_use = setup
 
     apply_logger_config(config.logger_config)
     build_error: Optional[Exception] = None
@@ -254,6 +263,35 @@ def configure_one_logger(
         # Configured (so the strategy is in force) with no exporter: report once and disable.
         handle_failure("configure_one_logger", build_error)
     return recorder
+
+
+class _SetupArguments:
+    """The arguments of ``configure_one_logger`` besides config and recorder, to compare a second call with."""
+
+    in_use: _SetupArguments
+
+    def __init__(
+        self,
+        exporters_config: Optional[ExportersConfig],
+        config_file_path: Union[str, Path, None],
+        exit_timeout_seconds: Optional[float],
+    ) -> None:
+        self.values = {
+            "exporters_config": list(exporters_config or []),
+            "config_file_path": None if config_file_path is None else str(config_file_path),
+            "exit_timeout_seconds": exit_timeout_seconds,
+        }
+
+    def differences(self, given: _SetupArguments, exporters_matter: bool) -> List[str]:
+        """List what differs (exporter arguments only count without a recorder, which bypasses them)."""
+        return [
+            f"{name} ({self.values[name]!r} in use, {value!r} given)"
+            for name, value in given.values.items()
+            if value != self.values[name] and (exporters_matter or name == "exit_timeout_seconds")
+        ]
+
+
+_SetupArguments.in_use = _SetupArguments(None, None, None)  # OneLoggerProvider.configure() called directly
 
 
 def _build_exporters(

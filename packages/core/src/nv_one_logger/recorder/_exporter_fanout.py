@@ -3,7 +3,9 @@
 An exporter is third-party-ish code doing I/O (files, sockets): it will fail sometimes. The rules:
 
 * an exception from one exporter is logged (WARNING, one line; the traceback at DEBUG) and never reaches the
-  recorder or the application; the other exporters are not affected;
+  recorder or the application; the other exporters are not affected. The same error again (same type and
+  message, e.g. a full disk on every write) is counted, not logged again: the line that disables the exporter,
+  or one line at close, gives the count;
 * the failing exporter alone receives one telemetry data error, the first time it fails, so that its backend
   knows the data it holds is unreliable: ``NO_TELEMETRY_DATA`` if it never exported anything successfully,
   ``INCOMPLETE_TELEMETRY_DATA`` otherwise;
@@ -14,7 +16,7 @@ An exporter is third-party-ish code doing I/O (files, sockets): it will fail som
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Set
 
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import TelemetryDataError
@@ -31,11 +33,13 @@ MAX_EXPORTER_FAILURES = 5
 class ExporterSlot:
     """One exporter and its health."""
 
-    __slots__ = ("disabled", "exported_ok", "exporter", "failures", "fault_reported")
+    __slots__ = ("disabled", "exported_ok", "exporter", "failures", "fault_reported", "logged_causes", "repeats")
 
     def __init__(self, exporter: Exporter) -> None:
         self.exporter = exporter
         self.failures = 0
+        self.logged_causes: Set[str] = set()
+        self.repeats = 0  # failures not logged because their cause was logged already
         self.fault_reported = False
         self.exported_ok = False
         self.disabled = False
@@ -117,6 +121,14 @@ class ExporterFanOut:
     def close(self) -> None:
         """Close every exporter (also disabled ones: they may hold files or connections)."""
         for slot in self._slots:
+            if slot.repeats and not slot.disabled:
+                _LOGGER.warning(
+                    "Exporter %s: the failure logged earlier recurred %d more times (%d failures in total).",
+                    slot.name,
+                    slot.repeats,
+                    slot.failures,
+                )
+                slot.repeats = 0
             try:
                 slot.exporter.close()
             except Exception as exc:
@@ -125,15 +137,20 @@ class ExporterFanOut:
 
     def _on_fault(self, slot: ExporterSlot, method_name: str, exc: Exception) -> None:
         slot.failures += 1
-        _LOGGER.warning(
-            "Exporter %s failed in %s (failure %d of at most %d): %s",
-            slot.name,
-            method_name,
-            slot.failures,
-            MAX_EXPORTER_FAILURES,
-            describe_exception(exc),
-        )
-        _LOGGER.debug("Traceback of the %s failure", slot.name, exc_info=exc)
+        cause = describe_exception(exc)
+        if cause in slot.logged_causes:
+            slot.repeats += 1
+        else:
+            slot.logged_causes.add(cause)
+            _LOGGER.warning(
+                "Exporter %s failed in %s (failure %d; it is disabled after %d): %s",
+                slot.name,
+                method_name,
+                slot.failures,
+                MAX_EXPORTER_FAILURES,
+                cause,
+            )
+            _LOGGER.debug("Traceback of the %s failure", slot.name, exc_info=exc)
         if not slot.fault_reported:
             slot.fault_reported = True
             try:
@@ -149,4 +166,9 @@ class ExporterFanOut:
                 )
         if slot.failures >= MAX_EXPORTER_FAILURES:
             slot.disabled = True
-            _LOGGER.error("Exporter %s failed %d times and is disabled.", slot.name, slot.failures)
+            _LOGGER.error(
+                "Exporter %s failed %d times and is disabled: nothing more is exported to it (last error: %s).",
+                slot.name,
+                slot.failures,
+                cause,
+            )

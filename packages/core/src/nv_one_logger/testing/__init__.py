@@ -132,12 +132,16 @@ def reset_one_logger() -> None:
 
     Closes nothing (close your recorder yourself if its exporters hold resources): it drops the provider
     singleton, re-enables the error-handling guard, removes the log handlers ``configure_one_logger`` attached
-    to the ``nv_one_logger`` logger and restores that logger's level.
+    to the ``nv_one_logger`` logger, restores that logger's level and forgets which warnings were already logged
+    (each is logged once per process, see docs/quickstart.md).
     """
-    from nv_one_logger.api import _library_logging, timed_span
+    from nv_one_logger.api import _deferred_recorder, _library_logging, timed_span
     from nv_one_logger.api.one_logger_provider import OneLoggerProvider
+    from nv_one_logger.core.internal.logging import reset_once_registry
 
     OneLoggerProvider.instance()._reset()
     OneLoggerProvider.reset_instance()
     _library_logging.reset_library_logging()
-    timed_span._UnconfiguredWarning.logged = False
+    reset_once_registry()
+    _deferred_recorder.UnconfiguredWarning.logged = False
+    timed_span._SetupArguments.in_use = timed_span._SetupArguments(None, None, None)

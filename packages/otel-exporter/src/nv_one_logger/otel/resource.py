@@ -16,10 +16,15 @@ Precedence, from lowest to highest (the operator's environment always wins over 
 
 Config values given as callables (``world_size_or_fn``...) are evaluated once, when the exporter is initialized;
 one that fails is skipped with a warning rather than failing the exporter.
+
+The SDK reads ``OTEL_RESOURCE_ATTRIBUTES`` each time its detector runs (three times while an exporter starts)
+and warns about a malformed entry each time; its resources logger gets a filter that lets each distinct
+message through once per process (the repeats are counted and reported at exit).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -27,12 +32,15 @@ from typing import Any, Dict, Mapping, Optional
 
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 
-from nv_one_logger.core.internal.logging import get_logger
+from nv_one_logger.core.internal.logging import OncePerProcessFilter, get_logger
 from nv_one_logger.otel.attributes import OTelValue, to_otel_attributes
 from nv_one_logger.otel.mapping import DISTRIBUTION_NAME, DISTRIBUTION_VERSION
 
 _logger = get_logger(__name__)
 CUSTOM_METADATA_PREFIX = "one_logger.custom_metadata."
+_SDK_RESOURCES_LOGGER = logging.getLogger("opentelemetry.sdk.resources")
+if not any(isinstance(existing, OncePerProcessFilter) for existing in _SDK_RESOURCES_LOGGER.filters):
+    _SDK_RESOURCES_LOGGER.addFilter(OncePerProcessFilter())
 
 
 def _config_value(config: Any, name: str) -> Any:
