@@ -30,8 +30,10 @@ $(DIST_STAMP): $(PY) requirements/dist.txt
 	$(PY) -m pip install --quiet -r requirements/dist.txt
 	touch $@
 
-$(TEST_STAMP): $(STAMP) requirements/test.txt requirements/dist.txt
+$(TEST_STAMP): $(STAMP) requirements/test.txt requirements/dist.txt requirements/compat.txt
 	$(PY) -m pip install --quiet -r requirements/test.txt
+	# tests/compat: the 2.3.1 training-telemetry library on top of this core (--no-deps: never the older core).
+	$(PY) -m pip install --quiet --no-deps -r requirements/compat.txt
 	touch $@
 
 install: $(STAMP)
