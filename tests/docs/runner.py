@@ -52,10 +52,16 @@ class Outcome:
         )
 
 
-def example_environment(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    """The environment of an example: this one without OTEL_*/ONE_LOGGER_*, the venv's bin first on PATH."""
+def example_environment(extra: Optional[Dict[str, str]] = None, python: Optional[Path] = None) -> Dict[str, str]:
+    """The environment of an example: this one without OTEL_*/ONE_LOGGER_*, the venv's bin first on PATH.
+
+    ``python`` is the interpreter of the venv the examples use (default: the one running the tests).
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "ONE_LOGGER_", "PYTEST_"))}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PATH"] = f"{Path(python or sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    if python is not None:
+        env["VIRTUAL_ENV"] = str(Path(python).parent.parent)
+        env.pop("PYTHONPATH", None)
     env["PYTHONFAULTHANDLER"] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["PIP_NO_INDEX"] = "1"
@@ -65,12 +71,12 @@ def example_environment(extra: Optional[Dict[str, str]] = None) -> Dict[str, str
     return env
 
 
-def _command(block: Block, script: Path) -> List[str]:
+def _command(block: Block, script: Path, python: str) -> List[str]:
     if block.language == "shell":
         return ["bash", "-c", f"set -eo pipefail\n{script.read_text(encoding='utf-8')}", "example"]
     if block.pytest:
-        return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(script)]
-    return [sys.executable, str(script)]
+        return [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(script)]
+    return [python, str(script)]
 
 
 def _kill_with_stacks(proc: subprocess.Popen[str]) -> str:
@@ -86,8 +92,18 @@ def _kill_with_stacks(proc: subprocess.Popen[str]) -> str:
         return ""
 
 
-def run_block(block: Block, work_dir: Path, env: Dict[str, str], endpoints: Optional[Dict[str, str]] = None) -> Outcome:
-    """Run one example in ``work_dir``; ``endpoints`` maps "grpc"/"http" to the collector's URLs."""
+def run_block(
+    block: Block,
+    work_dir: Path,
+    env: Dict[str, str],
+    endpoints: Optional[Dict[str, str]] = None,
+    python: Optional[Path] = None,
+) -> Outcome:
+    """Run one example in ``work_dir``; ``endpoints`` maps "grpc"/"http" to the collector's URLs.
+
+    ``python`` runs the Python examples (default: the interpreter running the tests); give it together with
+    ``example_environment(python=...)`` so that shell examples find the same venv's commands.
+    """
     code = block.code
     for placeholder, protocol in PLACEHOLDER_HOSTS.items():
         if endpoints is not None:
@@ -97,7 +113,7 @@ def run_block(block: Block, work_dir: Path, env: Dict[str, str], endpoints: Opti
     script = work_dir / name
     script.write_text(code, encoding="utf-8")
     proc = subprocess.Popen(
-        _command(block, script),
+        _command(block, script, str(python or sys.executable)),
         cwd=work_dir,
         env=env,
         stdin=subprocess.DEVNULL,
