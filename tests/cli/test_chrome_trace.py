@@ -11,6 +11,7 @@ from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.records import read_records, rebuild
 from nv_one_logger.records.chrome_trace import build_chrome_trace
+from nv_one_logger.records.files import load_files
 from tests.cli.support import run_cli
 from tests.records.builders import T0, RecordWriter, training_records, write_file
 
@@ -190,3 +191,30 @@ def test_output_option_is_required(tmp_path):
     with pytest.raises(SystemExit) as info:
         run_cli(["chrome-trace", str(tmp_path / "x.jsonl")])
     assert info.value.code == 2
+
+
+def test_streamed_trace_has_the_events_of_the_built_one(tmp_path):
+    # the command reads once and streams (records.chrome_trace.trace_records + ChromeTraceBuilder.write);
+    # build_chrome_trace builds from a full rebuild: both must describe the same trace
+    from tests.records.multirank import write_run
+
+    paths = write_run(tmp_path)
+    extra = RecordWriter(pid=77)
+    extra.start("open", "still_running", 0.0)
+    extra.event("open", "tick", 1.0, n=1)
+    extra.complete("a", "overlapping_a", 0.1, 0.5)
+    extra.complete("b", "overlapping_b", 0.3, 0.8)
+    extra.telemetry_data_error("lost some", 2.0)
+    paths.append(write_file(tmp_path / "other.jsonl", extra.records))
+    output = tmp_path / "trace.json"
+    assert run_cli(["chrome-trace", *map(str, paths), "-o", str(output)]) == 0
+    streamed = json.loads(output.read_text())
+    built = build_chrome_trace(load_files(paths).result)
+    assert {k: v for k, v in streamed.items() if k != "traceEvents"} == {
+        k: v for k, v in built.items() if k != "traceEvents"
+    }
+    key = lambda e: json.dumps(e, sort_keys=True)  # noqa: E731
+    assert sorted(map(key, streamed["traceEvents"])) == sorted(map(key, built["traceEvents"]))
+    validate_trace(streamed)
+    names = {e["name"] for e in streamed["traceEvents"]}
+    assert {"still_running [open]", "telemetry_data_error: incomplete_telemetry_data"} <= names

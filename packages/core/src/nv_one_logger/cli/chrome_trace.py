@@ -1,7 +1,8 @@
 """``one-logger chrome-trace FILE... -o trace.json``: a timeline for Perfetto (ui.perfetto.dev) or chrome://tracing.
 
 See ``nv_one_logger.records.chrome_trace`` for the layout (one process track per writer, spans as slices,
-events as instant markers, errors in red).
+events as instant markers, errors in red) and for what it keeps in memory: the files are read once and the
+trace is streamed to the output file.
 """
 
 from __future__ import annotations
@@ -9,13 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 from nv_one_logger.cli._output import write_atomically
 from nv_one_logger.cli._reading import reading_progress, stderr_warning
 from nv_one_logger.core.internal.describe import exception_message
-from nv_one_logger.records.chrome_trace import build_chrome_trace
-from nv_one_logger.records.files import load_files
+from nv_one_logger.records.chrome_trace import trace_records
+from nv_one_logger.records.files import RecordStream
 from nv_one_logger.records.reader import ReaderError
 
 
@@ -26,21 +27,25 @@ def write_chrome_trace(trace: Any, output: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handle ``one-logger chrome-trace``: 0 on success, 1 when a file cannot be read or written."""
+    stream = RecordStream(
+        args.files, strict=args.strict, on_warning=stderr_warning, on_progress=reading_progress("chrome-trace")
+    )
     try:
-        loaded = load_files(
-            args.files, strict=args.strict, on_warning=stderr_warning, on_progress=reading_progress("chrome-trace")
-        )
+        builder = trace_records(stream, stream.paths)
     except ReaderError as exc:
         print(f"one-logger chrome-trace: error: {exception_message(exc)}", file=sys.stderr)
         return 1
-    trace = build_chrome_trace(loaded.result)
+    written = [0]
+
+    def write(handle: TextIO) -> None:
+        written[0] = builder.write(handle)
+
     try:
-        write_chrome_trace(trace, args.output)
+        write_atomically(args.output, write, suffix=".json")
     except OSError as exc:
         print(f"one-logger chrome-trace: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    spans = len(loaded.result.spans)
-    print(f"wrote {args.output}: {spans} spans, {len(trace['traceEvents'])} trace events", file=sys.stderr)
+    print(f"wrote {args.output}: {builder.span_count} spans, {written[0]} trace events", file=sys.stderr)
     return 0
 
 

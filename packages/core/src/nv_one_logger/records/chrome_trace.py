@@ -17,35 +17,75 @@ Times are microseconds since the epoch. Within one process they come from the wr
 (``perf_counter_seconds``), shifted onto the wall clock by the offset of the process's first span: this keeps
 child spans exactly inside their parents even if the wall clock was stepped while the job ran. Records without
 a monotonic time use the wall clock.
+
+Memory: ``ChromeTraceBuilder`` keeps each span as a small record -- times as floats, attributes already encoded
+as a JSON string -- instead of the rebuilt span with its dicts, and ``write`` streams the trace to the file
+instead of building it as one list: the trace holds every span and event, so they are all kept until the end,
+but in about 1.2 times the size of the input files (a quarter of what the rebuilt spans and a trace built in
+memory need). Within a process, slices are written in start order, each
+followed by its instant markers.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
+from nv_one_logger.records.reader import PathLike
 from nv_one_logger.records.rotation import strip_rotation_suffix
-from nv_one_logger.records.spans import RebuildResult, RebuiltSpan
-from nv_one_logger.records.types import RecordedEvent
+from nv_one_logger.records.spans import RebuildResult, RebuiltSpan, SpanAssembler
+from nv_one_logger.records.types import Record, RecordedEvent, TelemetryDataErrorRecord
 
 ERROR_COLOR = "terrible"
 OPEN_COLOR = "yellow"
+_OTHER_DATA = {"generator": "one-logger chrome-trace", "time_unit": "microseconds since the Unix epoch"}
+
+_Moment = Tuple[float, Optional[float]]
+"""(wall-clock seconds, monotonic seconds or None) of an event."""
+_Marker = Tuple[str, str, float, Optional[float], str, bool]
+"""(name, category, wall, monotonic, args as JSON, is an error) of an instant marker."""
 
 
-@dataclass
+def _moment(event: RecordedEvent) -> _Moment:
+    return (event.seconds_since_epoch, event.perf_counter_seconds)
+
+
+class _Entry:
+    """One span, compactly: what its slice and markers need, attributes already encoded."""
+
+    __slots__ = ("args", "markers", "name", "start", "stop")
+
+    def __init__(self, name: str, start: _Moment, stop: Optional[_Moment], args: str, markers: List[_Marker]):
+        self.name = name
+        self.start = start
+        self.stop = stop
+        self.args = args
+        self.markers = markers
+
+
 class _Process:
-    key: Tuple[str, int]
-    chrome_pid: int
-    offset: Optional[float] = None  # wall - perf for this process
-    spans: List[RebuiltSpan] = field(default_factory=list)
-    end_usec: float = 0.0
-    first_usec: float = float("inf")
+    def __init__(self, key: Tuple[str, int], chrome_pid: int) -> None:
+        self.key = key
+        self.chrome_pid = chrome_pid
+        self.offset: Optional[float] = None  # wall - perf of the process's first span
+        self.offset_order: Optional[Tuple[int, int]] = None
+        self.entries: List[_Entry] = []
+        self.telemetry: List[Tuple[_Moment, str, str]] = []  # (moment, name, args JSON)
+        self.end_usec = 0.0
+        self.first_usec = float("inf")
+        self.lanes: List[int] = []
 
-    def usec(self, event: RecordedEvent) -> float:
-        if self.offset is not None and event.perf_counter_seconds is not None:
-            return round((event.perf_counter_seconds + self.offset) * 1e6, 3)
-        return round(event.seconds_since_epoch * 1e6, 3)
+    def usec(self, moment: _Moment) -> float:
+        wall, perf = moment
+        if self.offset is not None and perf is not None:
+            return round((perf + self.offset) * 1e6, 3)
+        return round(wall * 1e6, 3)
+
+    @property
+    def name(self) -> str:
+        path, real_pid = self.key
+        return f"pid {real_pid} ({os.path.basename(path)})"
 
 
 def _log_name(path: str) -> str:
@@ -61,6 +101,10 @@ def _span_args(span: RebuiltSpan) -> Dict[str, Any]:
     if span.open:
         args["still_open"] = True
     return args
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _assign_lanes(intervals: List[Tuple[float, float, int]]) -> Dict[int, int]:
@@ -87,115 +131,185 @@ def _error_name(event: RecordedEvent) -> str:
     return "error: " + (text if len(text) <= 80 else text[:77] + "...")
 
 
-def build_chrome_trace(result: RebuildResult) -> Dict[str, Any]:
-    """Return the trace as a JSON-ready dict ``{"traceEvents": [...], "displayTimeUnit": "ms", ...}``."""
-    processes: Dict[Tuple[str, int], _Process] = {}
-    used_pids: Dict[int, Tuple[str, int]] = {}
+class ChromeTraceBuilder:
+    """Collect spans and telemetry data errors (in any order), then write or build the trace.
 
-    def process_for(path: str, pid: int) -> _Process:
+    ``order`` tells which span came first in the data (the process's time offset comes from its first span);
+    ``build_chrome_trace`` passes the span's position, a streaming reader the position of its start record.
+    """
+
+    def __init__(self) -> None:
+        self._processes: Dict[Tuple[str, int], _Process] = {}
+        self._used_pids: Dict[int, Tuple[str, int]] = {}
+        self._names: Dict[str, str] = {}
+        self.span_count = 0
+        self._finished = False
+
+    def _process(self, path: str, pid: int) -> _Process:
         key = (_log_name(path), pid)
-        process = processes.get(key)
+        process = self._processes.get(key)
         if process is None:
             chrome_pid = pid
-            while chrome_pid in used_pids:  # the same pid in two files (two hosts): keep them apart
+            while chrome_pid in self._used_pids:  # the same pid in two files (two hosts): keep them apart
                 chrome_pid += 1_000_000
-            used_pids[chrome_pid] = key
-            process = processes[key] = _Process(key=key, chrome_pid=chrome_pid)
+            self._used_pids[chrome_pid] = key
+            process = self._processes[key] = _Process(key, chrome_pid)
         return process
 
-    for span in result.spans:
-        process = process_for(span.source.path, span.pid)
-        if process.offset is None and span.start_event.perf_counter_seconds is not None:
-            process.offset = span.start_event.seconds_since_epoch - span.start_event.perf_counter_seconds
-        process.spans.append(span)
+    def _intern(self, name: str) -> str:
+        return self._names.setdefault(name, name)
 
-    events: List[Dict[str, Any]] = []
-    metadata: List[Dict[str, Any]] = []
-    for process in processes.values():
-        spans = process.spans
-        for span in spans:
-            process.first_usec = min(process.first_usec, process.usec(span.start_event))
-            for moment in (span.stop_event, *span.events):
-                if moment is not None:
-                    process.end_usec = max(process.end_usec, process.usec(moment))
-            process.end_usec = max(process.end_usec, process.usec(span.start_event))
-        intervals = []
-        for index, span in enumerate(spans):
-            start = process.usec(span.start_event)
-            end = process.usec(span.stop_event) if span.stop_event is not None else process.end_usec
-            intervals.append((start, max(start, end), index))
-        lanes = _assign_lanes(intervals)
+    def add_span(self, span: RebuiltSpan, order: Tuple[int, int]) -> None:
+        """Add a span with its events (``order``: position of its start in the data, smaller is earlier)."""
+        process = self._process(span.source.path, span.pid)
+        start = span.start_event
+        if start.perf_counter_seconds is not None and (process.offset_order is None or order < process.offset_order):
+            process.offset = start.seconds_since_epoch - start.perf_counter_seconds
+            process.offset_order = order
+        error_ids = {id(error) for error in span.errors}
+        markers: List[_Marker] = []
+        for event in span.events:
+            args = _json(dict(event.attributes, span_id=span.id))
+            if id(event) in error_ids:
+                markers.append((_error_name(event), "error", *_moment(event), args, True))
+            else:
+                markers.append((self._intern(event.name), "event", *_moment(event), args, False))
+        stop = _moment(span.stop_event) if span.stop_event is not None else None
+        process.entries.append(_Entry(self._intern(span.name), _moment(start), stop, _json(_span_args(span)), markers))
+        self.span_count += 1
+
+    def add_telemetry_data_error(self, error: TelemetryDataErrorRecord) -> None:
+        """Add a telemetry data error: a process-wide red marker."""
+        process = self._process(error.source.path, error.pid)
+        name = f"telemetry_data_error: {error.error_type or 'unknown'}"
+        process.telemetry.append((_moment(error.error), name, _json(dict(error.error.attributes))))
+
+    def _finish(self) -> List[_Process]:
+        processes = list(self._processes.values())
+        if self._finished:
+            return sorted(processes, key=lambda p: p.first_usec)
+        self._finished = True
+        for process in processes:
+            for entry in process.entries:
+                process.first_usec = min(process.first_usec, process.usec(entry.start))
+                end = process.usec(entry.start)
+                if entry.stop is not None:
+                    end = max(end, process.usec(entry.stop))
+                for marker in entry.markers:
+                    end = max(end, process.usec((marker[2], marker[3])))
+                process.end_usec = max(process.end_usec, end)
+            for moment, _, _ in process.telemetry:
+                process.first_usec = min(process.first_usec, process.usec(moment))
+
+            def interval(entry: _Entry, process: _Process = process) -> Tuple[float, float]:
+                start = process.usec(entry.start)
+                end = process.usec(entry.stop) if entry.stop is not None else process.end_usec
+                return start, max(start, end)
+
+            process.entries.sort(key=lambda entry: (interval(entry)[0], -interval(entry)[1]))
+            intervals = [(*interval(entry), index) for index, entry in enumerate(process.entries)]
+            assignment = _assign_lanes(intervals)
+            process.lanes = [assignment[index] for index in range(len(process.entries))]
+        return sorted(processes, key=lambda p: p.first_usec)
+
+    def _metadata(self, processes: List[_Process]) -> Iterator[Dict[str, Any]]:
+        for process in processes:
+            pid = process.chrome_pid
+            yield _meta(pid, None, "process_name", {"name": process.name})
+            if process.entries:
+                yield _meta(pid, None, "process_labels", {"labels": process.key[0]})
+            for lane in sorted(set(process.lanes)):
+                label = "spans" if lane == 0 else f"spans (overlapping, lane {lane + 1})"
+                yield _meta(pid, lane + 1, "thread_name", {"name": label})
+                yield _meta(pid, lane + 1, "thread_sort_index", {"sort_index": lane})
+        for rank, process in enumerate(processes):
+            yield _meta(process.chrome_pid, None, "process_sort_index", {"sort_index": rank})
+
+    def _process_events(self, process: _Process) -> Iterator[str]:
+        """Yield the process's events as JSON texts (args are already JSON: spliced in, not encoded again)."""
         pid = process.chrome_pid
-        for start, end, index in intervals:
-            span = spans[index]
-            tid = lanes[index] + 1
-            slice_event: Dict[str, Any] = {
-                "name": span.name + (" [open]" if span.open else ""),
+        for moment, name, args in sorted(process.telemetry, key=lambda item: process.usec(item[0])):
+            head = {"name": name, "cat": "telemetry_data_error", "ph": "i", "s": "p", "ts": process.usec(moment)}
+            tail = {"pid": pid, "tid": 0, "cname": ERROR_COLOR}
+            yield _json(head)[:-1] + "," + _json(tail)[1:-1] + ',"args":' + args + "}"
+        for entry, lane in zip(process.entries, process.lanes):
+            start = process.usec(entry.start)
+            end = process.usec(entry.stop) if entry.stop is not None else process.end_usec
+            tid = lane + 1
+            fields: Dict[str, Any] = {
+                "name": entry.name + (" [open]" if entry.stop is None else ""),
                 "cat": "span",
                 "ph": "X",
                 "ts": start,
-                "dur": round(end - start, 3),
+                "dur": round(max(start, end) - start, 3),
                 "pid": pid,
                 "tid": tid,
-                "args": _span_args(span),
             }
-            if span.open:
-                slice_event["cname"] = OPEN_COLOR
-            events.append(slice_event)
-            error_ids = {id(error) for error in span.errors}
-            for event in span.events:
-                marker: Dict[str, Any] = {
-                    "name": event.name,
-                    "cat": "event",
-                    "ph": "i",
-                    "s": "t",
-                    "ts": process.usec(event),
-                    "pid": pid,
-                    "tid": tid,
-                    "args": dict(event.attributes, span_id=span.id),
-                }
-                if id(event) in error_ids:
-                    marker.update(name=_error_name(event), cat="error", cname=ERROR_COLOR)
-                events.append(marker)
-        path, real_pid = process.key
-        process_name = f"pid {real_pid} ({os.path.basename(path)})"
-        metadata.append(_meta(pid, None, "process_name", {"name": process_name}))
-        metadata.append(_meta(pid, None, "process_labels", {"labels": path}))
-        for lane in sorted(set(lanes.values())):
-            label = "spans" if lane == 0 else f"spans (overlapping, lane {lane + 1})"
-            metadata.append(_meta(pid, lane + 1, "thread_name", {"name": label}))
-            metadata.append(_meta(pid, lane + 1, "thread_sort_index", {"sort_index": lane}))
+            if entry.stop is None:
+                fields["cname"] = OPEN_COLOR
+            yield _json(fields)[:-1] + ',"args":' + entry.args + "}"
+            for name, category, wall, perf, args, error in entry.markers:
+                marker: Dict[str, Any] = {"name": name, "cat": category, "ph": "i", "s": "t"}
+                marker.update(ts=process.usec((wall, perf)), pid=pid, tid=tid)
+                if error:
+                    marker["cname"] = ERROR_COLOR
+                yield _json(marker)[:-1] + ',"args":' + args + "}"
 
+    def event_texts(self) -> Iterator[str]:
+        """Every trace event as a JSON text: metadata first, then each process's events."""
+        processes = self._finish()
+        for meta in self._metadata(processes):
+            yield _json(meta)
+        for process in processes:
+            yield from self._process_events(process)
+
+    def write(self, handle: TextIO) -> int:
+        """Write the trace (the JSON object form) to ``handle`` event by event; returns the number of events."""
+        count = 0
+        handle.write('{"traceEvents":[')
+        for text in self.event_texts():
+            handle.write(("\n," if count else "\n") + text)
+            count += 1
+        handle.write('\n],"displayTimeUnit":"ms","otherData":' + _json(_OTHER_DATA) + "}\n")
+        return count
+
+    def build(self) -> Dict[str, Any]:
+        """Return the trace as a JSON-ready dict (the whole trace in memory: fine for small data)."""
+        events = [json.loads(text) for text in self.event_texts()]
+        return {"traceEvents": events, "displayTimeUnit": "ms", "otherData": dict(_OTHER_DATA)}
+
+
+def build_chrome_trace(result: RebuildResult) -> Dict[str, Any]:
+    """Return the trace as a JSON-ready dict ``{"traceEvents": [...], "displayTimeUnit": "ms", ...}``."""
+    builder = ChromeTraceBuilder()
+    for index, span in enumerate(result.spans):
+        builder.add_span(span, (index, 0))
     for error in result.telemetry_data_errors:
-        process = process_for(error.source.path, error.pid)
-        if not process.spans and process.first_usec == float("inf"):  # a process with no spans at all
-            path, real_pid = process.key
-            name = f"pid {real_pid} ({os.path.basename(path)})"
-            metadata.append(_meta(process.chrome_pid, None, "process_name", {"name": name}))
-        process.first_usec = min(process.first_usec, process.usec(error.error))
-        events.append(
-            {
-                "name": f"telemetry_data_error: {error.error_type or 'unknown'}",
-                "cat": "telemetry_data_error",
-                "ph": "i",
-                "s": "p",
-                "ts": process.usec(error.error),
-                "pid": process.chrome_pid,
-                "tid": 0,
-                "cname": ERROR_COLOR,
-                "args": dict(error.error.attributes),
-            }
-        )
+        builder.add_telemetry_data_error(error)
+    return builder.build()
 
-    ordered = sorted(processes.values(), key=lambda p: p.first_usec)
-    for rank, process in enumerate(ordered):
-        metadata.append(_meta(process.chrome_pid, None, "process_sort_index", {"sort_index": rank}))
-    events.sort(key=lambda e: (e["ts"], -e.get("dur", 0.0)))
-    return {
-        "traceEvents": metadata + events,
-        "displayTimeUnit": "ms",
-        "otherData": {"generator": "one-logger chrome-trace", "time_unit": "microseconds since the Unix epoch"},
-    }
+
+def trace_records(stream: Iterable[Record], paths: Sequence[PathLike] = ()) -> ChromeTraceBuilder:
+    """Read records once into a builder, dropping each span's records as soon as it stops (``RecordStream``).
+
+    ``paths`` are the files in reading order, so that a span's start position orders the processes' spans.
+    """
+    builder = ChromeTraceBuilder()
+    assembler = SpanAssembler(keep=False, attach_events=True, problem_limit=0)
+    file_index = {os.fspath(path): index for index, path in enumerate(paths)}
+
+    def order(span: RebuiltSpan) -> Tuple[int, int]:
+        return (file_index.get(span.source.path, 0), span.source.line)
+
+    for record in stream:
+        span = assembler.feed(record)
+        if span is not None:
+            builder.add_span(span, order(span))
+        elif isinstance(record, TelemetryDataErrorRecord):
+            builder.add_telemetry_data_error(record)
+    for span in assembler.finish().spans:  # still open at the end of the data
+        builder.add_span(span, order(span))
+    return builder
 
 
 def _meta(pid: int, tid: Optional[int], kind: str, args: Dict[str, Any]) -> Dict[str, Any]:

@@ -147,17 +147,21 @@ class SpanAssembler:
 
     ``feed`` returns the span a record completed (its ``stop`` or ``complete`` record), so a caller that only
     needs finished spans -- summary statistics over a file of millions of records -- can use each span and let it
-    go. With ``keep=False`` the assembler forgets a span once it is stopped and does not attach events to spans
-    (the caller sees them in the records), so memory is bounded by the spans open at one moment and by
+    go. With ``keep=False`` the assembler forgets a span once it is stopped and, unless ``attach_events``, does
+    not attach events to spans (the caller sees them in the records), so memory is bounded by the spans open at
+    one moment and by
     ``problem_limit`` problems (all are counted in ``problem_count``); the price is that a record referring to
     an already stopped span (a second stop, a late event) is reported as referring to a span not in the data.
     With ``keep=True`` (``rebuild``) every span is kept and parents are linked in ``finish``.
     """
 
-    def __init__(self, *, keep: bool = True, problem_limit: Optional[int] = None) -> None:
+    def __init__(
+        self, *, keep: bool = True, attach_events: Optional[bool] = None, problem_limit: Optional[int] = None
+    ) -> None:
         self.result = RebuildResult()
         self.problem_count = 0
         self._keep = keep
+        self._attach = keep if attach_events is None else attach_events
         self._problem_limit = problem_limit
         self._by_id: Dict[str, RebuiltSpan] = {}
 
@@ -225,7 +229,7 @@ class SpanAssembler:
                     record, f"{kind} {record.event.name!r} on span {record.span_id} whose start is not in the data"
                 )
                 return None
-            if self._keep:
+            if self._attach:
                 span_or_none.events.append(record.event)
                 if isinstance(record, ApplicationErrorRecord):
                     span_or_none.errors.append(record.event)
