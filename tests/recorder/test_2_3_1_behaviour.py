@@ -180,3 +180,12 @@ def test_clearing_singleton_instances_gives_an_unconfigured_provider():
     recorder = DefaultRecorder([])
     span = recorder.start("works again")  # the library is not left disabled by the old provider
     assert isinstance(span, Span)
+
+
+def test_a_forked_child_can_close_although_the_parent_was_closing():
+    exporter = InMemoryExporter()
+    recorder = DefaultRecorder([exporter])
+    recorder._closing = True  # another parent thread was inside close() at the moment of the fork
+    recorder._after_fork_in_child()
+    recorder.close()
+    assert recorder.closed and exporter.method_names()[-1] == "close"

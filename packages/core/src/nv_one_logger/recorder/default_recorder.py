@@ -128,6 +128,7 @@ class DefaultRecorder(Recorder):
         # The lock itself is reset by nv_one_logger.core.internal.locks (it is a fork-safe lock). Another parent
         # thread may have been exporting at the fork: that call, and what it deferred, are the parent's.
         self._exporting = False
+        self._closing = False  # a close() running on another parent thread is the parent's too
         self._deferred = []
         self._deferred_dropped = 0
         self._inherited.update(self._active)
