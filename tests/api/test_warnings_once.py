@@ -150,3 +150,12 @@ def test_an_exporter_failing_for_the_same_cause_is_logged_once_and_counted_at_cl
     assert len(lines) == 2, lines
     assert "failed in export_start" in lines[0] and "boom in export_start" in lines[0]
     assert "recurred 2 more times (3 failures in total)" in lines[1]
+
+
+def test_the_disabled_rank_warning_is_logged_once_per_process(caplog) -> None:
+    from .helpers import make_config
+
+    for _ in range(3):
+        make_config(enable_for_current_rank=False)
+    warnings = [r.getMessage() for r in caplog.records if "disabled for rank" in r.getMessage()]
+    assert len(warnings) == 1, warnings

@@ -8,6 +8,7 @@ Annotations use ``typing.Optional/Union/Dict`` because pydantic evaluates them a
 supports Python 3.9.
 """
 
+import logging
 import os
 from enum import Enum
 from typing import Any, Callable, Dict, Literal, Optional, Union
@@ -18,7 +19,7 @@ from nv_one_logger.api.telemetry_config import TelemetryConfig
 from nv_one_logger.core.attributes import AttributeValue, validate_attribute_name, validate_attribute_value
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.describe import exception_message
-from nv_one_logger.core.internal.logging import DEFAULT_LOG_FORMAT, get_logger
+from nv_one_logger.core.internal.logging import DEFAULT_LOG_FORMAT, get_logger, log_once
 
 logger = get_logger(__name__)
 """This module's logger (``nv_one_logger.api.config``): it warns when a rank is disabled by its config."""
@@ -158,7 +159,10 @@ class OneLoggerConfig(BaseModel):
     def _defaults_for_disabled_rank(self) -> "OneLoggerConfig":
         if self.enable_for_current_rank:
             return self
-        logger.warning(
+        log_once(
+            logger,
+            logging.WARNING,
+            "disabled-rank",
             "OneLogger is disabled for rank %s (enable_for_current_rank=False): this rank records no telemetry.",
             os.environ.get("RANK", "<RANK not set>"),
         )
