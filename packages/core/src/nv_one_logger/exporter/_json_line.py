@@ -21,6 +21,7 @@ import math
 from typing import Any, Callable, Dict
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
+from nv_one_logger.core.internal.big_ints import replace_long_ints
 from nv_one_logger.core.span import Span
 
 encode_str: Callable[[str], str] = json.encoder.encode_basestring_ascii
@@ -67,11 +68,15 @@ def non_finite_to_str(value: Any) -> Any:
 
 
 def encode_value(value: Any) -> str:
-    """Encode any JSON value (see the module docstring). TypeError/RecursionError for values JSON cannot carry."""
+    """Encode any JSON value (see the module docstring). TypeError/RecursionError for values JSON cannot carry.
+
+    Besides non-finite floats, an int too long for ``str()`` (``core.internal.big_ints``) becomes a string
+    instead of failing the record.
+    """
     try:
         return _encode(value)
-    except ValueError:  # NaN or an infinity somewhere: standard JSON has no token for them
-        return _encode(non_finite_to_str(value))
+    except ValueError:  # NaN or an infinity somewhere, or an int str() refuses: neither has a JSON token
+        return _encode(replace_long_ints(non_finite_to_str(value)))
 
 
 # Fast accessors of the core data model where it has them (plain values, no Attribute objects built).

@@ -20,10 +20,20 @@ import logging
 from typing import Any, Iterator, List, Mapping, Optional, Tuple, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.big_ints import int_text, replace_long_ints
 from nv_one_logger.exporter._arguments import require_bool, require_optional_str
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+def _encode(value: Any) -> str:
+    try:
+        return _encode_json(value)
+    except ValueError:  # an int too long for str() somewhere in it (core.internal.big_ints)
+        return _encode_json(replace_long_ints(value))
+
+
 """One encoder for every value: ``json.dumps`` with non-default arguments builds a new encoder per call."""
 _encode_str = json.encoder.encode_basestring  # what _encode does for a str, without its per-call overhead
 
@@ -46,7 +56,7 @@ def _append_parts(parts: List[str], record: Mapping[str, Any], prefix: str) -> N
         if value_type is str:
             parts.append(f"{full_key}={_encode_str(value)}")
         elif value_type is int:
-            parts.append(f"{full_key}={int.__repr__(value)}")
+            parts.append(f"{full_key}={int_text(value)}")
         elif value_type is dict or (value_type is not list and isinstance(value, Mapping)):
             if value:
                 _append_parts(parts, value, full_key + ".")

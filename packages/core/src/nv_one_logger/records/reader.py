@@ -135,11 +135,16 @@ class RecordReader:
             return None
         try:
             obj = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            if is_truncated_json_object(text):
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, or an int Python will not convert
+            if isinstance(exc, json.JSONDecodeError) and is_truncated_json_object(text):
                 self._torn(line_number, at_end, f"{len(body)} bytes")
                 return None
-            detail = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "nested too deep"
+            if isinstance(exc, json.JSONDecodeError):
+                detail = f"{exc.msg} at column {exc.colno}"
+            elif isinstance(exc, RecursionError):
+                detail = "nested too deep"
+            else:
+                detail = f"a number Python refuses to read ({exc})"
             raise ReaderError(self.path, line_number, f"not a JSON record: {detail}") from exc
         if not isinstance(obj, dict):
             raise ReaderError(self.path, line_number, f"not a JSON object but a JSON {type(obj).__name__}")

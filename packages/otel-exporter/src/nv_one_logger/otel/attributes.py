@@ -14,6 +14,7 @@ import json
 from typing import Any, Dict, List, Union
 
 from nv_one_logger.core.attributes import Attribute as _Attribute
+from nv_one_logger.core.internal.big_ints import int_text, replace_long_ints
 
 OTelValue = Union[str, bool, int, float, List[str], List[bool], List[int], List[float]]
 
@@ -39,14 +40,25 @@ def utf8_safe(text: str) -> str:
 
 def _to_string(value: Any) -> str:
     """Return a faithful string form: JSON when the value is JSON-able (dicts, nested lists), else ``str()``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int_text(value)  # str() refuses ints of more than 4,300 digits: one conversion rule for all
     if isinstance(value, (dict, list, tuple)):
+        value = replace_long_ints(value)
         try:
             return json.dumps(value, sort_keys=True, default=str, allow_nan=True)
-        except (TypeError, ValueError):
-            return utf8_safe(str(value))
+        except (TypeError, ValueError, RecursionError):
+            return _str(value)
     if isinstance(value, (bytes, bytearray)):
         return bytes(value).hex()
-    return utf8_safe(str(value))
+    return _str(value)
+
+
+def _str(value: Any) -> str:
+    """``str(value)`` that never raises: a value whose ``__str__`` fails becomes a description of its type."""
+    try:
+        return utf8_safe(str(value))
+    except Exception as error:
+        return f"<{type(value).__name__}: str() failed: {type(error).__name__}>"
 
 
 def _scalar(value: Any) -> Any:
