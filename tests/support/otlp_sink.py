@@ -19,7 +19,8 @@ API (everything is thread-safe):
 - ``wait_for_requests(predicate=None, count=1, timeout=10.0)`` -> the same for raw requests.
 - ``clear()`` forgets everything received so far.
 - Fault injection for reliability tests: ``set_unavailable(True)`` makes every export fail (gRPC UNAVAILABLE,
-  HTTP 503) and ``set_delay(seconds)`` holds every answer for that long.
+  HTTP 503), ``set_delay(seconds)`` holds every answer for that long and ``set_partial_success(n, message)``
+  answers every export with an OTLP partial success that rejects ``n`` spans.
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ class _TraceService(trace_service_pb2_grpc.TraceServiceServicer):
             context.abort(grpc.StatusCode.UNAVAILABLE, "sink set unavailable by the test")
         headers = {k.lower(): v for k, v in context.invocation_metadata() if isinstance(v, str)}
         self._sink._record(ReceivedRequest("grpc", headers, request))
-        return trace_service_pb2.ExportTraceServiceResponse()
+        return self._sink._response()
 
 
 def _make_http_handler(sink: OtlpSink) -> type[BaseHTTPRequestHandler]:
@@ -192,7 +193,7 @@ def _make_http_handler(sink: OtlpSink) -> type[BaseHTTPRequestHandler]:
             request.ParseFromString(body)
             headers = {k.lower(): v for k, v in self.headers.items()}
             sink._record(ReceivedRequest("http", headers, request))
-            self._reply(200, trace_service_pb2.ExportTraceServiceResponse().SerializeToString())
+            self._reply(200, sink._response().SerializeToString())
 
         def _reply(self, code: int, payload: bytes) -> None:
             self.send_response(code)
@@ -215,6 +216,8 @@ class OtlpSink(LoopbackEndpoints):
         self._requests: list[ReceivedRequest] = []
         self._unavailable = False
         self._delay_s = 0.0
+        self._rejected_spans = 0
+        self._rejection_message = ""
         self._grpc_server: Optional[grpc.Server] = None
         self._http_server: Optional[ThreadingHTTPServer] = None
         self.grpc_port = 0
@@ -255,6 +258,18 @@ class OtlpSink(LoopbackEndpoints):
 
     def set_delay(self, seconds: float) -> None:
         self._delay_s = seconds
+
+    def set_partial_success(self, rejected_spans: int, message: str = "") -> None:
+        """Answer every later export with an OTLP partial success rejecting ``rejected_spans`` (0: full success)."""
+        self._rejected_spans = rejected_spans
+        self._rejection_message = message
+
+    def _response(self) -> Any:
+        response = trace_service_pb2.ExportTraceServiceResponse()
+        if self._rejected_spans:
+            response.partial_success.rejected_spans = self._rejected_spans
+            response.partial_success.error_message = self._rejection_message
+        return response
 
     def _hold(self) -> None:
         if self._delay_s > 0:

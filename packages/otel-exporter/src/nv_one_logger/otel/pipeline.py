@@ -21,9 +21,14 @@ Guarantees:
   gRPC calls) and whatever is still queued or in flight is counted as abandoned.
 - One export call is bounded by ``OTEL_BSP_EXPORT_TIMEOUT`` (the SDK's processor reads that variable but cannot
   apply it, since ``SpanExporter.export`` takes no timeout). The call runs on a helper thread; when it has not
-  returned in time its batch is counted as failed and the worker moves on, so a span exporter that hangs (a
-  custom one, or a transport ignoring its own timeout) cannot stall delivery for ever. While such a call is
-  still running, no second call is started: each batch is counted as failed at once (at most one stuck thread).
+  returned in time the worker moves on and the batch is counted as *uncertain* (the request may have reached
+  the collector), so a span exporter that hangs cannot stall delivery for ever. If the call returns later, its
+  spans move to exported or failed. While such a call is still running, no second call is started: each batch is
+  counted as failed at once (it was never sent; at most one stuck thread).
+- One request stays under the receiver's message size limit (``request_size``): a span too large on its own is
+  shrunk or dropped alone, never with its batch. Spans that cannot be built (a poison value) cost only their
+  own call. An OTLP partial-success answer counts its rejected spans as rejected, not delivered
+  (``partial_success``). See ``export_stats`` for every counter.
 - Every span that was not delivered is counted in ``ExportStats``; the first loss is logged once (one WARNING
   line). The ``on_loss_recovered`` callback runs at the first successful export after losses (the exporter
   then sends a telemetry data error into the trace: that is the first moment it can arrive). The SDK
@@ -39,8 +44,8 @@ import logging
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, replace
-from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
+from dataclasses import replace
+from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -49,97 +54,19 @@ from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.locks import fork_safe_event, fork_safe_lock
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.internal.redaction import redact_text
+from nv_one_logger.otel import partial_success
 from nv_one_logger.otel.env import BatchSettings
+from nv_one_logger.otel.export_stats import ExportStats
+from nv_one_logger.otel.request_size import TRUNCATED_VALUES_ATTRIBUTE, pack, shrink
+from nv_one_logger.otel.sdk_log_filter import SDK_LOG_FILTER, WORKER_THREAD_PREFIX, quiet_sdk_exporter_logs
+
+__all__ = ["WORKER_THREAD_PREFIX", "ExportStats", "ExportWorker", "quiet_sdk_exporter_logs"]
+
+_UNCERTAIN = "uncertain"  # an export call that did not return in time: its spans may have arrived
 
 _logger = get_logger(__name__)
 
-WORKER_THREAD_PREFIX = "nv-one-logger-otel"
-_SDK_EXPORTER_LOGGERS = (
-    "opentelemetry.exporter.otlp.proto.grpc.exporter",
-    "opentelemetry.exporter.otlp.proto.grpc.trace_exporter",
-    "opentelemetry.exporter.otlp.proto.http.trace_exporter",
-    "opentelemetry.exporter.otlp.proto.http._common",
-    "opentelemetry.exporter.otlp.common.http",
-    "opentelemetry.exporter.http.transport._requests",
-)
-
-
-@dataclass(frozen=True)
-class ExportStats:
-    """Delivery counters of one exporter (a snapshot; read ``OTelExporter.stats``).
-
-    ``spans_failed``: spans in batches the span exporter reported as failed (after its own retries).
-    ``calls_dropped``: export calls discarded because the queue was full (or arrived while closing).
-    ``calls_unprocessed``: calls that could not be turned into spans (an internal error, logged with its
-    traceback). ``spans_abandoned``: spans (and queued calls) still pending when ``close()`` gave up.
-    ``lost`` is the sum.
-    """
-
-    spans_exported: int = 0
-    spans_failed: int = 0
-    calls_dropped: int = 0
-    calls_unprocessed: int = 0
-    spans_abandoned: int = 0
-    failed_batches: int = 0
-    first_error: Optional[str] = None
-
-    @property
-    def lost(self) -> int:
-        """Return how many spans (and queued calls) never reached the destination."""
-        return self.spans_failed + self.calls_dropped + self.calls_unprocessed + self.spans_abandoned
-
-
-class _WorkerThreadFilter(logging.Filter):
-    """Drops the SDK exporters' records emitted on our worker threads, keeping the last error per thread.
-
-    The HTTP exporter's final error is generic ("Failed to export spans batch due to timeout, max retries or
-    shutdown."); the cause (refused connection, certificate verify failed...) is only in its last per-attempt
-    warning, so that warning is kept too and appended to the error (see ``pop_reason``).
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.last_error: Dict[str, str] = {}
-        self.last_warning: Dict[str, str] = {}
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        thread_name = record.threadName or ""
-        if not thread_name.startswith(WORKER_THREAD_PREFIX):
-            return True
-        if record.levelno >= logging.WARNING:
-            try:
-                message = record.getMessage()
-            except Exception:
-                message = str(record.msg)
-            target = self.last_error if record.levelno >= logging.ERROR else self.last_warning
-            target[thread_name] = message
-        return False
-
-    def pop_reason(self, thread_name: str) -> Optional[str]:
-        """Return the last error of ``thread_name``, with the last attempt's warning when that adds the cause."""
-        error = self.last_error.pop(thread_name, None)
-        warning = self.last_warning.pop(thread_name, None)
-        if error is None:
-            return warning
-        if warning is not None and warning not in error:
-            return f"{error} Last attempt: {warning}"
-        return error
-
-
-_FILTER = _WorkerThreadFilter()
 _worker_numbers = itertools.count(1)
-_filter_lock = fork_safe_lock()
-_filter_installed = False
-
-
-def quiet_sdk_exporter_logs() -> None:
-    """Install (once per process) the filter that silences SDK exporter logs on our worker threads only."""
-    global _filter_installed
-    with _filter_lock:
-        if not _filter_installed:
-            for name in _SDK_EXPORTER_LOGGERS:
-                logging.getLogger(name).addFilter(_FILTER)
-            _filter_installed = True
 
 
 class ExportWorker:
@@ -154,6 +81,7 @@ class ExportWorker:
         describe_target: str = "the OTLP endpoint",
     ) -> None:
         self._exporter = span_exporter
+        partial_success.watch(span_exporter)
         self._process = process
         self._settings = settings
         self._on_loss_recovered = on_loss_recovered
@@ -171,6 +99,7 @@ class ExportWorker:
         self._stats = ExportStats()
         self._in_flight = 0
         self._loss_logged = False
+        self._uncertain_logged = False
         self._abandoned = False
         self._dropped_seen = 0
         self._unreported_loss = False
@@ -218,6 +147,7 @@ class ExportWorker:
         The child gets fresh synchronisation, an empty queue, its own counters and its own worker thread.
         """
         self._exporter = span_exporter
+        partial_success.watch(span_exporter)
         self._queue = deque()
         self._wake = fork_safe_event()
         self._lock = fork_safe_lock()
@@ -226,6 +156,7 @@ class ExportWorker:
         self._calls_dropped = 0
         self._in_flight = 0
         self._loss_logged = False
+        self._uncertain_logged = False
         self._abandoned = False
         self._dropped_seen = 0
         self._unreported_loss = False
@@ -316,66 +247,128 @@ class ExportWorker:
             self._note_loss("the export queue was full")
         if not items:
             return
-        try:
-            spans = self._process(items)
-        except Exception as error:  # a bug in span building must not kill the worker
-            _logger.log(
-                logging.DEBUG if self._loss_logged else logging.ERROR,
-                "OneLogger OTel exporter: could not build spans from %d calls",
-                len(items),
-                exc_info=True,
-            )
-            with self._lock:
-                self._stats = replace(self._stats, calls_unprocessed=self._stats.calls_unprocessed + len(items))
-            self._note_loss(f"internal error: {type(error).__name__}")
-            return
+        spans = self._build(items)
         self._in_flight = len(spans)
-        batch = self._settings.max_export_batch_size
-        for i in range(0, len(spans), batch):
+        batches, oversized = pack(spans, self._settings.max_export_batch_size)
+        for span in oversized:  # larger than one request on its own: shrink it, or drop it alone
+            self._in_flight -= 1
+            shrunk = shrink(span)
+            if shrunk is None:
+                self._count(spans_too_large=1)
+                self._note_loss(f"span {span.name[:80]!r} is too large for one export request even when shrunk")
+            else:
+                self._in_flight += 1
+                batches.append([shrunk])
+        for chunk in batches:
             if self._abandoned:
                 return
-            chunk = spans[i : i + batch]
             self._export(chunk)
             self._in_flight -= len(chunk)
 
-    def _call_exporter(self, chunk: Sequence[ReadableSpan]) -> Tuple[SpanExportResult, Optional[str]]:
-        """Run ``export(chunk)`` on a helper thread, waiting at most the export timeout (module docstring)."""
+    def _build(self, items: List[Any]) -> List[ReadableSpan]:
+        """Turn calls into spans; if that fails, call by call, so that one bad call costs only itself."""
+        try:
+            return self._process(items)
+        except Exception:  # a bug or a poison value in span building must not kill the worker
+            if len(items) == 1:
+                _logger.log(
+                    logging.DEBUG if self._loss_logged else logging.ERROR,
+                    "OneLogger OTel exporter: could not build a span from a call",
+                    exc_info=True,
+                )
+                self._count(calls_unprocessed=1)
+                self._note_loss("internal error while building a span (logged with its traceback)")
+                return []
+        spans: List[ReadableSpan] = []
+        for item in items:
+            spans.extend(self._build([item]))
+        return spans
+
+    def _count(self, **increments: int) -> None:
+        with self._lock:
+            stats = self._stats
+            self._stats = replace(stats, **{name: getattr(stats, name) + n for name, n in increments.items()})
+
+    def _call_exporter(self, chunk: Sequence[ReadableSpan]) -> Tuple[Any, Optional[str], int]:
+        """Run ``export(chunk)`` on a helper thread, waiting at most the export timeout (module docstring).
+
+        Returns (result, reason, rejected spans); the result is ``_UNCERTAIN`` when the call did not return in
+        time. Such a call settles its own spans (moves them from uncertain to exported or failed) if it ever
+        returns.
+        """
         stuck = self._call
         if stuck is not None and stuck.is_alive():
-            return SpanExportResult.FAILURE, self._timeout_reason("the previous export call has still not returned")
-        outcome: List[Tuple[SpanExportResult, Optional[str]]] = []
+            return SpanExportResult.FAILURE, self._timeout_reason("the previous export call has still not returned"), 0
+        outcome: List[Tuple[SpanExportResult, Optional[str], int]] = []
         exporter = self._exporter
+        late = fork_safe_event()  # set by the worker when it stopped waiting for this call
 
         def call() -> None:
+            partial_success.take()
             try:
-                outcome.append((exporter.export(chunk), None))
+                result, reason = exporter.export(chunk), None
             except Exception as error:
-                outcome.append((SpanExportResult.FAILURE, f"{describe_exception(error)}"))
+                result, reason = SpanExportResult.FAILURE, describe_exception(error)
+            answer = partial_success.take() if result is SpanExportResult.SUCCESS else None
+            rejected = min(answer[0], len(chunk)) if answer is not None else 0
+            if answer is not None:
+                reason = f"the receiver rejected {rejected} of {len(chunk)} spans: {answer[1] or 'no reason given'}"
+            with self._lock:
+                outcome.append((result, reason, rejected))
+                if late.is_set():
+                    self._settle_late(len(chunk), result, rejected)
 
         self._call = threading.Thread(target=call, name=f"{self._thread.name}-call", daemon=True)
         self._call.start()
         self._call.join(self._export_timeout_s)
-        if outcome:
-            return outcome[0]
-        return SpanExportResult.FAILURE, self._timeout_reason("the export call did not return in time")
+        with self._lock:
+            if outcome:
+                return outcome[0]
+            late.set()
+        return _UNCERTAIN, self._timeout_reason("the export call did not return in time; its spans may still arrive"), 0
+
+    def _settle_late(self, count: int, result: SpanExportResult, rejected: int) -> None:
+        """Move the spans of a call given up on, which has returned after all, out of uncertain (lock held)."""
+        stats = self._stats
+        if result is SpanExportResult.SUCCESS:
+            self._stats = replace(
+                stats,
+                spans_uncertain=stats.spans_uncertain - count,
+                spans_exported=stats.spans_exported + count - rejected,
+                spans_rejected=stats.spans_rejected + rejected,
+            )
+        else:
+            self._stats = replace(
+                stats,
+                spans_uncertain=stats.spans_uncertain - count,
+                spans_failed=stats.spans_failed + count,
+                failed_batches=stats.failed_batches + 1,
+            )
 
     def _timeout_reason(self, what: str) -> str:
         return f"{what} (OTEL_BSP_EXPORT_TIMEOUT = {self._settings.export_timeout_ms} ms)"
 
     def _export(self, chunk: Sequence[ReadableSpan]) -> None:
-        result, reason = self._call_exporter(chunk)
+        result, reason, rejected = self._call_exporter(chunk)
+        truncated = sum(1 for span in chunk if span.attributes and TRUNCATED_VALUES_ATTRIBUTE in span.attributes)
         with self._lock:
             if self._abandoned:
                 return
+            stats = self._stats
             if result is SpanExportResult.SUCCESS:
-                self._stats = replace(self._stats, spans_exported=self._stats.spans_exported + len(chunk))
+                self._stats = replace(
+                    stats,
+                    spans_exported=stats.spans_exported + len(chunk) - rejected,
+                    spans_rejected=stats.spans_rejected + rejected,
+                    spans_truncated=stats.spans_truncated + truncated,
+                )
+            elif result is _UNCERTAIN:
+                self._stats = replace(stats, spans_uncertain=stats.spans_uncertain + len(chunk))
             else:
                 self._stats = replace(
-                    self._stats,
-                    spans_failed=self._stats.spans_failed + len(chunk),
-                    failed_batches=self._stats.failed_batches + 1,
+                    stats, spans_failed=stats.spans_failed + len(chunk), failed_batches=stats.failed_batches + 1
                 )
-        if result is SpanExportResult.SUCCESS:
+        if result is SpanExportResult.SUCCESS and not rejected:
             if self._unreported_loss:
                 self._unreported_loss = False
                 try:
@@ -383,8 +376,23 @@ class ExportWorker:
                 except Exception:
                     _logger.debug("OneLogger OTel exporter: on_loss_recovered callback failed", exc_info=True)
             return
-        sdk_reason = _FILTER.pop_reason(f"{self._thread.name}-call")
+        sdk_reason = SDK_LOG_FILTER.pop_reason(f"{self._thread.name}-call")
+        if result is _UNCERTAIN:
+            self._note_uncertain(reason or "")
+            return
         self._note_loss(reason or sdk_reason or "the span exporter reported a failure")
+
+    def _note_uncertain(self, reason: str) -> None:
+        """Log the first export whose outcome is unknown (once; not a loss, so no telemetry data error)."""
+        if self._uncertain_logged:
+            return
+        self._uncertain_logged = True
+        _logger.warning(
+            "OneLogger OTel exporter: an export to %s did not answer in time (%s); its spans are counted as "
+            "uncertain, not as lost, until it answers.",
+            self._target,
+            reason,
+        )
 
     def _note_loss(self, reason: str) -> None:
         """Remember that data was lost; log it the first time only (the reason is redacted: it is kept in stats)."""

@@ -209,16 +209,20 @@ class OTelExporter(BaseExporter):
             return
         clean = worker.shutdown(self._shutdown_timeout_s)
         stats = worker.stats
-        if stats.lost:
+        if stats.lost or stats.spans_uncertain:
             _logger.warning(
-                "OneLogger OTel exporter closed: %d spans delivered, %d lost (%d in failed exports, %d calls "
-                "dropped because the queue was full, %d calls not processed, %d abandoned at close)%s.",
+                "OneLogger OTel exporter closed: %d spans delivered, %d lost (%d in failed exports, %d rejected by "
+                "the receiver, %d too large for one request, %d calls dropped because the queue was full, %d calls "
+                "not processed, %d abandoned at close), %d uncertain (export calls that did not answer in time)%s.",
                 stats.spans_exported,
                 stats.lost,
                 stats.spans_failed,
+                stats.spans_rejected,
+                stats.spans_too_large,
                 stats.calls_dropped,
                 stats.calls_unprocessed,
                 stats.spans_abandoned,
+                stats.spans_uncertain,
                 "" if clean else f"; close gave up after {self._shutdown_timeout_s:g} s",
             )
 
@@ -231,7 +235,10 @@ class OTelExporter(BaseExporter):
 
     @property
     def stats(self) -> ExportStats:
-        """Delivery counters: exported, failed, dropped, abandoned (``stats.lost`` is the total)."""
+        """Delivery counters: known delivered, known lost (``stats.lost`` is their total) and uncertain.
+
+        See ``nv_one_logger.otel.export_stats.ExportStats`` for every field.
+        """
         return self._worker.stats if self._worker is not None else ExportStats()
 
     # --- hot path: one state check and one deque.append each ----------------------------------------------
