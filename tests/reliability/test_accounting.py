@@ -53,7 +53,7 @@ def _wait_for(condition: Callable[[], bool], what: str) -> None:
 def test_an_export_answered_after_the_export_timeout_is_not_counted_as_lost(
     otlp_sink: OtlpSink, monkeypatch: pytest.MonkeyPatch, protocol: str, figure: Callable[[str, Any], None]
 ) -> None:
-    _point_at(otlp_sink, protocol, monkeypatch, OTEL_BSP_EXPORT_TIMEOUT="200", OTEL_EXPORTER_OTLP_TIMEOUT="60")
+    _point_at(otlp_sink, protocol, monkeypatch, OTEL_BSP_EXPORT_TIMEOUT="200", OTEL_EXPORTER_OTLP_TIMEOUT="60000")
     otlp_sink.set_delay(1.5)  # every answer comes well after the 200 ms export timeout
     exporter = OTelExporter(start_markers=False, event_markers=False)
     exporter.initialize()

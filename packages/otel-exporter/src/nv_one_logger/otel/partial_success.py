@@ -87,7 +87,17 @@ def _watch_http(exporter: Any) -> bool:
 
 
 def watch(exporter: Any) -> bool:
-    """Start recording partial successes of ``exporter`` (an SDK OTLP span exporter); False if not possible."""
+    """Start recording partial successes of ``exporter`` (an SDK OTLP span exporter); False if not possible.
+
+    Wrappers of the bridge (``span_exporters.Suppressed``'s ``inner``, ``FanOut``'s ``exporters``) are looked
+    through, so the OTLP exporter inside is watched.
+    """
+    inner = getattr(exporter, "inner", None)
+    if inner is not None:
+        return watch(inner)
+    several = getattr(exporter, "exporters", None)
+    if isinstance(several, list):
+        return any([watch(item) for item in several])
     try:
         module = type(exporter).__module__
         if module.startswith("opentelemetry.exporter.otlp.proto.grpc"):
