@@ -9,6 +9,7 @@ PACKAGES := -e packages/core[yaml,report] -e packages/file-exporter -e packages/
 BROWSER_BINARIES := /usr/bin/chromium /usr/bin/chromedriver
 STAMP := $(VENV)/.installed-packages
 TEST_STAMP := $(VENV)/.installed-test
+BENCH_STAMP := $(VENV)/.installed-bench
 PYTEST_ARGS ?=
 DIST_STAMP := $(VENV)/.installed-dist
 DIST_DIRS := packages/core packages/file-exporter packages/otel-exporter
@@ -67,8 +68,13 @@ dist: $(DIST_STAMP)
 	for pkg in $(DIST_DIRS); do $(PY) -m build --no-isolation --outdir dist $$pkg || exit 1; done
 	$(VENV)/bin/twine check --strict dist/*
 
-bench: $(TEST_STAMP)
-	$(PY) benchmarks/run.py
+# torch (the training-loop row) is bench-only: requirements/bench.txt, not part of the test install.
+$(BENCH_STAMP): $(TEST_STAMP) requirements/bench.txt
+	$(PY) -m pip install --quiet -r requirements/bench.txt
+	touch $@
+
+bench: $(BENCH_STAMP)
+	$(PY) -m benchmarks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache dist

@@ -1,6 +1,6 @@
-"""OneLogger benchmark suite (``make bench``); not part of ``make test``.
+"""OneLogger benchmark suite (``make bench`` = ``python -m benchmarks``); not part of ``make test``.
 
-``run.py`` is the entry point. Every measurement runs in a fresh interpreter started by ``run.py`` (see
-``worker.py``) so the provider singleton, OpenTelemetry's global state and the heap of one workload cannot
-leak into the next.
+``harness`` runs and reports (every measurement in a fresh interpreter, so the provider singleton,
+OpenTelemetry's global state and the heap of one workload cannot leak into the next); ``workloads`` says what is
+measured; ``tools`` holds the profiling helpers used by hand.
 """

@@ -1,4 +1,4 @@
-"""Smoke test of the benchmark suite: ``benchmarks/run.py --quick`` runs and reports every row.
+"""Smoke test of the benchmark suite: ``python -m benchmarks --quick`` runs and reports every row.
 
 Not a timed assertion: the numbers are not checked, only that every workload ran (no row reports an error),
 that the table is printed and that the JSON document has the documented sections. It catches a benchmark
@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from benchmarks.registry import ORDER
+from benchmarks.harness.registry import ORDER
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_quick_run_reports_every_row(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     proc = subprocess.run(
-        [sys.executable, "benchmarks/run.py", "--quick", "--json", str(out)],
+        [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -46,9 +46,22 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
     assert doc["timing"]["ol.event.file"]["info"]["flushed_per_call"] is True
     assert set(doc["memory"]) == {"memory.sdk", "memory.none", "memory.file", "memory.otel_null"}
     assert doc["import"]["import.timed_span"]["opentelemetry_imported"] is False
+    assert doc["import"]["import.cli"]["opentelemetry_imported"] is False
     assert all(row["lost"] == 0 for row in doc["throughput"].values())
+    assert "error" not in doc["stall"], doc["stall"]
+    assert doc["stall"]["onelogger"]["p99_us"] > 0 and doc["stall"]["sdk"]["p99_us"] > 0
+    # torch is bench-only (requirements/bench.txt): without it the row says so instead of measuring.
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        assert "torch not installed" in doc["pytorch"]["error"]
+    else:
+        assert "error" not in doc["pytorch"], doc["pytorch"]
+        assert set(doc["pytorch"]["overhead_pct"]) == {"sdk", "onelogger"}
     assert doc["training_loop"][0]["setup"] == "raw OTel SDK"
     # The printed table names every row and is the same text as stored in the JSON.
     assert doc["table"] in proc.stdout
+    for title in ("caller stall", "PyTorch CPU training loop"):
+        assert title in proc.stdout
     for name in ORDER:
         assert doc["timing"][name]["variant"] in proc.stdout

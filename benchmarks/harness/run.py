@@ -1,9 +1,9 @@
 """``make bench``: run every benchmark, print one table and write it as JSON.
 
-Usage: ``python benchmarks/run.py [--quick] [--rounds N] [--only SUBSTRING] [--json PATH] [--no-collector]
+Usage: ``python -m benchmarks [--quick] [--rounds N] [--only SUBSTRING] [--json PATH] [--no-collector]
 [--update-docs]``
 
-Each timed workload runs in its own fresh interpreter (``benchmarks/worker.py``), once per round; rounds
+Each timed workload runs in its own fresh interpreter (``benchmarks.harness.worker``), once per round; rounds
 interleave all workloads so a baseline and the rows divided by it see the same machine state. The rotel
 collector and the OTLP sink of ``tests/support/collector.py`` run in this process for the collector rows.
 Results go to ``benchmarks/results/latest.json`` (gitignored) unless ``--json`` says otherwise.
@@ -23,13 +23,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script: make the repo root importable for ``benchmarks`` and ``tests``
-    sys.path.insert(0, str(ROOT))
+from benchmarks.harness.registry import ORDER, WORKLOADS
+from benchmarks.harness.report import aggregate_timing, render, training_loop, update_docs
+from benchmarks.workloads import import_time, stall, throughput, training
 
-from benchmarks import import_time, throughput  # noqa: E402
-from benchmarks.registry import ORDER, WORKLOADS  # noqa: E402
-from benchmarks.report import aggregate_timing, render, training_loop, update_docs  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 Json = Dict[str, Any]
 
@@ -65,7 +63,7 @@ def _json_line(proc: subprocess.CompletedProcess) -> Json:
 
 def _worker(name: str, args: argparse.Namespace, tmpdir: Path, endpoint: Optional[str]) -> Json:
     workdir = Path(tempfile.mkdtemp(prefix=name.replace(".", "_") + "-", dir=tmpdir))
-    cmd = [sys.executable, "-m", "benchmarks.worker", name, "--tmpdir", str(workdir)]
+    cmd = [sys.executable, "-m", "benchmarks.harness.worker", name, "--tmpdir", str(workdir)]
     cmd += ["--ops", str(args.ops), "--batches", str(args.batches), "--warmup", str(args.warmup)]
     if endpoint:
         cmd += ["--otlp-endpoint", endpoint]
@@ -78,7 +76,16 @@ def _worker(name: str, args: argparse.Namespace, tmpdir: Path, endpoint: Optiona
 
 def _memory(variant: str, events: int, tmpdir: Path) -> Json:
     workdir = Path(tempfile.mkdtemp(prefix=f"memory_{variant}-", dir=tmpdir))
-    cmd = [sys.executable, "-m", "benchmarks.memory", variant, "--events", str(events), "--tmpdir", str(workdir)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.workloads.memory",
+        variant,
+        "--events",
+        str(events),
+        "--tmpdir",
+        str(workdir),
+    ]
     try:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     except subprocess.TimeoutExpired:
@@ -119,6 +126,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     memory_events = 20_000 if args.quick else 1_000_000
     throughput_spans = 500 if args.quick else 20_000  # quick: a burst that fits the export queues
     import_repeats = 1 if args.quick else 7
+    stall_steps, stall_rounds = (2_000, 1) if args.quick else (20_000, 3)
+    training_iterations, training_rounds = (20, 1) if args.quick else (200, 7)
 
     names = [n for n in ORDER if args.only is None or args.only in n]
     # A row is useless without its baseline: run the baselines of selected rows too.
@@ -136,8 +145,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             "memory_events": memory_events,
             "throughput_spans": throughput_spans,
             "import_repeats": import_repeats,
+            "stall_steps": stall_steps,
+            "stall_rounds": stall_rounds,
+            "training_iterations_per_batch": training_iterations,
+            "training_rounds": training_rounds,
         },
-        "command": "make bench" + ("  (python benchmarks/run.py --quick)" if args.quick else ""),
+        "command": "make bench" + ("  (python -m benchmarks --quick)" if args.quick else ""),
     }
     t_start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="onelogger-bench-") as tmp, ExitStack() as stack:
@@ -185,6 +198,17 @@ def main(argv: Optional[List[str]] = None) -> int:
                 doc["throughput"][f"throughput.{kind}"] = throughput.measure(
                     kind, collector.sink, collector.grpc_endpoint, throughput_spans, ROOT
                 )
+            if collector is None:
+                doc["stall"] = {"error": collector_error}
+                doc["pytorch"] = {"error": collector_error}
+            else:
+                _progress(f"caller stall: {stall_rounds} x {stall_steps:,} span+event steps per kind")
+                doc["stall"] = stall.measure(
+                    collector.grpc_endpoint, stall_steps, stall_rounds, ROOT, after_run=collector.sink.clear
+                )
+                _progress(f"PyTorch training loop: {training_rounds} rounds of {training_iterations} iterations")
+                doc["pytorch"] = training.measure(collector.grpc_endpoint, training_iterations, training_rounds, ROOT)
+                collector.sink.clear()
     doc["seconds"] = round(time.monotonic() - t_start, 1)
     table = render(doc)
     doc["table"] = table

@@ -1,6 +1,6 @@
-"""Cost of each piece of the hot path, measured one by one: ``python -m benchmarks.breakdown``.
+"""Cost of each piece of the hot path, measured one by one: ``python -m benchmarks.tools.breakdown``.
 
-The profiling findings in docs/performance.md come from this table together with ``benchmarks.profile``.
+The profiling findings in docs/performance.md come from this table together with ``benchmarks.tools.profile``.
 cProfile tells where time goes but inflates small functions; this measures each building block without a
 profiler: ``timeit`` with the *caller thread's CPU clock* (less sensitive to other processes than wall
 time), best of several repeats, microseconds per call, each piece in a fresh interpreter. Re-run it after
@@ -77,8 +77,8 @@ def _pieces(tmpdir: Path) -> List[Tuple[str, str, Callable[[], Callable[[], Any]
         return lambda: isinstance(d, dict)
 
     def sdk_span() -> Callable[[], Any]:
-        from benchmarks.baselines import sdk_span_memory
-        from benchmarks.workload import WorkerContext
+        from benchmarks.harness.workload import WorkerContext
+        from benchmarks.workloads.baselines import sdk_span_memory
 
         workload = sdk_span_memory(WorkerContext(tmpdir=tmpdir))
         calls = [0]
@@ -92,8 +92,8 @@ def _pieces(tmpdir: Path) -> List[Tuple[str, str, Callable[[], Callable[[], Any]
         return op
 
     def sdk_event() -> Callable[[], Any]:
-        from benchmarks.baselines import sdk_event as make
-        from benchmarks.workload import WorkerContext
+        from benchmarks.harness.workload import WorkerContext
+        from benchmarks.workloads.baselines import sdk_event as make
 
         return make(WorkerContext(tmpdir=tmpdir)).op
 
@@ -321,7 +321,7 @@ def run(number: int, repeat: int) -> List[Row]:
     rows: List[Row] = []
     count = len(_pieces(Path(tempfile.gettempdir())))
     for index in range(count):
-        cmd = [sys.executable, "-m", "benchmarks.breakdown", "--piece", str(index)]
+        cmd = [sys.executable, "-m", "benchmarks.tools.breakdown", "--piece", str(index)]
         cmd += ["--number", str(number), "--repeat", str(repeat)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=Path(__file__).parent.parent)
         try:

@@ -1,6 +1,6 @@
 """Run one workload in this (fresh) interpreter and print its result as one JSON line on stdout.
 
-Usage: ``python -m benchmarks.worker NAME --ops N --batches N --warmup N --tmpdir DIR [--otlp-endpoint URL]``.
+Usage: ``python -m benchmarks.harness.worker NAME --ops N --batches N --warmup N --tmpdir DIR [--otlp-endpoint URL]``.
 ``run.py`` starts one worker per workload and per round; nothing else should need to call it. A row that
 has a baseline builds the baseline in the same process too and alternates batches with it (see
 ``measure.measure_paired``).
@@ -16,9 +16,9 @@ import traceback
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from benchmarks.measure import measure, measure_paired
-from benchmarks.registry import WORKLOADS
-from benchmarks.workload import SetupFn, WorkerContext, Workload
+from benchmarks.harness.measure import measure, measure_paired
+from benchmarks.harness.registry import WORKLOADS
+from benchmarks.harness.workload import SetupFn, WorkerContext, Workload
 
 
 def _build(name: str, ctx: WorkerContext) -> Workload:

@@ -1,4 +1,4 @@
-"""Profile one workload's hot path with cProfile: ``python -m benchmarks.profile NAME [--ops N] [--top N]``.
+"""Profile one workload's hot path with cProfile: ``python -m benchmarks.tools.profile NAME [--ops N] [--top N]``.
 
 This is how the findings in docs/performance.md were produced. It builds the workload exactly as the
 timed run does (same setup function from the registry), runs ``--ops`` operations under cProfile and prints
@@ -18,8 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import List, Optional
 
-from benchmarks.registry import WORKLOADS
-from benchmarks.workload import WorkerContext
+from benchmarks.harness.registry import WORKLOADS
+from benchmarks.harness.workload import WorkerContext
 
 
 def main(argv: Optional[List[str]] = None) -> int:

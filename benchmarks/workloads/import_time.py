@@ -32,6 +32,20 @@ IMPORT_ROWS = [
         ],
     ),
     ("import.otel_exporter", "otel: OTelExporter", ["nv_one_logger.otel.exporter.otel_exporter"]),
+    # What every ``one-logger`` call imports before it does anything: the entry point and every subcommand's
+    # module (``build_parser`` registers them all).
+    (
+        "import.cli",
+        "CLI: one-logger entry point + subcommands",
+        [
+            "nv_one_logger.cli.main",
+            "nv_one_logger.cli.doctor",
+            "nv_one_logger.cli.summary",
+            "nv_one_logger.cli.chrome_trace",
+            "nv_one_logger.cli.report",
+            "nv_one_logger.cli.replay",
+        ],
+    ),
 ]
 
 _CHILD = """

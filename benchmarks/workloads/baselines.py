@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Tuple
 
-from benchmarks.workload import EVENT_NAME, SPAN_NAME, WorkerContext, Workload, event_attributes, span_attributes
+from benchmarks.harness.workload import (
+    EVENT_NAME,
+    SPAN_NAME,
+    WorkerContext,
+    Workload,
+    event_attributes,
+    span_attributes,
+)
 
 
 def floor(ctx: WorkerContext) -> Workload:

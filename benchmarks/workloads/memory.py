@@ -1,6 +1,6 @@
 """RSS growth of one open span receiving many events, measured in a fresh interpreter.
 
-Usage: ``python -m benchmarks.memory VARIANT --events N --tmpdir DIR``; prints one JSON line.
+Usage: ``python -m benchmarks.workloads.memory VARIANT --events N --tmpdir DIR``; prints one JSON line.
 
 RSS is read from ``/proc/self/status`` (``VmRSS`` now, ``VmHWM`` peak). The "before" reading is taken after
 set-up and after 1,000 warm-up events, so one-time allocations (imports, caches, the first records) are not
@@ -18,7 +18,7 @@ import traceback
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
-from benchmarks.workload import EVENT_NAME, event_attributes
+from benchmarks.harness.workload import EVENT_NAME, event_attributes
 
 VARIANTS = ("sdk", "none", "file", "otel_null")
 _WARMUP_EVENTS = 1000

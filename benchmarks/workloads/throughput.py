@@ -2,7 +2,7 @@
 
 Two halves:
 
-- the *sender* (``python -m benchmarks.throughput KIND --spans N --endpoint URL --name NAME [--rate R]``) runs
+- the *sender* (``python -m benchmarks.workloads.throughput KIND --spans N --endpoint URL --name NAME [--rate R]``) runs
   in a fresh interpreter, sends ``N`` spans named ``NAME`` as fast as it can (or paced at ``R`` spans/s),
   closes its exporter (which flushes) and prints one JSON line with its clock readings;
 - the *counter* (:func:`measure`, in ``run.py``'s process next to the sink) waits until the sink holds all
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from benchmarks.workload import span_attributes
+from benchmarks.harness.workload import span_attributes
 
 KINDS = ("sdk", "onelogger")
 _MARKER_ATTRIBUTE = "one_logger.marker"
@@ -102,7 +102,7 @@ def _one_run(
     kind: str, sink: Any, endpoint: str, spans: int, rate: Optional[float], cwd: Path, wait_s: float
 ) -> Dict[str, Any]:
     name = f"throughput-{kind}-{time.time_ns()}"
-    cmd = [sys.executable, "-m", "benchmarks.throughput", kind, "--spans", str(spans)]
+    cmd = [sys.executable, "-m", "benchmarks.workloads.throughput", kind, "--spans", str(spans)]
     cmd += ["--endpoint", endpoint, "--name", name]
     if rate:
         cmd += ["--rate", str(rate)]

@@ -12,7 +12,15 @@ import statistics
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from benchmarks.registry import ORDER, WORKLOADS
+from benchmarks.harness.registry import (
+    IMPORT_MAX_X_SDK,
+    IMPORT_TARGET_ROWS,
+    ORDER,
+    STALL_P99_MAX_X_SDK,
+    THROUGHPUT_MIN_X_SDK,
+    TRAINING_MAX_X_SDK_OVERHEAD,
+    WORKLOADS,
+)
 
 Json = Dict[str, Any]
 
@@ -209,8 +217,13 @@ def render(doc: Json) -> str:
             continue
         base = doc["import"].get("import.sdk", {}).get("seconds")
         ratio = _x(row["seconds"] / base) if base else "-"
-        must_not = name in ("import.timed_span", "import.core_full")
-        verdict = ("no otel: " + ("ok" if not row["opentelemetry_imported"] else "MISSED")) if must_not else ""
+        must_not = name in ("import.timed_span", "import.core_full", "import.cli")
+        verdicts = []
+        if name in IMPORT_TARGET_ROWS and base:
+            verdicts.append(f"<={IMPORT_MAX_X_SDK}x " + _ok(row["seconds"] / base <= IMPORT_MAX_X_SDK))
+        if must_not:
+            verdicts.append("no otel: " + _ok(not row["opentelemetry_imported"]))
+        verdict = "; ".join(verdicts)
         body.append(
             [name, row["label"], f"{row['seconds'] * 1000:.1f}", ratio, str(row["opentelemetry_imported"]), verdict]
         )
@@ -226,18 +239,79 @@ def render(doc: Json) -> str:
                 continue
             base = throughput.get("throughput.sdk", {}).get("spans_per_second")
             ratio = _x(row["spans_per_second"] / base) if base else "-"
+            verdict = ""
+            if name == "throughput.onelogger" and base:
+                verdict = f">={THROUGHPUT_MIN_X_SDK}x " + _ok(row["spans_per_second"] / base >= THROUGHPUT_MIN_X_SDK)
             body.append(
-                [name, f"{row['spans_per_second']:,.0f}", ratio, f"{row['spans']:,}", str(row["lost"]), row["note"]]
+                [
+                    name,
+                    f"{row['spans_per_second']:,.0f}",
+                    ratio,
+                    f"{row['spans']:,}",
+                    str(row["lost"]),
+                    verdict,
+                    row["note"],
+                ]
             )
-        out += _table(["collector (zero loss)", "spans/s", "xSDK", "spans", "lost", "how"], body)
+        out += _table(["collector (zero loss)", "spans/s", "xSDK", "spans", "lost", "target", "how"], body)
+    out += _stall_table(doc.get("stall"))
+    out += _pytorch_table(doc.get("pytorch"))
 
     loop = doc.get("training_loop", [])
     if loop:
         out.append("")
         body = [[r["setup"], *(f"{r['us_per_iteration'][str(k)]:.1f}" for k in EVENTS_PER_ITERATION)] for r in loop]
-        header = ["training loop: 1 span + k events (caller)", *(f"k={k} us" for k in EVENTS_PER_ITERATION)]
+        header = ["composed loop: 1 span + k events (caller)", *(f"k={k} us" for k in EVENTS_PER_ITERATION)]
         out += _table(header, body)
     return "\n".join(out)
+
+
+def _ok(met: bool) -> str:
+    return "ok" if met else "MISSED"
+
+
+def _stall_table(stall: Optional[Json]) -> List[str]:
+    if not stall:
+        return []
+    title = "caller stall: span+event step, exporter saturated"
+    if "error" in stall:
+        return [
+            "",
+            *_table([title, "p50 us", "p99 us", "max us", "target"], [["n/a", "", "", "", stall["error"][:60]]]),
+        ]
+    body = []
+    for kind, label in (("sdk", "raw OTel SDK, BSP+OTLP"), ("onelogger", "OneLogger, OTelExporter OTLP")):
+        row = stall[kind]
+        target = ""
+        if kind == "onelogger":
+            target = f"p99<={STALL_P99_MAX_X_SDK}x {_ok(stall['x_p99'] <= STALL_P99_MAX_X_SDK)} ({stall['x_p99']:.2f}x)"
+            target += f"; max {stall['x_max']:.2f}x"
+        body.append([label, f"{row['p50_us']:.1f}", f"{row['p99_us']:.1f}", f"{row['max_us']:.0f}", target])
+    header = [title, "p50 us", "p99 us", "max us", "target (x SDK, median of per-round ratios)"]
+    return ["", *_table(header, body)]
+
+
+def _pytorch_table(torch_row: Optional[Json]) -> List[str]:
+    if not torch_row:
+        return []
+    title = "PyTorch CPU training loop (1 span + 10 events / iteration)"
+    if "error" in torch_row:
+        return ["", *_table([title, "us/iteration", "overhead", "target"], [["n/a", "", "", torch_row["error"][:70]]])]
+    body = []
+    cpu, wall = torch_row["cpu_us_per_iteration"], torch_row["wall_us_per_iteration"]
+    overhead, wall_overhead = torch_row["overhead_pct"], torch_row["wall_overhead_pct"]
+    ratio = torch_row.get("x_sdk_overhead")
+    for way, label in (("none", "no telemetry"), ("sdk", "raw OTel SDK, BSP+OTLP"), ("onelogger", "OneLogger, OTLP")):
+        target = ""
+        if way == "onelogger":
+            met = ratio is not None and ratio <= TRAINING_MAX_X_SDK_OVERHEAD
+            shown = "-" if ratio is None else f"{ratio:.2f}x"
+            target = f"CPU overhead <={TRAINING_MAX_X_SDK_OVERHEAD}x SDK's {_ok(met)} ({shown})"
+        pct = "-" if way == "none" else f"{overhead[way]:+.1f}%"
+        wall_pct = "-" if way == "none" else f"{wall_overhead[way]:+.1f}%"
+        body.append([label, f"{cpu[way]:.0f}", pct, f"{wall[way]:.0f}", wall_pct, target])
+    header = [title, "proc CPU us/it", "overhead", "loop wall us/it", "overhead", "target"]
+    return ["", *_table(header, body)]
 
 
 DOCS_START = "<!-- bench-table:start -->"

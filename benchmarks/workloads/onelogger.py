@@ -11,7 +11,14 @@ import logging
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
-from benchmarks.workload import EVENT_NAME, SPAN_NAME, WorkerContext, Workload, event_attributes, span_attributes
+from benchmarks.harness.workload import (
+    EVENT_NAME,
+    SPAN_NAME,
+    WorkerContext,
+    Workload,
+    event_attributes,
+    span_attributes,
+)
 
 # Markers and complete spans of the OTelExporter go through one BatchSpanProcessor; keep a batch of
 # operations well under its 2048-span queue so nothing is dropped between two flushes.
