@@ -1,5 +1,6 @@
 """Every kind of misuse / invalid input, under both error-handling strategies."""
 
+import logging
 import time
 
 import pytest
@@ -136,6 +137,24 @@ CASES = [
     (_timed_span_bad_attributes, "weights"),
 ]
 IDS = [case.__name__.lstrip("_") for case, _ in CASES]
+DATA_CASES = [
+    _bad_span_attribute_none,
+    _bad_span_attribute_nested,
+    _bad_span_attributes_type,
+    _bad_start_event_attribute,
+    _bad_stop_event_attribute,
+    _bad_telemetry_error_attribute,
+    _blank_span_name,
+    _span_name_wrong_type,
+    _error_message_not_str,
+    _active_spans_bad_name,
+    _timed_span_bad_attributes,
+]
+"""Bad values passed as data: under the quiet strategy they are left out or converted, reported, and recording
+goes on (see nv_one_logger.core.internal.bad_data); under PROPAGATE_EXCEPTIONS they raise like misuse."""
+MISUSE_CASES = [(case, match) for case, match in CASES if case not in DATA_CASES]
+MISUSE_IDS = [case.__name__.lstrip("_") for case, _ in MISUSE_CASES]
+DATA_MATCH = dict(CASES)
 
 
 @pytest.mark.parametrize(("misuse", "match"), CASES, ids=IDS)
@@ -146,7 +165,7 @@ def test_misuse_under_propagate_raises_one_logger_error_naming_the_problem(misus
     assert OneLoggerProvider.instance().one_logger_enabled  # PROPAGATE never disables the library
 
 
-@pytest.mark.parametrize(("misuse", "match"), CASES, ids=IDS)
+@pytest.mark.parametrize(("misuse", "match"), MISUSE_CASES, ids=MISUSE_IDS)
 def test_misuse_under_disable_logs_once_reports_and_disables(misuse, match, caplog):
     first, second = InMemoryExporter(), InMemoryExporter()
     recorder = configure(DISABLE, first, second)
@@ -208,3 +227,22 @@ def test_exception_inside_timed_span_is_not_misuse_under_either_strategy(caplog)
         assert exporter.telemetry_data_errors == []
         assert len(exporter.errors) == 1
     assert library_records(caplog) == []
+
+
+@pytest.mark.parametrize("bad_data", DATA_CASES, ids=[case.__name__.lstrip("_") for case in DATA_CASES])
+def test_bad_data_under_disable_is_reported_once_and_recording_goes_on(bad_data, caplog):
+    first, second = InMemoryExporter(), InMemoryExporter()
+    recorder = configure(DISABLE, first, second)
+    bad_data(recorder)  # no exception reaches the application
+    bad_data(recorder)
+
+    assert not library_records(caplog)  # no ERROR: the library did not fail
+    warnings = [r for r in library_records(caplog, logging.WARNING) if "could not record a value" in r.getMessage()]
+    assert len(warnings) == 1 and DATA_MATCH[bad_data] in warnings[0].getMessage()
+    for exporter in (first, second):
+        assert len(exporter.telemetry_data_errors) == 1  # once per kind of bad value, not per occurrence
+        assert DATA_MATCH[bad_data] in exporter.telemetry_data_errors[0].error_message
+    assert OneLoggerProvider.instance().one_logger_enabled
+    with timed_span("later block") as block_span:
+        assert block_span is not None
+    assert "later block" in [span.name_str for span in first.stopped_spans]

@@ -59,6 +59,7 @@ class OneLoggerProvider(metaclass=SingletonMeta):
                 config.error_handling_strategy == OneLoggerErrorHandlingStrategy.PROPAGATE_EXCEPTIONS
             )
             GUARD_STATE.failure_handler = self._on_library_failure
+            GUARD_STATE.bad_data_handler = self._on_bad_data
             GUARD_STATE.disabled = self._force_disabled or not config.enable_for_current_rank
 
     def check_reconfiguration(
@@ -145,6 +146,12 @@ class OneLoggerProvider(metaclass=SingletonMeta):
                     target.telemetry_data_error(message)
         finally:
             self.force_disable_logging()
+
+    def _on_bad_data(self, message: str) -> None:
+        """Report a value the application passed that could not be recorded (quiet strategy only; see bad_data)."""
+        recorder = self._recorder
+        if recorder is not None and not getattr(recorder, "closed", False) and not GUARD_STATE.disabled:
+            recorder.telemetry_data_error(message)
 
     def _reset(self) -> None:
         """Forget the configuration (used by ``nv_one_logger.testing.reset_one_logger``; closes nothing)."""

@@ -8,6 +8,10 @@ NumPy floats) are accepted and stored as the plain builtin value, so what is sto
 
 Attribute creation is on the hot path of every span and event, so validation is a few ``type(...) is`` checks
 and no pydantic.
+
+A value, name or container that is not allowed raises ``OneLoggerError`` under PROPAGATE_EXCEPTIONS; under
+DISABLE_QUIETLY_AND_REPORT_METRIC_ERROR it is left out (a lone ``Attribute`` carries its text) and reported once
+(see :mod:`nv_one_logger.core.internal.bad_data`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.bad_data import bad_data, safe_text
 
 AttributeValue = Union[str, bool, int, float, List[str], List[bool], List[int], List[float]]
 """A primitive value, or a list of primitives that all have the same type."""
@@ -113,8 +118,13 @@ class Attribute:
     value: AttributeValue
 
     def __post_init__(self) -> None:
-        self.name = validate_attribute_name(self.name)
-        self.value = validate_attribute_value(self.name, self.value)
+        try:
+            self.name = validate_attribute_name(self.name)
+            self.value = validate_attribute_value(self.name, self.value)
+        except OneLoggerError as error:
+            bad_data(error, _kind(self.name))  # raises under PROPAGATE_EXCEPTIONS
+            self.name = safe_text(self.name, "unnamed")
+            self.value = safe_text(self.value, "")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Attribute):
@@ -152,16 +162,55 @@ def attribute_values(attributes: Any, owner: str) -> Tuple[Optional[Dict[str, An
         if not attributes:
             return None, Attributes
         values: Dict[str, Any] = {}
-        for name, value in attributes.items():
-            if type(name) is not str or not name or name.isspace():
-                name = validate_attribute_name(name)
-            value_type = type(value)
-            if value_type is not str and value_type is not int and value_type is not float and value_type is not bool:
-                # An Attribute object as a value is allowed (``Attributes.__setitem__`` accepts it too).
-                value = value.value if isinstance(value, Attribute) else validate_attribute_value(name, value)
-            values[name] = value
+        try:
+            for name, value in attributes.items():
+                if type(name) is not str or not name or name.isspace():
+                    name = validate_attribute_name(name)
+                value_type = type(value)
+                if (
+                    value_type is not str
+                    and value_type is not int
+                    and value_type is not float
+                    and value_type is not bool
+                ):
+                    # An Attribute object as a value is allowed (``Attributes.__setitem__`` accepts it too).
+                    value = value.value if isinstance(value, Attribute) else validate_attribute_value(name, value)
+                values[name] = value
+        except OneLoggerError:
+            return _values_without_bad_entries(attributes), Attributes  # raises under PROPAGATE_EXCEPTIONS
         return values, Attributes
-    raise OneLoggerError(f"{owner} attributes must be Attributes or a dict, got {type(attributes).__name__}.")
+    bad_data(
+        OneLoggerError(f"{owner} attributes must be Attributes or a dict, got {type(attributes).__name__}."),
+        f"{owner} attributes of type {type(attributes).__name__}",
+    )
+    return None, Attributes
+
+
+def _kind(name: Any) -> str:
+    """Return how bad values of attribute ``name`` are grouped when they are reported (see ``bad_data``)."""
+    return f"attribute {safe_text(name, '(unnamed)')!r}"
+
+
+def _values_without_bad_entries(attributes: Dict[Any, Any]) -> Optional[Dict[str, Any]]:
+    """Validate each entry on its own: the slow path of :func:`attribute_values` once a bad entry was seen."""
+    values: Dict[str, Any] = {}
+    for name, value in attributes.items():
+        try:
+            name = validate_attribute_name(name)
+            values[name] = value.value if isinstance(value, Attribute) else validate_attribute_value(name, value)
+        except OneLoggerError as error:
+            bad_data(error, _kind(name))  # raises under PROPAGATE_EXCEPTIONS; otherwise the entry is left out
+    return values or None
+
+
+def _checked_attribute(name: Any, value: Any) -> Optional[Attribute]:
+    """Return a validated Attribute, or None (reported) for a bad one under the quiet strategy."""
+    try:
+        name = validate_attribute_name(name)
+        return trusted_attribute(name, validate_attribute_value(name, value))
+    except OneLoggerError as error:
+        bad_data(error, _kind(name))  # raises under PROPAGATE_EXCEPTIONS
+        return None
 
 
 def build_attributes(values: Optional[Dict[str, Any]], cls: type) -> Attributes:
@@ -214,17 +263,19 @@ class Attributes(Dict[str, Attribute]):
                 self[name] = value
 
     def __setitem__(self, name: str, value: Union[AttributeValue, Attribute]) -> None:
+        attribute: Optional[Attribute]
         if isinstance(value, Attribute):
-            if value.name != name:
-                value = Attribute(name, value.value)
+            attribute = value if value.name == name else _checked_attribute(name, value.value)
         else:
-            value = Attribute(name, value)
-        dict.__setitem__(self, value.name, value)
+            attribute = _checked_attribute(name, value)
+        if attribute is not None:
+            dict.__setitem__(self, attribute.name, attribute)
 
     def add(self: _AttributesT, name: str, value: AttributeValue) -> _AttributesT:
         """Add (or replace) the attribute ``name``; returns ``self`` so calls can be chained."""
-        attribute = Attribute(name, value)
-        dict.__setitem__(self, attribute.name, attribute)
+        attribute = _checked_attribute(name, value)
+        if attribute is not None:
+            dict.__setitem__(self, attribute.name, attribute)
         return self
 
     def add_attribute(self, attribute: Attribute) -> Attribute:

@@ -19,6 +19,7 @@ from nv_one_logger.core.attributes import (
     values_to_json,
 )
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.bad_data import bad_data, optional_text, required_text, safe_text
 from nv_one_logger.core.internal.describe import exception_message as exception_message_text
 from nv_one_logger.core.internal.describe import exception_traceback as exception_traceback_text
 from nv_one_logger.core.str_enum import StrEnum
@@ -64,7 +65,8 @@ def name_to_str(name: Any, what: str = "name") -> str:
     form is ``str(member.value)``.
 
     Raises:
-        OneLoggerError: ``name`` is not a str or enum member, or is blank.
+        OneLoggerError: ``name`` is not a str or enum member, or is blank (under DISABLE_QUIETLY_AND_REPORT_METRIC_ERROR
+            the name's text, or "unnamed", is returned instead and the bad name is reported once).
     """
     if type(name) is str:
         if name and not name.isspace():
@@ -78,8 +80,15 @@ def name_to_str(name: Any, what: str = "name") -> str:
         if text.strip():
             return text
     else:
-        raise OneLoggerError(f"{what} must be a str or an Enum member, got {type(name).__name__} ({name!r}).")
-    raise OneLoggerError(f"{what} must not be blank, got {name!r}.")
+        return _bad_name(
+            OneLoggerError(f"{what} must be a str or an Enum member, got {type(name).__name__} ({name!r})."), what, name
+        )
+    return _bad_name(OneLoggerError(f"{what} must not be blank, got {name!r}."), what, name)
+
+
+def _bad_name(error: OneLoggerError, what: str, name: Any) -> str:
+    bad_data(error, what)  # raises under PROPAGATE_EXCEPTIONS
+    return safe_text(name, "unnamed")
 
 
 def _copy_attributes(attributes: Any, owner: str) -> Attributes:
@@ -253,14 +262,6 @@ def _timestamp_from_json(data: Dict[str, Any], attributes: Attributes) -> Tracin
     return TracingTimestamp.for_timestamp(msec / 1000.0, validate_timestamp=False)
 
 
-def _optional_str(value: Any, field: str) -> Optional[str]:
-    if value is None or type(value) is str:
-        return value
-    if isinstance(value, str):
-        return str.__str__(value)
-    raise OneLoggerError(f"{field} must be a str or None, got {type(value).__name__}.")
-
-
 class ErrorEvent(Event):
     """An error the application reported on a span (event name "error").
 
@@ -279,13 +280,11 @@ class ErrorEvent(Event):
         exception_traceback: Optional[str] = None,
         attributes: Optional[Attributes] = None,
     ) -> None:
-        message = _optional_str(error_message, "ErrorEvent error_message")
-        if message is None:
-            raise OneLoggerError("ErrorEvent error_message must be a str, got None.")
+        message = required_text(error_message, "ErrorEvent error_message")
         self._error_message: str = message
-        self._exception_type = _optional_str(exception_type, "ErrorEvent exception_type")
-        self._exception_message = _optional_str(exception_message, "ErrorEvent exception_message")
-        self._exception_traceback = _optional_str(exception_traceback, "ErrorEvent exception_traceback")
+        self._exception_type = optional_text(exception_type, "ErrorEvent exception_type")
+        self._exception_message = optional_text(exception_message, "ErrorEvent exception_message")
+        self._exception_traceback = optional_text(exception_traceback, "ErrorEvent exception_traceback")
         merged = _copy_attributes(attributes, "ErrorEvent")
         merged.add(_ERROR_MESSAGE, self._error_message)
         for key, value in (
@@ -310,11 +309,15 @@ class ErrorEvent(Event):
         and, unless ``exception_traceback`` is given, the traceback is formatted from the exception itself.
         """
         exception_type = exception_message = None
-        if exception is not None:
-            if not isinstance(exception, BaseException):
-                raise OneLoggerError(
+        if exception is not None and not isinstance(exception, BaseException):
+            bad_data(  # raises under PROPAGATE_EXCEPTIONS; otherwise the error is recorded without it
+                OneLoggerError(
                     f"ErrorEvent.create: exception must be an exception instance, got {type(exception).__name__}."
-                )
+                ),
+                "ErrorEvent exception",
+            )
+            exception = None
+        if exception is not None:
             exception_type = type(exception).__name__
             exception_message = exception_message_text(exception)
             if exception_traceback is None and exception.__traceback__ is not None:
@@ -392,9 +395,7 @@ class TelemetryDataError(Event):
             raise OneLoggerError(
                 f"Unknown telemetry data error type {error_type!r} (expected one of {allowed})."
             ) from None
-        message = _optional_str(error_message, "TelemetryDataError error_message")
-        if message is None:
-            raise OneLoggerError("TelemetryDataError error_message must be a str, got None.")
+        message = required_text(error_message, "TelemetryDataError error_message")
         self._error_message: str = message
         merged = _copy_attributes(attributes, "TelemetryDataError")
         merged.add(_ERROR_MESSAGE, message)

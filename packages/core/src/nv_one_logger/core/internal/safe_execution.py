@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-from typing import Any, Callable, Optional, TypeVar, cast
+from typing import Any, Callable, Optional, Set, TypeVar, cast
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.describe import describe_exception
@@ -49,14 +49,29 @@ class GuardState:
         disabled: True when guarded calls must return None without doing anything.
         propagate: True under PROPAGATE_EXCEPTIONS (also when no provider is configured).
         failure_handler: set by the provider; reports a failure and disables the library.
+        bad_data_handler: set by the provider; sends a telemetry data error about a value the application passed
+            that could not be recorded (see :mod:`nv_one_logger.core.internal.bad_data`).
+        bad_data_count: how many such values were dropped or converted since the last reset.
+        bad_data_reported: the kinds of bad values already reported (each is reported once).
     """
 
-    __slots__ = ("_claims", "disabled", "failure_handler", "propagate")
+    __slots__ = (
+        "_claims",
+        "bad_data_count",
+        "bad_data_handler",
+        "bad_data_reported",
+        "disabled",
+        "failure_handler",
+        "propagate",
+    )
 
     def __init__(self) -> None:
         self.disabled = False
         self.propagate = True
         self.failure_handler: Optional[FailureHandler] = None
+        self.bad_data_handler: Optional[Callable[[str], None]] = None
+        self.bad_data_count = 0
+        self.bad_data_reported: Set[str] = set()
         self._claims = itertools.count()
 
     def reset(self) -> None:
@@ -64,6 +79,9 @@ class GuardState:
         self.disabled = False
         self.propagate = True
         self.failure_handler = None
+        self.bad_data_handler = None
+        self.bad_data_count = 0
+        self.bad_data_reported = set()
         self._claims = itertools.count()
 
     def claim_failure(self) -> bool:
