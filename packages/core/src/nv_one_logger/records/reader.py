@@ -144,7 +144,7 @@ class RecordReader:
             elif isinstance(exc, RecursionError):
                 detail = "nested too deep"
             else:
-                detail = f"a number Python refuses to read ({exc})"
+                detail = f"a number Python refuses to read ({exception_message(exc)})"
             raise ReaderError(self.path, line_number, f"not a JSON record: {detail}") from exc
         if not isinstance(obj, dict):
             raise ReaderError(self.path, line_number, f"not a JSON object but a JSON {type(obj).__name__}")
