@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 DIST_STAMP := $(VENV)/.installed-dist
 DIST_DIRS := packages/core packages/file-exporter packages/otel-exporter
 
-.PHONY: demo test lint typecheck pytest bench install dist clean browser
+.PHONY: demo test lint typecheck pytest pyversions bench install dist clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +59,23 @@ browser:
 pytest: $(TEST_STAMP) browser
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+# The core, file and otel suites (tox.ini) on Python 3.9 and 3.13, and on 3.11 too unless .venv, where the whole
+# suite runs, is 3.11 already. pyenv's installed versions go on PATH so tox finds python3.9 and python3.13; a
+# version that is not installed fails the run. The collector binary of .venv's rotel is lent to the runs (rotel
+# has no wheel for every version). The two environments run in parallel: most of their time is waiting.
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+PYENV_PATH := $(subst $(eval) ,:,$(strip $(wildcard $(PYENV_ROOT)/versions/3.*/bin)))
+TOX_ARGS ?=
+
+pyversions: $(TEST_STAMP)
+	@envs=py39,py313; \
+	if ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then envs=py39,py311,py313; fi; \
+	echo "Python versions: .venv has $$($(PY) -c 'import platform; print(platform.python_version())') (whole suite); tox runs $$envs"; \
+	PATH="$(PYENV_PATH):$$PATH" \
+	TESTS_ROTEL_AGENT="$$($(PY) -c 'from tests.support.collector import rotel_binary; print(rotel_binary())')" \
+	$(VENV)/bin/tox run-parallel --parallel 2 --parallel-live -e $$envs $(TOX_ARGS)
+
+test: lint typecheck pytest pyversions
 
 # Wheels and sdists of the three distributions into dist/ (each wheel is built from its sdist, as pip would from
 # an sdist download), then twine checks their metadata and README rendering.
@@ -77,4 +93,4 @@ bench: $(BENCH_STAMP)
 	$(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache dist
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .tox dist

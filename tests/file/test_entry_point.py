@@ -21,7 +21,11 @@ def clean_env(tmp_path, monkeypatch):
 
 
 def test_entry_point_is_registered():
-    found = importlib.metadata.entry_points(group="nv_one_logger.exporter_configs")
+    all_entry_points = importlib.metadata.entry_points()
+    if hasattr(all_entry_points, "select"):
+        found = all_entry_points.select(group="nv_one_logger.exporter_configs")
+    else:  # Python 3.9: a dict of group -> entry points (entry_points(group=...) is 3.10+)
+        found = all_entry_points.get("nv_one_logger.exporter_configs", [])
     (ep,) = [e for e in found if e.name == "file"]
     assert ep.load() is FileExporterDefaults
 
