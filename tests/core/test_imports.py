@@ -29,3 +29,26 @@ def test_data_model_does_not_import_opentelemetry_or_pydantic():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_the_api_and_the_recorder_load_without_pydantic_or_wrapt():
+    """Instrumented code imports ``timed_span`` even on a process that never configures OneLogger (and every
+    short script pays its import): the config models (pydantic) load when a config is built and wrapt at the
+    first ``@timed``, not with the API. Configuring afterwards still works and loads them."""
+    code = (
+        "import sys\n"
+        "import nv_one_logger.api.timed_span, nv_one_logger.recorder.default_recorder\n"
+        "import nv_one_logger.api.one_logger_provider\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'wrapt'))))\n"
+        "from nv_one_logger.api.config import OneLoggerConfig\n"
+        "from nv_one_logger.api.timed_span import configure_one_logger, timed, timed_span\n"
+        "from nv_one_logger.recorder.default_recorder import DefaultRecorder\n"
+        "config = OneLoggerConfig(application_name='a', world_size_or_fn=1, session_tag_or_fn='t')\n"
+        "configure_one_logger(config, DefaultRecorder([]))\n"
+        "f = timed(lambda: 7)\n"
+        "with timed_span('s') as span:\n"
+        "    print(type(span).__name__, f(), 'wrapt' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["", "Span 7 True"]

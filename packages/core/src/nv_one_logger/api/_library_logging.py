@@ -16,10 +16,12 @@ Choices (documented in docs/quickstart.md, "Logging of the library itself"):
 from __future__ import annotations
 
 import logging
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
-from nv_one_logger.api.config import LoggerConfig
 from nv_one_logger.core.internal.logging import DEFAULT_LOG_FORMAT, ROOT_LOGGER_NAME, library_stderr_handler
+
+if TYPE_CHECKING:  # the config models (pydantic) load when a configuration is built, not with the API
+    from nv_one_logger.api.config import LoggerConfig
 
 _installed: List[logging.Handler] = []
 # Messages quote user-provided names, and a Python str may hold lone surrogates that strict UTF-8 cannot encode:

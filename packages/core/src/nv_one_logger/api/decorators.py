@@ -24,8 +24,6 @@ import sys
 from enum import Enum
 from typing import Any, AsyncGenerator, Callable, Dict, Generator, Optional, Tuple, TypeVar, Union, cast, overload
 
-import wrapt
-
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import name_to_str
 from nv_one_logger.core.span import SpanName
@@ -188,6 +186,8 @@ def _decorate(
     if name is None:
         name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None) or repr(target)
     spec = _SpanSpec(name, span_attributes, start_event_attributes)
+    import wrapt  # loaded at the first decoration, not with the API (it costs as much as the rest of the import)
+
     return cast(F, wrapt.FunctionWrapper(func, _make_wrapper(func, spec)))
 
 

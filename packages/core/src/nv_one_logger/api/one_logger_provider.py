@@ -12,16 +12,17 @@ Tests reset the provider with :func:`nv_one_logger.testing.reset_one_logger`.
 from __future__ import annotations
 
 import logging
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
-from nv_one_logger.api._config_diff import describe_differences
-from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.internal.logging import get_logger, log_once
 from nv_one_logger.core.internal.safe_execution import GUARD_STATE
 from nv_one_logger.core.internal.singleton import SingletonMeta
+
+if TYPE_CHECKING:
+    from nv_one_logger.api.config import OneLoggerConfig
 
 _LOGGER = get_logger(__name__)
 
@@ -45,6 +46,10 @@ class OneLoggerProvider(metaclass=SingletonMeta):
         is a no-op, so idempotent set-up code is safe. Anything else is refused and the configuration in use
         stays: see :meth:`check_reconfiguration`. Invalid argument types always raise ``OneLoggerError``.
         """
+        # The config models (pydantic) are imported here, not with the module: code that only uses
+        # ``timed_span`` on a process that never configures OneLogger does not pay for loading them.
+        from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
+
         if not isinstance(config, OneLoggerConfig):
             raise OneLoggerError(f"configure() expects a OneLoggerConfig, got {type(config).__name__}.")
         if not isinstance(recorder, Recorder):
@@ -75,6 +80,8 @@ class OneLoggerProvider(metaclass=SingletonMeta):
         the configuration in use stays and the library keeps working: a refused second call must not turn the
         telemetry of the job off.
         """
+        from nv_one_logger.api._config_diff import describe_differences
+
         in_use = self.config
         differences: List[str] = describe_differences(in_use, config)
         if recorder is not None and recorder is not self._recorder:

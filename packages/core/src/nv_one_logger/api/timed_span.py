@@ -26,7 +26,6 @@ from nv_one_logger.api._deferred_recorder import (
 )
 from nv_one_logger.api._exit_hook import register_exit_hook, resolve_timeout
 from nv_one_logger.api._library_logging import apply_logger_config
-from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.decorators import timed
 from nv_one_logger.api.one_logger_provider import OneLoggerProvider
 from nv_one_logger.api.recorder import Recorder
@@ -40,6 +39,7 @@ from nv_one_logger.core.span import Span, SpanName
 from nv_one_logger.exporter.exporter import Exporter
 
 if TYPE_CHECKING:
+    from nv_one_logger.api.config import OneLoggerConfig
     from nv_one_logger.exporter.exporter_config import ExporterConfig
 
 ExportersConfig = Sequence[Union["ExporterConfig", Dict[str, Any]]]
@@ -230,6 +230,8 @@ def configure_one_logger(
         OneLoggerError: ``config`` is not a OneLoggerConfig, ``recorder`` is not a Recorder, the timeout is
             invalid, or (under PROPAGATE_EXCEPTIONS only) the exporters could not be built.
     """
+    from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy  # pydantic: at set-up
+
     if not isinstance(config, OneLoggerConfig):
         raise OneLoggerError(f"configure_one_logger() expects a OneLoggerConfig, got {type(config).__name__}.")
     if recorder is not None and not isinstance(recorder, Recorder):
