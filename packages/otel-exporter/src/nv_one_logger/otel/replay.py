@@ -188,6 +188,10 @@ def _iso(ns: int) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+MAX_INDENT_DEPTH = 32
+"""Deepest level the ``--dry-run`` listing indents; deeper spans are marked ``[depth N]`` instead."""
+
+
 def _span_line(span: PlannedSpan) -> str:
     data = span.data
     parent = f"{data.parent_span_id:016x}" if data.parent_span_id else "-"
@@ -199,7 +203,12 @@ def _span_line(span: PlannedSpan) -> str:
         flags.append("UNCLOSED")
     if data.dropped_events:
         flags.append(f"dropped_events={data.dropped_events}")
-    indent = "  " * (span.depth + 1)
+    # Indentation stops at MAX_INDENT_DEPTH (the depth is then written out): otherwise a deep parent chain
+    # makes the listing quadratic in size (a 20,000-deep chain: hundreds of MB of spaces).
+    if span.depth < MAX_INDENT_DEPTH:
+        indent = "  " * (span.depth + 1)
+    else:
+        indent = "  " * (MAX_INDENT_DEPTH + 1) + f"[depth {span.depth}] "
     tail = ("  " + "  ".join(flags)) if flags else ""
     return (
         f"{indent}{data.name}  span={data.span_id:016x} parent={parent}  start={_iso(data.start_ns)} "

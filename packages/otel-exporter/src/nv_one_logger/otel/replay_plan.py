@@ -207,18 +207,37 @@ class _WriterPlanner:
             end = self.last_seconds if self.last_seconds is not None else span.start_seconds
         return max(end, span.start_seconds)
 
-    def _depth(self, span: RebuiltSpan) -> int:
-        depth, node, seen = 0, span, {id(span)}
-        while self._has_parent(node) and node.parent is not None and id(node.parent) not in seen:
-            node = node.parent
-            seen.add(id(node))
-            depth += 1
-        return depth
+    def _depths(self) -> Dict[int, int]:
+        """Depth of every span (0 for a root), keyed by ``id(span)``: one walk, each span visited once.
+
+        Walking up from every span instead costs the sum of all depths: quadratic for a deep parent chain.
+        A parent cycle (corrupt data) is cut where it closes.
+        """
+        depths: Dict[int, int] = {}
+        for span in self.spans:
+            path: List[RebuiltSpan] = []
+            on_path = set()
+            node, base = span, -1
+            while True:
+                known = depths.get(id(node))
+                if known is not None:
+                    base = known
+                    break
+                path.append(node)
+                on_path.add(id(node))
+                parent = node.parent
+                if parent is None or id(parent) not in self.ids or id(parent) in on_path:
+                    break
+                node = parent
+            for offset, item in enumerate(reversed(path), start=1):
+                depths[id(item)] = base + offset
+        return depths
 
     def plan(self) -> PlannedTrace:
         trace = PlannedTrace(pid=self.pid, source=self.source, trace_id=self.trace_id)
+        depths = self._depths()
         for span in self.spans:
-            trace.spans.append(self._plan_span(span))
+            trace.spans.append(self._plan_span(span, depths[id(span)]))
             if self.on_span is not None:
                 self.on_span()
         for record in self.errors:
@@ -227,7 +246,7 @@ class _WriterPlanner:
                 self.on_span()
         return trace
 
-    def _plan_span(self, span: RebuiltSpan) -> PlannedSpan:
+    def _plan_span(self, span: RebuiltSpan, depth: int) -> PlannedSpan:
         error_ids = {id(e) for e in span.errors}
         error_message: Optional[str] = None
         if span.errors:  # the status carries the last error's message, even when that event itself is dropped
@@ -267,7 +286,7 @@ class _WriterPlanner:
             data=data,
             pid=self.pid,
             trace_index=self.trace_index,
-            depth=self._depth(span),
+            depth=depth,
             recorded_events=len(span.events),
             errors=len(span.errors),
             unclosed=span.open,
