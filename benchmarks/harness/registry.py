@@ -42,6 +42,15 @@ _SPECS: List[WorkloadSpec] = [
     WorkloadSpec(SDK_SPAN, f"{_BASE}:sdk_span_memory", "span", "raw OTel SDK, BSP+in-memory", None),
     WorkloadSpec(SDK_SPAN_OTLP, f"{_BASE}:sdk_span_otlp", "span", "raw OTel SDK, BSP+OTLP", SDK_SPAN, (), True),
     WorkloadSpec(SDK_EVENT, f"{_BASE}:sdk_event", "event", "raw OTel SDK add_event", None),
+    WorkloadSpec(
+        "sdk.event.otlp",
+        f"{_BASE}:sdk_event_otlp",
+        "event",
+        "raw OTel SDK add_event, shipped by OTLP",
+        SDK_EVENT,
+        (),
+        True,
+    ),
     WorkloadSpec("ol.span.none", f"{_OL}:span_none", "span", "(a) no exporters", SDK_SPAN, (Target("wall_ns", 0.25),)),
     WorkloadSpec(
         "ol.span.disabled", f"{_OL}:span_disabled", "span", "(b) disabled rank", SDK_SPAN, (Target("wall_ns", 0.05),)

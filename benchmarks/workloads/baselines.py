@@ -96,3 +96,33 @@ def sdk_event(ctx: WorkerContext) -> Workload:
         provider.shutdown()
 
     return Workload(op=op, close=close)
+
+
+def sdk_event_otlp(ctx: WorkerContext) -> Workload:
+    """``span.add_event`` where the events are shipped too: the span is ended (and exported over OTLP to the
+    collector) every 100 events, under the SDK's limit of 128 events per span, and a new one started.
+
+    ``sdk.event`` never exports its events (its span stays open); this row shows what the SDK itself pays
+    per event when it ships them, including its OTLP encoder (the span start/end adds ~1% per event).
+    """
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+
+    assert ctx.otlp_endpoint, "collector endpoint missing"
+    provider, tracer = _sdk_tracer(OTLPSpanExporter(endpoint=ctx.otlp_endpoint, insecure=True))
+
+    class _Rolling:
+        span: Any = tracer.start_span("training")
+        events = 0
+
+    def op() -> None:
+        _Rolling.span.add_event(EVENT_NAME, event_attributes())
+        _Rolling.events += 1
+        if _Rolling.events == 100:
+            _Rolling.span.end()
+            _Rolling.span, _Rolling.events = tracer.start_span("training"), 0
+
+    def close() -> None:
+        _Rolling.span.end()
+        provider.shutdown()
+
+    return Workload(op=op, flush=provider.force_flush, close=close, ops_per_batch=500)
