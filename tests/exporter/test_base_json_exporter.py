@@ -16,13 +16,15 @@ class ListJsonExporter(BaseJsonExporter):
     def __init__(self, merge_start_stop=True, fail=False):
         super().__init__(merge_start_stop=merge_start_stop)
         self.records = []
+        self.identities = []
         self.fail = fail
 
     def _write(self, json_dict):
         if self.fail:
             raise OSError("disk full")
-        # Every record must be plain JSON.
-        self.records.append(json.loads(json.dumps(json_dict)))
+        # Every record must be plain JSON; the identity header is kept apart (its own tests are below).
+        record = json.loads(json.dumps(json_dict))
+        (self.identities if record["type"] == "identity" else self.records).append(record)
 
 
 def ts(offset):

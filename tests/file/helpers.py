@@ -9,6 +9,7 @@ from typing import Any, List
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.file_exporter import FileExporter
+from nv_one_logger.records import IdentityRecord, read_records
 
 
 def exercise(exporter: FileExporter, iterations: int = 3) -> Span:
@@ -30,10 +31,16 @@ def exercise(exporter: FileExporter, iterations: int = 3) -> Span:
     return app
 
 
-def json_lines(path: Path) -> List[Any]:
-    """Parse every line as strict JSON (NaN/Infinity tokens are refused)."""
+def json_lines(path: Path, identity: bool = False) -> List[Any]:
+    """Parse every line as strict JSON (NaN/Infinity tokens are refused); the identity header only if asked."""
 
     def refuse(token: str) -> Any:
         raise ValueError(f"non-standard JSON token {token}")
 
-    return [json.loads(line, parse_constant=refuse) for line in path.read_text(encoding="utf-8").splitlines()]
+    lines = [json.loads(line, parse_constant=refuse) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if identity or line.get("type") != "identity"]
+
+
+def telemetry_records(path: Path, **kwargs: Any) -> List[Any]:
+    """``read_records(path)`` without the identity header records."""
+    return [r for r in read_records(path, **kwargs) if not isinstance(r, IdentityRecord)]

@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-from nv_one_logger.records import EventRecord, read_records
+from nv_one_logger.records import EventRecord
+from tests.file.helpers import telemetry_records
 
 CHILD = textwrap.dedent(
     """
@@ -63,7 +64,7 @@ def test_sigkill_loses_no_record_that_was_reported_written(tmp_path):
     assert child.returncode == -signal.SIGKILL
     for line in remaining.split():
         reported = max(reported, int(line))
-    records = list(read_records(path))
+    records = telemetry_records(path)
     counts = [r.count for r in records]
     assert counts == list(range(1, len(counts) + 1)), "records are contiguous: nothing in the middle was lost"
     assert len(counts) >= reported >= 3000, "every record the child saw written is in the file"
@@ -79,7 +80,7 @@ def test_processes_appending_to_one_file_never_interleave_lines(tmp_path, pad):
         _, err = child.communicate(timeout=120)
         assert child.returncode == 0, err
     by_pid = collections.defaultdict(list)
-    for record in read_records(path, strict=True):
+    for record in telemetry_records(path, strict=True):
         by_pid[record.pid].append(record.count)
     assert sorted(by_pid) == sorted(c.pid for c in children)
     assert all(counts == list(range(1, 302)) for counts in by_pid.values())

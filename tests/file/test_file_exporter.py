@@ -14,14 +14,14 @@ from nv_one_logger.exporter.exporter import ExportError
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.records import (
     ApplicationErrorRecord,
+    IdentityRecord,
     SpanStartRecord,
     TelemetryDataErrorRecord,
     read_record_files,
-    read_records,
     rebuild,
     rotated_segments,
 )
-from tests.file.helpers import exercise, json_lines
+from tests.file.helpers import exercise, json_lines, telemetry_records
 
 
 def _open(path, **kwargs):
@@ -34,7 +34,7 @@ def test_round_trip_through_the_reader(tmp_path):
     exporter = _open(tmp_path / "run.jsonl")
     app = exercise(exporter)
     exporter.close()
-    records = list(read_records(tmp_path / "run.jsonl"))
+    records = telemetry_records(tmp_path / "run.jsonl")
     assert [r.count for r in records] == list(range(1, len(records) + 1))
     kinds = [type(r).__name__ for r in records]
     assert kinds[0] == "SpanStartRecord" and kinds[-1] == "SpanStopRecord"
@@ -90,8 +90,8 @@ def test_reopened_append_after_a_torn_tail_starts_on_a_new_line(tmp_path):
     exercise(second, iterations=1)
     second.close()
     reader_warnings = []
-    records = list(read_records(path, on_warning=reader_warnings.append))
-    assert len(reader_warnings) == 1 and ":2: skipped a torn record in the middle" in reader_warnings[0]
+    records = telemetry_records(path, on_warning=reader_warnings.append)
+    assert len(reader_warnings) == 1 and ":3: skipped a torn record in the middle" in reader_warnings[0]
     assert isinstance(records[0], SpanStartRecord) and records[0].name == "before"
     assert [r.count for r in records[1:]] == list(range(1, len(records)))
 
@@ -103,7 +103,7 @@ def test_fsync_option_syncs_every_record(tmp_path, monkeypatch):
     exporter = _open(tmp_path / "a.jsonl", fsync=True, merge_start_stop=False)
     exporter.export_start(Span.create("s"))
     exporter.export_start(Span.create("t"))
-    assert len(synced) == 2
+    assert len(synced) == 3  # the identity header and the two records
     exporter.close()
     synced.clear()
     plain = _open(tmp_path / "b.jsonl", merge_start_stop=False)
@@ -132,7 +132,7 @@ def test_non_ascii_and_lone_surrogates_are_escaped_so_every_line_is_ascii(tmp_pa
     exporter.export_start(Span.create("bad-\udcff-name"))
     exporter.close()
     assert path.read_bytes().isascii() and "\\u8bad\\u7ec3" in path.read_text()
-    names = [r.name for r in read_records(path)]
+    names = [r.name for r in telemetry_records(path)]
     assert names == ["训练 ✓ é", "bad-\udcff-name"]
 
 
@@ -236,7 +236,9 @@ def test_rotation_never_splits_records_and_files_read_back_in_order(tmp_path):
         data = segment.read_bytes()
         assert 0 < len(data) <= 2000 and data.endswith(b"\n")
         json_lines(segment)
-    counts = [r.count for r in read_record_files([path, *segments])]
+        # Every file starts with the identity header, rotated segments included (each is readable alone).
+        assert json_lines(segment, identity=True)[0]["type"] == "identity"
+    counts = [r.count for r in read_record_files([path, *segments]) if not isinstance(r, IdentityRecord)]
     assert counts == list(range(1, 63))
 
 
@@ -311,9 +313,9 @@ def test_partial_write_leaves_a_torn_line_that_the_next_record_ends(tmp_path, mo
     exporter.export_start(Span.create("after"))
     exporter.close()
     reader_warnings = []
-    names = [r.name for r in read_records(path, on_warning=reader_warnings.append)]
+    names = [r.name for r in telemetry_records(path, on_warning=reader_warnings.append)]
     assert names == ["first", "after"]
-    assert len(reader_warnings) == 1 and ":2: skipped a torn record" in reader_warnings[0]
+    assert len(reader_warnings) == 1 and ":3: skipped a torn record" in reader_warnings[0]
 
 
 def test_file_deleted_while_open_is_reopened_and_reported(tmp_path):
@@ -366,7 +368,7 @@ def test_writes_after_another_process_appended_stay_whole_lines(tmp_path):
     a.close()
     b.close()
     assert len(json_lines(path)) == 50
-    assert json.loads(path.read_text().splitlines()[0])["name"] == "s0"
+    assert json.loads(path.read_text().splitlines()[1])["name"] == "s0"  # after the identity header
 
 
 @pytest.mark.parametrize(("merge", "types"), [(True, ["complete"]), (False, ["start", "stop"])])

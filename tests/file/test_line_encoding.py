@@ -108,7 +108,9 @@ def test_lines_are_byte_identical_to_the_reference_encoding_of_the_dict_records(
         exporter.close()
     written = (tmp_path / "lines.jsonl").read_bytes().decode("ascii").splitlines()
     # Spans differ between the two runs (ids), so compare with the ids of each run masked out.
-    assert len(written) == len(dicts.records) == (13 if merge else 14)
+    # The identity header first, then the telemetry records.
+    assert len(written) == len(dicts.records) == (14 if merge else 15)
+    assert dicts.records[0]["type"] == json.loads(written[0])["type"] == "identity"
     for line, record in zip(written, dicts.records):
         parsed = json.loads(line)
         for key in ("id", "span_id", "parent_id"):
@@ -138,7 +140,7 @@ def test_same_spans_give_the_same_bytes_on_both_paths(tmp_path):
     scenario(Both())
     fast.close()
     slow.close()
-    assert slow.seen == 13
+    assert slow.seen == 14  # the identity header + 13 records
     assert (tmp_path / "fast.jsonl").read_bytes() == (tmp_path / "slow.jsonl").read_bytes()
 
 
@@ -172,7 +174,7 @@ def test_an_event_subclass_with_its_own_to_json_is_written_as_it_says(tmp_path):
     exporter.export_start(span)
     exporter.export_event(OddEvent("odd", ts(0.5)), span)
     exporter.close()
-    _start, event = [json.loads(line) for line in path.read_text().splitlines()]
+    _identity, _start, event = [json.loads(line) for line in path.read_text().splitlines()]
     assert event["event"]["extra"] == ["tuple", 1]
     assert event["event"]["attributes"]["timestamp_msec"] == 1_767_225_600_623
 
@@ -188,4 +190,4 @@ def test_a_record_that_is_not_json_keeps_its_count_and_names_the_path(tmp_path):
     exporter.export_event(Event("good", ts(0.6)), span)
     exporter.close()
     records = [json.loads(line) for line in path.read_text().splitlines()]
-    assert [(r["type"], r["count"]) for r in records] == [("start", 1), ("event", 3)]  # the gap shows the loss
+    assert [(r["type"], r["count"]) for r in records] == [("identity", 0), ("start", 1), ("event", 3)]  # gap: loss

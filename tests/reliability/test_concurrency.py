@@ -32,6 +32,7 @@ from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
+from nv_one_logger.records import IdentityRecord
 from nv_one_logger.records.reader import read_records
 from nv_one_logger.records.types import SpanCompleteRecord, SpanStartRecord, SpanStopRecord
 from nv_one_logger.testing import reset_one_logger
@@ -69,6 +70,8 @@ def configure(tmp_path: Path, endpoint: str, monkeypatch: pytest.MonkeyPatch) ->
 def check_file(path: Path, expected_parent: dict[str, Optional[str]]) -> None:
     """Strict read (no torn or foreign line), gapless counts, one final record per span, right parents."""
     records = list(read_records(path, strict=True))
+    assert isinstance(records[0], IdentityRecord), "the file starts with the identity header"
+    records = records[1:]
     assert [r.count for r in records] == list(range(1, len(records) + 1)), "records missing, doubled or out of order"
     parents: dict[str, Optional[str]] = {}
     finals: set[str] = set()

@@ -63,7 +63,12 @@ def run_job(data_events: int = 15) -> None:
 
 def configure(exporters: Sequence[Exporter]) -> DefaultRecorder:
     recorder = DefaultRecorder(list(exporters))
-    config = OneLoggerConfig(application_name="replay-test", world_size_or_fn=2, session_tag_or_fn="sess-7")
+    config = OneLoggerConfig(
+        application_name="replay-test",
+        world_size_or_fn=2,
+        session_tag_or_fn="sess-7",
+        custom_metadata={"cluster": "eos", "nodes": 4},
+    )
     configure_one_logger(config, recorder)
     return recorder
 

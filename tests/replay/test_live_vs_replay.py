@@ -7,6 +7,8 @@ Liveness markers are live-only; the comparison uses final spans only (``Received
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
@@ -33,6 +35,7 @@ def _live_and_replay(tmp_path, rotel, otlp_sink, monkeypatch, replay_protocol):
         OTEL_BSP_SCHEDULE_DELAY="100",
         OTEL_SPAN_EVENT_COUNT_LIMIT=str(EVENT_LIMIT),
     )
+    monkeypatch.setenv("RANK", "1")
     path = tmp_path / "run.jsonl"
     record_job(path, extra=[OTelExporter(deterministic_ids=True)])
     otlp_sink.wait_for_spans(lambda s: not s.is_marker, count=len(JOB_SPAN_NAMES))
@@ -87,6 +90,24 @@ def test_replay_reproduces_the_live_export_tree_and_ids(tmp_path, rotel, otlp_si
     assert tde.status_code == 2
     assert tde.attributes["one_logger.telemetry_data_error.message"] == "lost a shard"
     assert tde.attributes["one_logger.telemetry_data_error.type"] == "incomplete_telemetry_data"
+
+
+def test_the_replay_arrives_with_the_live_runs_resource(tmp_path, rotel, otlp_sink, monkeypatch):
+    """The file's identity record lets the replay rebuild the live resource: only the replay flag differs."""
+    _, live, replayed = _live_and_replay(tmp_path, rotel, otlp_sink, monkeypatch, "grpc")
+    live_resource = live[("application",)].resource
+    replay_resource = dict(replayed[("application",)].resource)
+    assert replay_resource.pop("one_logger.replay.replayed") is True
+    assert replay_resource == live_resource
+    # What that resource says (the same identity the file's first record names).
+    assert live_resource["service.name"] == live_resource["one_logger.application_name"] == "replay-test"
+    assert live_resource["one_logger.session_tag"] == "sess-7"
+    assert (live_resource["one_logger.rank"], live_resource["one_logger.world_size"]) == (1, 2)
+    assert live_resource["one_logger.custom_metadata.cluster"] == "eos"
+    assert live_resource["one_logger.custom_metadata.nodes"] == 4
+    assert live_resource["one_logger.version.nv-one-logger-otel"]
+    assert live_resource["process.pid"] == os.getpid()
+    assert all(span.resource == live_resource for span in live.values())
 
 
 def test_a_second_replay_yields_the_same_ids(tmp_path, rotel, otlp_sink, monkeypatch):

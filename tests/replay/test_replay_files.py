@@ -69,7 +69,8 @@ def test_a_truncated_file_replays_everything_before_the_torn_line(tmp_path):
     record_job(path)
     lines = path.read_bytes().splitlines(keepends=True)
     assert len(lines) > 10
-    for kept in range(1, len(lines)):
+    assert b'"type":"identity"' in lines[0]
+    for kept in range(2, len(lines)):  # line 1 is the identity header; line 2 the application span's start
         torn = tmp_path / f"torn-{kept}.jsonl"
         torn.write_bytes(b"".join(lines[:kept]) + lines[kept][: len(lines[kept]) // 2])
         reference = tmp_path / f"ref-{kept}.jsonl"

@@ -3,6 +3,8 @@
 Record format (every record has ``type``, ``count`` and ``pid``; see docs/record-format.md):
 
 ========================  ==================================================================================
+``identity``              ``application``, ``session_tag``, ``world_size``, ``rank``, ``is_baseline_run``, ``host``,
+                          ``instance_id``, ``custom_metadata``, ``versions`` (first record of each process)
 ``start``                 ``id``, ``name``, ``parent_id``, ``attributes`` (if any), ``start_event``
 ``stop``                  ``id``, ``name``, ``attributes`` (final, if any), ``stop_event``
 ``complete``              ``id``, ``name``, ``parent_id``, ``attributes`` (final), ``start_event``, ``stop_event``
@@ -10,6 +12,12 @@ Record format (every record has ``type``, ``count`` and ``pid``; see docs/record
 ``application_error``     ``span_id``, ``event``
 ``telemetry_data_error``  ``error``
 ========================  ==================================================================================
+
+The ``identity`` record (``nv_one_logger.core.identity``) is written before the first other record of each
+process (again by a forked child, whose pid differs), so a file says which job, rank and host it came from.
+Its ``count`` is 0: it heads the numbered records rather than being one of them.
+It is built when the first record is written, normally after ``configure_one_logger``; written earlier, the
+config fields are null.
 
 ``count`` is 1, 2, 3, ... per exporter instance in the order records are handed to ``_write``; a number that is
 missing from a file means a record could not be written. ``pid`` is the process id (correct after ``fork``).
@@ -33,6 +41,7 @@ line of JSON encoded straight from the spans and events (faster; see :class:`Bas
 
 from __future__ import annotations
 
+import logging
 import os
 import weakref
 from abc import abstractmethod
@@ -41,6 +50,7 @@ from typing import Any, Dict, NoReturn, Optional, Tuple
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.locks import fork_safe_lock
+from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE, current_identity
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter._json_line import (
     encode_event,
@@ -51,6 +61,8 @@ from nv_one_logger.exporter._json_line import (
     span_id_str,
 )
 from nv_one_logger.exporter.exporter import BaseExporter, ExportError, ExporterState
+
+_logger = logging.getLogger(__name__)
 
 JsonRecord = Dict[str, Any]
 """One record: a dict of plain JSON types (str, int, float, bool, None, list, dict)."""
@@ -128,6 +140,9 @@ class BaseJsonExporter(BaseExporter):
             module docstring for the durability tradeoff).
     """
 
+    writes_identity_record = True
+    """Whether the first record of each process is preceded by an ``identity`` record (files: yes)."""
+
     def __init__(self, merge_start_stop: bool = True) -> None:
         super().__init__()
         self._merge_start_stop = merge_start_stop
@@ -139,6 +154,9 @@ class BaseJsonExporter(BaseExporter):
         # id(span) -> (span, id_json, name_json) from export_start to export_stop, so that the events of a span
         # and its stop record do not format its uuid again. The span is kept to make the identity check safe.
         self._span_json: Dict[int, Tuple[Span, str, str]] = {}
+        # The pid whose identity record was written (0: none yet; -1: this exporter writes none).
+        self._identity_pid = 0 if self.writes_identity_record else -1
+        self._identity_config: Any = None  # the OneLoggerConfig the identity is read from (None: the provider's)
         _live_exporters.add(self)
 
     @property
@@ -282,7 +300,36 @@ class BaseJsonExporter(BaseExporter):
             self._flush_pending_locked()
             self._emit_locked(record)
 
+    def _write_identity_locked(self) -> None:
+        """Write the identity record of this process (before its first other record; see the module docs).
+
+        Its ``count`` is 0: it is a header outside the numbered sequence, so the records of a process are still
+        numbered 1, 2, 3 ... and a gap still means exactly one lost span, event or error record.
+
+        A failure to write it is not the caller's failure: the record being written goes on (and fails, and is
+        counted, on its own if the destination is broken); the header is not retried.
+        """
+        self._identity_pid = _pid
+        try:
+            if self._lines:
+                self._write_line(self._identity_line())
+            else:
+                self._write({"type": IDENTITY_RECORD_TYPE, "count": 0, "pid": _pid, **self._identity_body()})
+        except Exception as exc:
+            _logger.warning("%r could not write its identity record: %s: %s", self, type(exc).__name__, exc)
+
+    def _identity_body(self) -> JsonRecord:
+        """Return the fields of this process's identity record (from ``_identity_config``, else the provider's)."""
+        return current_identity(self._identity_config).to_json()
+
+    def _identity_line(self) -> str:
+        """Return the identity record as one line (a line writer repeats it at the top of a rotated file)."""
+        body = encode_value(self._identity_body())[1:]
+        return f'{{"type":"{IDENTITY_RECORD_TYPE}","count":0,"pid":{_pid},{body}'
+
     def _emit_locked(self, record: JsonRecord) -> None:
+        if self._identity_pid != _pid and self._identity_pid != -1:
+            self._write_identity_locked()
         self._count += 1
         record["count"] = self._count
         record["pid"] = _pid
@@ -315,6 +362,8 @@ class BaseJsonExporter(BaseExporter):
     # -- lines ---------------------------------------------------------------------------------------------
 
     def _emit_line_locked(self, record_type: str, body: str) -> None:
+        if self._identity_pid != _pid and self._identity_pid != -1:
+            self._write_identity_locked()
         self._count += 1
         self._write_line(f'{{"type":"{record_type}","count":{self._count},"pid":{_pid},{body}}}')
 

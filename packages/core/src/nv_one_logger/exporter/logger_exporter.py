@@ -76,6 +76,9 @@ def format_record(record: Mapping[str, Any]) -> str:
 class LoggerExporter(BaseJsonExporter):
     """Writes one INFO line per record (see the module docstring for the format).
 
+    No ``identity`` record: a log line already carries its host and process, and the first line of a process is
+    rarely at the top of a log anyway.
+
     Args:
         logger: where to write: a ``logging.Logger`` or the name of one. When None, the logger named
             ``logger_name`` is used, so that the exporter can also be built from a configuration file (which
@@ -85,6 +88,8 @@ class LoggerExporter(BaseJsonExporter):
             ``LoggerConfig.log_level`` does not gate telemetry output; a level set by the application is kept).
         merge_start_stop: see :class:`BaseJsonExporter`.
     """
+
+    writes_identity_record = False
 
     DEFAULT_LOGGER_NAME = "nv_one_logger.records"
 

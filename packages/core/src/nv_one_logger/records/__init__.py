@@ -22,6 +22,7 @@ from nv_one_logger.records.stats import SpanNameStats, percentile, summarize_spa
 from nv_one_logger.records.types import (
     ApplicationErrorRecord,
     EventRecord,
+    IdentityRecord,
     Record,
     RecordedEvent,
     RecordSource,
@@ -34,6 +35,7 @@ from nv_one_logger.records.types import (
 __all__ = [
     "ApplicationErrorRecord",
     "EventRecord",
+    "IdentityRecord",
     "ReadReport",
     "ReaderError",
     "ReaderWarning",

@@ -12,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional
 
+from nv_one_logger.core.identity import JobIdentity
 from nv_one_logger.records.types import (
     ApplicationErrorRecord,
     EventRecord,
+    IdentityRecord,
     Record,
     RecordedEvent,
     RecordSource,
@@ -115,6 +117,21 @@ class RebuildResult:
     problems: List[RebuildProblem] = field(default_factory=list)
     last_seconds_by_pid: Dict[int, float] = field(default_factory=dict)
     """Latest wall-clock time seen in any record of each pid: where the data of that process ends."""
+    identities: Dict[int, JobIdentity] = field(default_factory=dict)
+    """The identity of each pid that has an identity record (files from older versions have none).
+
+    Keyed by pid only: when files from several hosts reuse a pid, use ``identity_records`` (with their paths).
+    """
+    identity_records: List[IdentityRecord] = field(default_factory=list)
+
+    def identity_of(self, pid: int) -> Optional[JobIdentity]:
+        """Return the identity (application, session, rank, host...) of the process ``pid``, if recorded."""
+        return self.identities.get(pid)
+
+    def rank_of(self, pid: int) -> Optional[int]:
+        """Return the rank of the process ``pid`` (None when unknown)."""
+        identity = self.identities.get(pid)
+        return None if identity is None else identity.rank
 
     @property
     def roots(self) -> List[RebuiltSpan]:
@@ -235,6 +252,9 @@ class SpanAssembler:
                     span_or_none.errors.append(record.event)
         elif isinstance(record, TelemetryDataErrorRecord):
             result.telemetry_data_errors.append(record)
+        elif isinstance(record, IdentityRecord):
+            result.identities.setdefault(record.pid, record.identity)
+            result.identity_records.append(record)
         return None
 
     def finish(self) -> RebuildResult:

@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Dict, Optional
 
+from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE, JobIdentity
+
 
 @dataclass(frozen=True)
 class RecordSource:
@@ -147,9 +149,22 @@ class TelemetryDataErrorRecord(Record):
         return value if isinstance(value, str) else None
 
 
+@dataclass(frozen=True)
+class IdentityRecord(Record):
+    """Which job, rank and host wrote the records of this ``pid`` (``type: "identity"``, first of each process).
+
+    Files written before this record existed have none: every field of the identity is then unknown.
+    """
+
+    TYPE: ClassVar[str] = IDENTITY_RECORD_TYPE
+
+    identity: JobIdentity
+
+
 RECORD_TYPES: Dict[str, type] = {
     cls.TYPE: cls
     for cls in (
+        IdentityRecord,
         SpanStartRecord,
         SpanStopRecord,
         SpanCompleteRecord,
@@ -234,6 +249,8 @@ def parse_record(obj: Dict[str, Any], source: RecordSource) -> Optional[Record]:
         "source": source,
         "raw": obj,
     }
+    if record_type == IDENTITY_RECORD_TYPE:
+        return IdentityRecord(**common, identity=JobIdentity.from_json(obj, common["pid"]))
     if record_type == "start":
         return SpanStartRecord(
             **common,

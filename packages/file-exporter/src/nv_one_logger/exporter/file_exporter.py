@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE
 from nv_one_logger.core.internal.describe import describe_exception, exception_message
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.exporter._arguments import require_bool, require_number, require_optional_positive_int
@@ -54,6 +55,9 @@ _OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 
 
 
 _OWNER = "FileExporter"
+
+
+_IDENTITY_PREFIX = f'{{"type":"{IDENTITY_RECORD_TYPE}",'
 
 
 def _path_text(file_path: object) -> str:
@@ -117,6 +121,8 @@ class FileExporter(BaseJsonExporter):
             _OWNER, "reopen_check_interval_seconds", reopen_check_interval_seconds, allow_zero=True
         )
         self._path = expand_path_template(self._template, one_logger_config)
+        self._identity_config = one_logger_config
+        self._header_bytes = 0  # size of the identity record at the top of the current file (0: none)
         self._path_str = str(self._path)
         self._next_check = 0.0
         self._fd: Optional[int] = None
@@ -200,8 +206,17 @@ class FileExporter(BaseJsonExporter):
             data = b"\n" + data
         if self._check_interval == 0.0 or time.monotonic() >= self._next_check:
             fd = self._check_file(fd)
-        if self._max_bytes is not None and self._size > 0 and self._size + len(data) > self._max_bytes:
-            fd = self._maybe_rotate(fd)
+        if self._size == 0 and line.startswith(_IDENTITY_PREFIX):
+            self._header_bytes = len(data)
+        # A file holding only its identity header is not full: the next record goes in with it.
+        if self._max_bytes is not None and self._size > self._header_bytes and self._size + len(data) > self._max_bytes:
+            rotated = self._maybe_rotate(fd)
+            if rotated != fd and self.writes_identity_record and not line.startswith(_IDENTITY_PREFIX):
+                # Every file starts with the identity record, rotated segments included.
+                header = (self._identity_line() + "\n").encode("ascii")
+                self._header_bytes = len(header) if self._size == 0 else 0
+                data = header + data
+            fd = rotated
         self._write_all(fd, data)
         self._needs_newline = False
         self._size += len(data)

@@ -28,7 +28,14 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.otel.env import LimitSettings
-from nv_one_logger.otel.replay_plan import DEFAULT_EVENT_LIMIT, PlannedSpan, PlannedTrace, ReplayPlan, plan_replay
+from nv_one_logger.otel.replay_plan import (
+    DEFAULT_EVENT_LIMIT,
+    PlannedSpan,
+    PlannedTrace,
+    ReplayPlan,
+    plan_replay,
+    writer_source,
+)
 from nv_one_logger.otel.replay_progress import ProgressLine, count_lines
 from nv_one_logger.otel.replay_send import (
     SendResult,
@@ -163,7 +170,10 @@ def replay_files(
         if exporter is not None:
             exporter.shutdown()
         return report
-    resources: List[Resource] = [replay_resource(trace.pid, trace.trace_id) for trace in plan.traces]
+    identities = {(writer_source(r.source.path), r.pid): r.identity for r in reversed(result.identity_records)}
+    resources: List[Resource] = [
+        replay_resource(trace.pid, trace.trace_id, identities.get((trace.source, trace.pid))) for trace in plan.traces
+    ]
     spans = plan.spans
     if progress is not None:
         progress.start("sending", "spans", total=len(spans))

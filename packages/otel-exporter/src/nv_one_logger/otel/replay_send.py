@@ -26,12 +26,14 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from nv_one_logger.core.internal.describe import describe_exception
+from nv_one_logger.core.identity import JobIdentity
 from nv_one_logger.otel.attributes import to_otel_attributes
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.mapping import build_readable_span
 from nv_one_logger.otel.replay_plan import PlannedSpan
 from nv_one_logger.otel.span_exporters import Suppressed, build_otlp_exporter
 from nv_one_logger.otel.trace_policy import TracePolicy
+from nv_one_logger.otel.resource import build_resource
 
 ATTR_REPLAYED = "one_logger.replay.replayed"
 
@@ -51,14 +53,18 @@ def build_replay_span_exporter(settings: OtlpSettings) -> SpanExporter:
     return Suppressed(build_otlp_exporter(settings))
 
 
-def replay_resource(pid: int, trace_id: int) -> Resource:
+def replay_resource(pid: int, trace_id: int, identity: Optional[JobIdentity] = None) -> Resource:
     """Build the resource of one replayed process.
 
-    The record files do not carry the live resource (service name, session, rank, host), so a replay sets what
-    it knows -- ``process.pid`` of the writer, ``one_logger.replay.replayed = true`` and a ``service.instance.id``
-    derived from the trace id (stable across replays) -- and takes everything else from ``OTEL_SERVICE_NAME`` and
-    ``OTEL_RESOURCE_ATTRIBUTES``, which win, as they do for the live exporter.
+    With the file's identity record (``identity``), the resource is the live exporter's, rebuilt by the same
+    function (``resource.build_resource``) from the same identity: service, session, rank, host, pid, instance id,
+    custom metadata, versions. Files from older versions have no identity record; a replay then sets what it knows
+    -- ``process.pid`` of the writer and a ``service.instance.id`` derived from the trace id (stable across
+    replays). Either way ``one_logger.replay.replayed = true`` is added, and ``OTEL_SERVICE_NAME`` and
+    ``OTEL_RESOURCE_ATTRIBUTES`` win, as they do for the live exporter.
     """
+    if identity is not None:
+        return build_resource(identity=identity).merge(Resource({ATTR_REPLAYED: True}))
     attributes: Dict[str, object] = {
         "process.pid": pid,
         ATTR_REPLAYED: True,
