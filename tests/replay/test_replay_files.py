@@ -109,12 +109,11 @@ def test_spans_open_at_a_crash_end_at_the_last_record_of_their_process(tmp_path)
         for name in ("application", "train"):
             assert trace[name]["attributes"][UNCLOSED] is True
             assert trace[name]["end"] == last_ns  # the last record of this pid, not of the file
-            assert trace[name]["events"][-1][0] != "span_stop"
+            assert "span_stop" not in [e[0] for e in trace[name]["events"]]
         assert UNCLOSED not in trace["step"]["attributes"]
-        assert trace["step"]["events"][-1][0] == "span_stop"
         assert trace["train"]["parent"] == trace["application"]["span_id"]
         assert trace["step"]["parent"] == trace["train"]["span_id"]
-        assert [e[0] for e in trace["train"]["events"]] == ["span_start", "checkpoint"]
+        assert [e[0] for e in trace["train"]["events"]] == ["checkpoint"]  # start/stop events carry nothing else
 
 
 def test_a_span_whose_parent_is_not_in_the_data_becomes_a_root_that_names_its_parent(tmp_path):

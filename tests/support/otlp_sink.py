@@ -106,6 +106,8 @@ class ReceivedSpan:
     scope_name: str
     dropped_events_count: int
     protocol: str
+    trace_state: str = ""
+    links: tuple = ()  # (trace id hex, span id hex) of each span link
 
     @property
     def is_marker(self) -> bool:
@@ -153,6 +155,8 @@ def flatten_request(received: ReceivedRequest) -> list[ReceivedSpan]:
                         scope_name=scope_spans.scope.name,
                         dropped_events_count=span.dropped_events_count,
                         protocol=received.protocol,
+                        trace_state=span.trace_state,
+                        links=tuple((link.trace_id.hex(), link.span_id.hex()) for link in span.links),
                     )
                 )
     return out

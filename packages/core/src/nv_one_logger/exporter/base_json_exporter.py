@@ -48,9 +48,9 @@ from abc import abstractmethod
 from typing import Any, Dict, NoReturn, Optional, Tuple
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
+from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE, current_identity
 from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.locks import fork_safe_lock
-from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE, current_identity
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter._json_line import (
     encode_event,

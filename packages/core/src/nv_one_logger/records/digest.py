@@ -28,6 +28,7 @@ from nv_one_logger.records.stats import SpanNameStats, stats_of_durations
 from nv_one_logger.records.types import (
     ApplicationErrorRecord,
     EventRecord,
+    IdentityRecord,
     RecordedEvent,
     SpanCompleteRecord,
     SpanStartRecord,
@@ -241,6 +242,8 @@ class _Digester:
                 owner = self.span_ranks.get(record.span_id)
                 if owner is not None and isinstance(record, EventRecord):
                     self._numbers(owner, record.event)
+            elif isinstance(record, IdentityRecord):
+                self.ranks.note_identity(record.source.path, record.pid, record.identity.rank)
             elif isinstance(record, TelemetryDataErrorRecord):
                 self._seen(record.error.seconds_since_epoch)
                 rank = self.ranks.label(record.source.path, record.pid, {})

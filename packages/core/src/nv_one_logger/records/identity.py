@@ -3,6 +3,8 @@
 A *writer* is one process writing one log (the file without its rotation suffix, plus the pid): a rank that
 was restarted is two writers of the same rank. Its rank comes, in this order, from
 
+0. the writer's ``identity`` record (the first record of each process, ``nv_one_logger.core.identity``), when
+   it names a rank;
 1. a ``rank`` attribute on the writer's spans (an integer, or a string of digits), and
 2. the file name, when the path template put the rank in it (``rank{rank}-{pid}.jsonl`` -> ``rank3-812.jsonl``).
 
@@ -53,6 +55,11 @@ class WriterRanks:
 
     def __init__(self) -> None:
         self._by_writer: Dict[WriterKey, RankLabel] = {}
+
+    def note_identity(self, path: str, pid: int, rank: Optional[int]) -> None:
+        """Take the rank from the writer's identity record (it comes before the writer's first span)."""
+        if rank is not None and rank >= 0:
+            self._by_writer.setdefault((strip_rotation_suffix(path), pid), RankLabel(unknown=False, number=rank))
 
     def label(self, path: str, pid: int, attributes: Mapping[str, Any]) -> RankLabel:
         """Return the lane of a span of process ``pid`` read from ``path`` with ``attributes``."""

@@ -28,7 +28,10 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Set, Tuple
+
+from opentelemetry.trace import SpanContext, get_current_span
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.logging import get_logger
@@ -460,3 +463,40 @@ class LimitSettings:
             span_events=limit(("OTEL_SPAN_EVENT_COUNT_LIMIT",), 128) or 0,
             problems=tuple(problems),
         )
+
+
+_reported_carriers: Set[str] = set()
+
+
+def _report_once(message: str) -> None:
+    if message not in _reported_carriers:
+        _reported_carriers.add(message)
+        _logger.warning(message)
+
+
+def remote_parent_from_env(env: Optional[Mapping[str, str]] = None) -> Optional[SpanContext]:
+    """Return the remote parent named by ``TRACEPARENT`` / ``TRACESTATE`` (W3C Trace Context), or None.
+
+    Batch schedulers and CI systems pass a job's place in their pipeline trace in these variables (the
+    OpenTelemetry convention for environment carriers). Parsing is the SDK's W3C propagator's. An invalid
+    ``TRACEPARENT`` is reported once and ignored (the job starts its own traces); an invalid ``TRACESTATE`` is
+    reported once and dropped (the parent is still joined).
+    """
+    env = os.environ if env is None else env
+    traceparent = (env.get("TRACEPARENT") or "").strip()
+    if not traceparent:
+        return None
+    tracestate = (env.get("TRACESTATE") or "").strip()
+    carrier = {"traceparent": traceparent}
+    if tracestate:
+        carrier["tracestate"] = tracestate
+    context = get_current_span(TraceContextTextMapPropagator().extract(carrier)).get_span_context()
+    if not context.is_valid:
+        _report_once(
+            f"Ignoring TRACEPARENT={traceparent!r}: not a valid W3C traceparent (version-traceid-spanid-flags, "
+            "e.g. 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01); OneLogger spans start their own traces."
+        )
+        return None
+    if tracestate and not context.trace_state:
+        _report_once(f"Ignoring TRACESTATE={tracestate!r}: not a valid W3C tracestate; TRACEPARENT is still used.")
+    return context

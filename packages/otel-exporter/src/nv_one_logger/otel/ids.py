@@ -25,6 +25,7 @@ import uuid
 
 _SPAN_SALT = b"one_logger.span:"
 _TRACE_SALT = b"one_logger.trace:"
+_SESSION_SALT = b"one_logger.session:"
 
 
 def span_id_from_uuid(span_uuid: uuid.UUID) -> int:
@@ -37,6 +38,21 @@ def trace_id_from_uuid(root_span_uuid: uuid.UUID) -> int:
     """Deterministic 128-bit OTel trace id for the run whose first root span has this uuid."""
     digest = hashlib.blake2b(_TRACE_SALT + root_span_uuid.bytes, digest_size=16).digest()
     return int.from_bytes(digest, "big") or 1
+
+
+def trace_id_from_session(application: str, session_tag: str) -> int:
+    """Deterministic 128-bit trace id shared by every process of one job (``trace_per_session``).
+
+    Derived from the application name and the session tag, so every rank computes the same id without talking
+    to the others; a session tag reused by another run lands in the same trace (docs/otel.md, "Traces").
+    """
+    data = (
+        _SESSION_SALT
+        + application.encode("utf-8", "surrogatepass")
+        + b"\0"
+        + session_tag.encode("utf-8", "surrogatepass")
+    )
+    return int.from_bytes(hashlib.blake2b(data, digest_size=16).digest(), "big") or 1
 
 
 class _Randomness:

@@ -1,38 +1,41 @@
-"""Turns the stream of exporter calls into OTel spans, including the liveness markers of open spans.
+"""Turns the stream of exporter calls into OTel spans, including the liveness markers of long-open spans.
 
 Runs on the export worker's thread (``pipeline.ExportWorker`` calls ``process`` once per batch cycle with the
-calls queued since the last cycle), so nothing here costs the application's thread anything.
+calls queued since the last cycle, and also when nothing was queued, so that long-open spans are noticed), so
+nothing here costs the application's thread anything.
 
 Liveness scheme (also in docs/otel.md). OTel exports a span only when it ends, so a days-long training span would
-be invisible until the end, and lost on a crash. At the end of each cycle, for every OneLogger span that is
-*still open*:
+be invisible until the end, and lost on a crash. A span that is still open ``liveness_threshold_s`` (default 1 s)
+after its start, at the end of a batch cycle, is *streamed*:
 
-- if its start was not announced yet, a **start marker** is sent: a zero-length span named ``"<name> [started]"``
-  at the span's start time, child of the (future) real span, carrying the span's current attributes, its
-  ``span_start`` event, ``one_logger.span.id`` and ``one_logger.marker = "span_start"``;
-- if it received events since the last cycle, an **event marker** is sent: a span named ``"<name> [events]"``
-  from the first to the last of those events, child of the real span, carrying those events (at most the span
-  event limit per marker; more markers if needed) and ``one_logger.marker = "event"``.
+- a **start marker** is sent once: a zero-length span named ``"<name> [started]"`` at the span's start time,
+  child of the (future) real span, carrying the span's current attributes, ``one_logger.span.id`` and
+  ``one_logger.marker = "span_start"``;
+- its events go out in **event markers**: a span named ``"<name> [events]"`` from the first to the last of the
+  events since the previous cycle, child of the real span, carrying those events (at most the span event limit
+  per marker) and ``one_logger.marker = "event"``.
 
-A span that starts and stops within one cycle (nearly all short spans) gets no marker at all: its final span
-already carries everything, so the liveness scheme costs nothing for it. When the span stops, the single
-complete span is sent with its real id; markers never reuse it, and a viewer or query hides them with the filter
-``one_logger.marker`` *is not set*.
+Each event is exported exactly once: in an event marker if its span was streamed when the event was handled, else
+in the span's final OTel span. Spans shorter than the threshold (nearly all spans, and every span of a program
+shorter than the threshold) get no marker at all: the trace is span for span what the OTel SDK would send. When a
+span stops, its one complete span is sent with its real id; markers never reuse it, and a viewer or query hides
+them with the filter ``one_logger.marker`` *is not set*.
 
-Events on long spans: the final span carries ``span_start``, the most recent ``event_limit - 2`` events and
-``span_stop`` (``event_limit`` is the SDK's span event limit, ``OTEL_SPAN_EVENT_COUNT_LIMIT``, default 128); the
-number of older events it does not carry is reported as the span's ``dropped_events_count``. With event markers
-on (the default), every event also went out in a marker, so none is lost.
+Events the final span cannot carry (more than ``event_limit`` on a span that was not streamed) go out in event
+markers when the span stops. With ``event_markers=False`` nothing is streamed: the final span carries the most
+recent events and reports the older ones as ``dropped_events_count``.
 
-Trace and parents: all spans of one exporter share one trace (the first root span fixes the trace id). A span's
-parent is its nearest exported OneLogger ancestor (also when that ancestor stopped recently, within
-``_RECENT_LIMIT`` spans). A span without one is a root; with ``parent_from_current_otel_span`` the exporter hands
-in the application's current OTel span context instead, and the span becomes its child (in the app's trace).
+Traces and parents (``trace_bounds``): a span's parent is its nearest exported OneLogger ancestor (also when that
+ancestor stopped recently, within ``_RECENT_LIMIT`` spans). A span without one is a root and starts a new trace,
+as in OpenTelemetry, unless a parent context is given: the application's current OTel span
+(``parent_from_current_otel_span``), the job's remote parent from ``TRACEPARENT``/``TRACESTATE`` (tracestate kept),
+or the trace derived from the session tag (``trace_per_session``). A trace holds at most ``max_spans_per_trace``
+OneLogger spans; later spans continue in a linked continuation trace, carrying a span link to their real parent
+and ``one_logger.parent_span.id``, ``one_logger.continued_from.trace_id`` / ``.span_id``.
 
-Telemetry data errors become a zero-length ``telemetry_data_error`` span with status ERROR in the same trace,
-child of the open root span (or itself a root of the trace when no root span is open). Every root span that
-is exported afterwards (or in the same batch) carries ``one_logger.telemetry_data_error = true``; so does the
-error span itself.
+Telemetry data errors become a zero-length ``telemetry_data_error`` span with status ERROR, child of an open root
+span (or itself a root when no root span is open). Every root span that is exported afterwards (or in the same
+batch) carries ``one_logger.telemetry_data_error = true``; so does the error span itself.
 """
 
 from __future__ import annotations
@@ -40,39 +43,52 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
-from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event as SdkEvent
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.trace import SpanContext
+from opentelemetry.trace import Link, SpanContext
+from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.span import Span
 from nv_one_logger.otel.attributes import to_otel_attributes, utf8_safe
-from nv_one_logger.otel.ids import IdScheme, random_span_id, random_trace_id
+from nv_one_logger.otel.ids import IdScheme, random_span_id, random_trace_id, trace_id_from_session
 from nv_one_logger.otel.mapping import (
+    ATTR_CONTINUED_FROM_SPAN,
+    ATTR_CONTINUED_FROM_TRACE,
     ATTR_ERROR_MESSAGE,
     ATTR_MARKER,
+    ATTR_PARENT_SPAN_ID,
     ATTR_SPAN_ID,
     ATTR_TELEMETRY_DATA_ERROR,
+    SPAN_DURATION_MSEC,
     TELEMETRY_DATA_ERROR_SPAN_NAME,
     OTelSpanData,
     build_readable_span,
     error_status,
     final_span_attributes,
+    lifecycle_event,
     readable_span,
     sdk_event,
     span_context,
     telemetry_data_error_attributes,
     timestamp_ns,
     with_dropped_count,
+    without_native_duplicates,
 )
+from nv_one_logger.otel.trace_bounds import TraceAssigner
 
 OP_START = 0
 OP_EVENT = 1
 OP_STOP = 2
 OP_TELEMETRY_DATA_ERROR = 3
+
+DEFAULT_LIVENESS_THRESHOLD_S = 1.0
+"""Spans open longer than this are streamed (docs/otel.md explains the choice)."""
+DEFAULT_MAX_SPANS_PER_TRACE = 10000
+"""Default cap of OneLogger spans per trace (docs/otel.md, "Traces", explains the choice)."""
 
 MARKER_SPAN_START = "span_start"
 MARKER_EVENT = "event"
@@ -89,12 +105,14 @@ class _OpenSpan:
         "event_window",
         "events",
         "is_root",
+        "link",
         "name",
         "parent",
         "pending",
         "span",
         "start_event",
-        "start_marker_sent",
+        "start_ns",
+        "streaming",
     )
 
     def __init__(
@@ -104,18 +122,21 @@ class _OpenSpan:
         parent: Optional[SpanContext],
         start_event: SdkEvent,
         event_window: int,
+        link: Optional[SpanContext],
     ) -> None:
         self.span = span
         self.name = utf8_safe(span.name_str)
         self.context = context
         self.parent = parent
+        self.link = link  # the real parent of a span that begins a continuation trace
         self.is_root = parent is None or parent.is_remote
         self.start_event = start_event
+        self.start_ns: int = start_event.timestamp or 0
         self.event_window = event_window
         self.events: Optional[Deque[SdkEvent]] = None  # created on the first event: most spans have none
         self.dropped = 0
-        self.pending: List[SdkEvent] = []
-        self.start_marker_sent = False
+        self.pending: List[SdkEvent] = []  # events to stream in the next event marker
+        self.streaming = False
         self.error_message: Optional[str] = None
 
 
@@ -129,6 +150,11 @@ class LiveSpanTranslator:
         event_limit: int = 128,
         start_markers: bool = True,
         event_markers: bool = True,
+        liveness_threshold_s: float = DEFAULT_LIVENESS_THRESHOLD_S,
+        legacy_fields: bool = False,
+        max_spans_per_trace: int = DEFAULT_MAX_SPANS_PER_TRACE,
+        remote_parent: Optional[SpanContext] = None,
+        trace_per_session: bool = False,
     ) -> None:
         self._resource = resource if isinstance(resource, Resource) else None
         self._resource_factory = None if isinstance(resource, Resource) else resource
@@ -136,6 +162,13 @@ class LiveSpanTranslator:
         self.event_limit = max(2, event_limit)
         self.start_markers = start_markers
         self.event_markers = event_markers
+        self.threshold_ns = max(0, round(liveness_threshold_s * 1e9))
+        self.legacy_fields = legacy_fields
+        self.remote_parent = remote_parent if remote_parent is not None and remote_parent.is_valid else None
+        self.trace_per_session = trace_per_session
+        self.session_trace_id: Optional[int] = None  # set at the first span (the resource names the session)
+        self.traces = TraceAssigner(max_spans_per_trace, self._new_trace_id)
+        self._shares_set = False
         self.trace_id: Optional[int] = None
         self.telemetry_data_error_seen = False
         # Keyed by ``uuid.int``: hashing an int is a C call, ``uuid.UUID.__hash__`` is Python code.
@@ -160,10 +193,12 @@ class LiveSpanTranslator:
         """Translate one cycle's calls (``(op, span, payload)`` tuples, in call order) into spans to export.
 
         This is the export thread's hot loop: one dict lookup per call, each span's OTel context built once,
-        SDK events built directly (no intermediate objects), the resource read once per cycle.
+        SDK events built directly (no intermediate objects), the resource read once per cycle. An empty list is
+        a cycle without calls: only long-open spans are looked at.
         """
         out: List[ReadableSpan] = []
-        touched: Dict[int, _OpenSpan] = {}
+        if not items and not self._open:
+            return out
         if not self.telemetry_data_error_seen and any(item[0] == OP_TELEMETRY_DATA_ERROR for item in items):
             # A root span exported in the same batch as a telemetry data error is flagged too, even if it ended
             # a moment before the error was reported: the flag says "this run's data is not complete".
@@ -176,15 +211,11 @@ class LiveSpanTranslator:
                 state = open_spans.pop(key, None)
                 if state is None:  # its start was dropped (full queue): the span object still has everything
                     state = self._new_state(span, None)
-                else:
-                    touched.pop(key, None)
                 self._finish(key, span, state, resource, out)
             elif op == OP_START:
                 key = span.id.int
-                state = open_spans.get(key)
-                if state is None:
-                    state = open_spans[key] = self._new_state(span, payload)
-                touched[key] = state
+                if key not in open_spans:
+                    open_spans[key] = self._new_state(span, payload)
             elif op == OP_EVENT:
                 key = span.id.int
                 state = open_spans.get(key)
@@ -194,36 +225,66 @@ class LiveSpanTranslator:
                 if type(payload) is not Event and isinstance(payload, ErrorEvent):
                     state.error_message = str((event.attributes or {}).get(ATTR_ERROR_MESSAGE, ""))
                 self._add_event(state, event)
-                touched[key] = state
             elif op == OP_TELEMETRY_DATA_ERROR:
                 out.append(self._telemetry_data_error_span(payload))
-        for state in touched.values():
-            self._markers(state, out)
+        if open_spans:
+            self._stream_long_open(out)
         return out
 
     # --- span state ----------------------------------------------------------------------------------------
+    def _new_trace_id(self, span_key: int) -> int:
+        return self.ids.trace_id(uuid.UUID(int=span_key)) if self.ids.deterministic else random_trace_id()
+
+    def _world_size(self) -> int:
+        value = self.resource.attributes.get("one_logger.world_size")
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
+
+    def _set_shares(self) -> None:
+        """Shared traces (the job's remote parent, the session trace) get this process's share of the cap."""
+        self._shares_set = True
+        world_size = self._world_size()
+        if self.trace_per_session:
+            attributes = self.resource.attributes
+            session = attributes.get("one_logger.session_tag")
+            if isinstance(session, str):
+                self.session_trace_id = trace_id_from_session(str(attributes.get("service.name", "")), session)
+        if self.remote_parent is not None:
+            self.traces.share(self.remote_parent.trace_id, world_size)
+        if self.session_trace_id is not None:
+            self.traces.share(self.session_trace_id, world_size)
+
     def _new_state(self, span: Span, app_parent: Optional[SpanContext]) -> _OpenSpan:
         """State for the first call seen for ``span``: normally its start; after a dropped start, whatever came."""
+        key = span.id.int
+        if not self._shares_set:
+            self._set_shares()
         parent = self._find_parent(span)
-        if parent is not None:
-            trace_id = parent.trace_id
-        elif app_parent is not None and app_parent.is_valid:
-            trace_id = app_parent.trace_id
-            parent = span_context(trace_id, app_parent.span_id, True)
+        if parent is None:
+            if app_parent is not None and app_parent.is_valid:
+                parent = span_context(app_parent.trace_id, app_parent.span_id, True, app_parent.trace_state)
+            else:
+                parent = self.remote_parent
+        link: Optional[SpanContext] = None
+        if parent is not None or self.session_trace_id is not None:
+            parent_trace = parent.trace_id if parent is not None else self.session_trace_id
+            assert parent_trace is not None
+            trace_id, continued = self.traces.place(parent_trace, key)
+            if continued:
+                link, parent = parent, None
         else:
-            trace_id = self.trace_id if self.trace_id is not None else self._first_trace_id(span.id)
+            trace_id = self.traces.new_root(key)
+        if self.trace_id is None:
+            self.trace_id = trace_id
         span_id = random_span_id() if not self.ids.deterministic else self.ids.span_id(span.id)
+        trace_state = parent.trace_state if parent is not None else DEFAULT_TRACE_STATE
         return _OpenSpan(
             span,
-            span_context(trace_id, span_id, False),
+            span_context(trace_id, span_id, False, trace_state),
             parent,
             sdk_event(span.start_event),
             self.event_limit - 2,
+            link,
         )
-
-    def _first_trace_id(self, root_uuid: uuid.UUID) -> int:
-        self.trace_id = self.ids.trace_id(root_uuid)
-        return self.trace_id
 
     def _find_parent(self, span: Span) -> Optional[SpanContext]:
         """Return the context of the nearest exported ancestor (open or recently stopped), if any."""
@@ -246,14 +307,20 @@ class LiveSpanTranslator:
         return None
 
     def _add_event(self, state: _OpenSpan, event: SdkEvent) -> None:
+        if not self.legacy_fields:
+            event = without_native_duplicates(event)
+        if state.streaming:
+            state.pending.append(event)  # streamed in the next event marker, not carried by the final span
+            return
         events = state.events
         if events is None:
             events = state.events = deque(maxlen=max(0, state.event_window))
         if len(events) == events.maxlen:
-            state.dropped += 1
+            if self.event_markers:
+                state.pending.append(events[0])  # cannot be carried by the final span: goes out in a marker
+            else:
+                state.dropped += 1
         events.append(event)
-        if self.event_markers:
-            state.pending.append(event)
 
     # --- spans out -----------------------------------------------------------------------------------------
     def _finish(self, key: int, span: Span, state: _OpenSpan, resource: Resource, out: List[ReadableSpan]) -> None:
@@ -263,28 +330,43 @@ class LiveSpanTranslator:
             recent.pop(self._recent_order.popleft(), None)
         recent[key] = context
         self._recent_order.append(key)
-        retained = state.events
-        if retained is None:
-            events = [state.start_event]
-        else:
-            # Pending events the final span cannot carry (evicted by the bound) still go out as markers.
-            evicted = len(state.pending) - len(retained)
-            if evicted > 0:
-                state.pending = state.pending[:evicted]
+        if state.pending:
+            if state.streaming:  # handled in the same cycle as the stop: they go with the span, exactly once
+                window = max(0, state.event_window)
+                carried = state.pending[len(state.pending) - window :] if window else []
+                state.pending = state.pending[: len(state.pending) - len(carried)]
+                state.events = deque(carried)
+            if state.pending:
                 self._event_markers(state, out)
-            events = [state.start_event, *retained]
+        legacy = self.legacy_fields
+        start = lifecycle_event(state.start_event, legacy)
+        events: List[SdkEvent] = [] if start is None else [start]
+        if state.events:
+            events.extend(state.events)
         stop = span.stop_event
-        start_ns = state.start_event.timestamp
+        start_ns = state.start_ns
         if stop is not None:
             stop_event = sdk_event(stop)
-            end_ns = stop_event.timestamp
-            events.append(stop_event)
+            end_ns = stop_event.timestamp or start_ns
+            stop_sent = lifecycle_event(stop_event, legacy)
+            if stop_sent is not None:
+                events.append(stop_sent)
         else:
             end_ns = time.time_ns()
         attributes = to_otel_attributes(span.attributes)
+        if not legacy:
+            attributes.pop(SPAN_DURATION_MSEC, None)
         attributes[ATTR_SPAN_ID] = str(span.id)
         if state.is_root and self.telemetry_data_error_seen:
             attributes[ATTR_TELEMETRY_DATA_ERROR] = True
+        links: Sequence[Link] = ()
+        link = state.link
+        if link is not None:
+            links = (Link(link),)
+            attributes[ATTR_CONTINUED_FROM_TRACE] = format(link.trace_id, "032x")
+            attributes[ATTR_CONTINUED_FROM_SPAN] = format(link.span_id, "016x")
+            if span.parent_id is not None:
+                attributes[ATTR_PARENT_SPAN_ID] = str(span.parent_id)
         out.append(
             readable_span(
                 state.name,
@@ -296,32 +378,56 @@ class LiveSpanTranslator:
                 error_status(state.error_message),
                 start_ns,
                 end_ns if end_ns > start_ns else start_ns,
+                links=links,
             )
         )
 
-    def _markers(self, state: _OpenSpan, out: List[ReadableSpan]) -> None:
-        if self.start_markers and not state.start_marker_sent:
-            state.start_marker_sent = True
-            out.append(self._marker(state, f"{state.name} [started]", MARKER_SPAN_START, [state.start_event]))
-        if state.pending:
-            self._event_markers(state, out)
+    def _stream_long_open(self, out: List[ReadableSpan]) -> None:
+        """Start streaming the spans open longer than the threshold; send the streamed spans' new events."""
+        now_ns = time.time_ns()
+        threshold = self.threshold_ns
+        for state in self._open.values():
+            if not state.streaming:
+                if now_ns - state.start_ns < threshold:
+                    if len(state.pending) >= self.event_limit:  # overflow of the final span's events: bounded
+                        self._event_markers(state, out)
+                    continue
+                state.streaming = True
+                if self.start_markers:
+                    out.append(self._start_marker(state))
+                if self.event_markers and state.events:
+                    state.pending.extend(state.events)  # held so far for the final span: streamed instead
+                    state.events = None
+                elif not self.event_markers:
+                    state.streaming = False  # events stay with the final span
+                    continue
+            if state.pending:
+                self._event_markers(state, out)
 
     def _event_markers(self, state: _OpenSpan, out: List[ReadableSpan]) -> None:
         pending, state.pending = state.pending, []
         for i in range(0, len(pending), self.event_limit):
             out.append(self._marker(state, f"{state.name} [events]", MARKER_EVENT, pending[i : i + self.event_limit]))
 
+    def _start_marker(self, state: _OpenSpan) -> ReadableSpan:
+        start = lifecycle_event(state.start_event, self.legacy_fields)
+        marker = self._marker(state, f"{state.name} [started]", MARKER_SPAN_START, [] if start is None else [start])
+        return marker
+
     def _marker(self, state: _OpenSpan, name: str, kind: str, events: List[SdkEvent]) -> ReadableSpan:
         if kind == MARKER_SPAN_START:
             attributes = final_span_attributes(state.span)  # what is running, as known now
+            if not self.legacy_fields:
+                attributes.pop(SPAN_DURATION_MSEC, None)
+            start_ns = end_ns = state.start_ns
         else:
             attributes = {ATTR_SPAN_ID: str(state.span.id)}
+            start_ns = events[0].timestamp or state.start_ns
+            end_ns = events[-1].timestamp or start_ns
         attributes[ATTR_MARKER] = kind
-        start_ns = events[0].timestamp
-        end_ns = events[-1].timestamp
         return readable_span(
             name,
-            span_context(state.context.trace_id, random_span_id(), False),
+            span_context(state.context.trace_id, random_span_id(), False, state.context.trace_state),
             state.context,
             self.resource,
             attributes,

@@ -14,8 +14,13 @@ Mapping table (docs/otel.md repeats it with examples):
 
 - span -> one OTel span: same name, start/end from the start/stop events, attributes = final span attributes +
   ``one_logger.span.id`` (the uuid), kind INTERNAL;
-- start/stop events -> span events ``span_start`` / ``span_stop`` with their attributes;
+- start/stop events -> nothing by default: the span's own start and end time are those events. A start or stop
+  event that carries attributes of its own (``recorder.start(start_event_attributes=...)``) becomes a span event
+  ``span_start`` / ``span_stop`` with those attributes. With ``legacy_fields`` both are always sent;
 - event -> span event (name, timestamp, attributes);
+- fields that repeat native OTel ones are left out by default: ``timestamp_msec`` on events (the event has its
+  time) and ``duration_msec`` on spans (the span has start and end); ``legacy_fields`` keeps them for
+  dashboards that query them;
 - ErrorEvent -> span event ``exception`` with ``exception.type``, ``exception.message``,
   ``exception.stacktrace`` and ``one_logger.error_message`` (+ the event's other attributes), and span status
   ERROR with the error message;
@@ -34,8 +39,8 @@ from opentelemetry.sdk.trace import Event as SdkEvent
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.util import BoundedList
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
-from opentelemetry.trace import SpanContext, SpanKind, TraceFlags
-from opentelemetry.trace.span import DEFAULT_TRACE_STATE
+from opentelemetry.trace import Link, SpanContext, SpanKind, TraceFlags
+from opentelemetry.trace.span import DEFAULT_TRACE_STATE, TraceState
 from opentelemetry.trace.status import Status, StatusCode
 
 from nv_one_logger.core.event import ErrorEvent, Event, StandardEventAttributeName
@@ -45,6 +50,13 @@ from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.otel.attributes import OTelValue, to_otel_attributes, utf8_safe
 
 ATTR_SPAN_ID = "one_logger.span.id"
+ATTR_PARENT_SPAN_ID = "one_logger.parent_span.id"
+ATTR_CONTINUED_FROM_TRACE = "one_logger.continued_from.trace_id"
+ATTR_CONTINUED_FROM_SPAN = "one_logger.continued_from.span_id"
+EVENT_TIMESTAMP_MSEC = "timestamp_msec"
+SPAN_DURATION_MSEC = "duration_msec"
+SPAN_START_EVENT = "span_start"
+SPAN_STOP_EVENT = "span_stop"
 ATTR_MARKER = "one_logger.marker"
 ATTR_ERROR_MESSAGE = "one_logger.error_message"
 ATTR_TELEMETRY_DATA_ERROR = "one_logger.telemetry_data_error"
@@ -101,6 +113,9 @@ class OTelSpanData:
     events: Sequence[OTelEventData] = ()
     error_message: Optional[str] = None
     dropped_events: int = 0
+    link_trace_id: Optional[int] = None
+    link_span_id: Optional[int] = None
+    """A span link (to the real parent of a span that begins a continuation trace, see ``trace_bounds``)."""
 
 
 def timestamp_ns(timestamp: TracingTimestamp) -> int:
@@ -108,12 +123,16 @@ def timestamp_ns(timestamp: TracingTimestamp) -> int:
     return round(timestamp.seconds_since_epoch * 1e9)
 
 
-def _checked_span_context(trace_id: int, span_id: int, is_remote: bool) -> SpanContext:
-    return SpanContext(trace_id, span_id, is_remote=is_remote, trace_flags=_SAMPLED)
+def _checked_span_context(
+    trace_id: int, span_id: int, is_remote: bool, trace_state: TraceState = DEFAULT_TRACE_STATE
+) -> SpanContext:
+    return SpanContext(trace_id, span_id, is_remote=is_remote, trace_flags=_SAMPLED, trace_state=trace_state)
 
 
-def _tuple_span_context(trace_id: int, span_id: int, is_remote: bool) -> SpanContext:
-    return _tuple_new(SpanContext, (trace_id, span_id, is_remote, _SAMPLED, DEFAULT_TRACE_STATE, True))
+def _tuple_span_context(
+    trace_id: int, span_id: int, is_remote: bool, trace_state: TraceState = DEFAULT_TRACE_STATE
+) -> SpanContext:
+    return _tuple_new(SpanContext, (trace_id, span_id, is_remote, _SAMPLED, trace_state, True))
 
 
 def _pick_span_context_builder() -> Any:
@@ -134,7 +153,7 @@ def _pick_span_context_builder() -> Any:
 
 _tuple_new = tuple.__new__
 span_context = _pick_span_context_builder()
-"""``span_context(trace_id, span_id, is_remote) -> SpanContext`` (sampled), for valid (non-zero) ids only."""
+"""``span_context(trace_id, span_id, is_remote[, trace_state]) -> SpanContext`` (sampled), valid ids only."""
 
 _READABLE_SPAN_PARAMETERS = (
     "name",
@@ -170,6 +189,7 @@ def readable_span(
     start_ns: int,
     end_ns: int,
     scope: InstrumentationScope = SCOPE,
+    links: Sequence[Link] = (),
 ) -> ReadableSpan:
     """Build a ``ReadableSpan`` from ready SDK pieces (positional arguments when the SDK's signature allows).
 
@@ -178,7 +198,7 @@ def readable_span(
     """
     if _POSITIONAL_READABLE_SPAN:
         return ReadableSpan(
-            name, context, parent, resource, attributes, events, (), _INTERNAL, None, status, start_ns, end_ns, scope
+            name, context, parent, resource, attributes, events, links, _INTERNAL, None, status, start_ns, end_ns, scope
         )
     return ReadableSpan(
         name=name,
@@ -187,6 +207,7 @@ def readable_span(
         resource=resource,
         attributes=attributes,
         events=events,
+        links=links,
         kind=_INTERNAL,
         status=status,
         start_time=start_ns,
@@ -216,6 +237,9 @@ def build_readable_span(data: OTelSpanData, resource: Resource, scope: Instrumen
     events: Sequence[SdkEvent] = [SdkEvent(utf8_safe(e.name), e.attributes, e.time_ns) for e in data.events]
     if data.dropped_events:
         events = with_dropped_count(events, data.dropped_events)
+    links: Sequence[Link] = ()
+    if data.link_trace_id and data.link_span_id:
+        links = (Link(_checked_span_context(data.link_trace_id, data.link_span_id, False)),)
     return readable_span(
         utf8_safe(data.name),
         context,
@@ -227,6 +251,7 @@ def build_readable_span(data: OTelSpanData, resource: Resource, scope: Instrumen
         data.start_ns,
         max(data.end_ns, data.start_ns),
         scope,
+        links,
     )
 
 
@@ -272,6 +297,23 @@ def sdk_event(event: Event) -> SdkEvent:
         to_otel_attributes(event.attributes),
         round(event.timestamp.seconds_since_epoch * 1e9),
     )
+
+
+def without_native_duplicates(event: SdkEvent) -> SdkEvent:
+    """Return ``event`` without ``timestamp_msec`` (the event's own time says it), the same object if it has none."""
+    attributes = event.attributes
+    if not attributes or EVENT_TIMESTAMP_MSEC not in attributes:
+        return event
+    kept = {k: v for k, v in attributes.items() if k != EVENT_TIMESTAMP_MSEC}
+    return SdkEvent(event.name, kept, event.timestamp)
+
+
+def lifecycle_event(event: SdkEvent, legacy_fields: bool) -> Optional[SdkEvent]:
+    """Return the ``span_start``/``span_stop`` span event to send for a start/stop event, or None."""
+    if legacy_fields:
+        return event
+    event = without_native_duplicates(event)
+    return event if event.attributes else None
 
 
 def final_span_attributes(span: Span) -> Dict[str, OTelValue]:

@@ -245,8 +245,7 @@ class ExportWorker:
         if self._calls_dropped > self._dropped_seen:
             self._dropped_seen = self._calls_dropped
             self._note_loss("the export queue was full")
-        if not items:
-            return
+        # Built without items too: the translator notices spans that have been open long (liveness).
         spans = self._build(items)
         self._in_flight = len(spans)
         batches, oversized = pack(spans, self._settings.max_export_batch_size)

@@ -30,6 +30,7 @@ from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.otel.env import LimitSettings
 from nv_one_logger.otel.replay_plan import (
     DEFAULT_EVENT_LIMIT,
+    DEFAULT_MAX_SPANS_PER_TRACE,
     PlannedSpan,
     PlannedTrace,
     ReplayPlan,
@@ -128,8 +129,13 @@ def replay_files(
     strict: bool = False,
     progress: Optional[ProgressLine] = None,
     on_warning: Optional[Callable[[str], None]] = None,
+    max_spans_per_trace: int = DEFAULT_MAX_SPANS_PER_TRACE,
+    legacy_fields: bool = False,
 ) -> ReplayReport:
     """Read, rebuild and send record files; return what happened (never raises for a failed export).
+
+    ``max_spans_per_trace`` and ``legacy_fields`` mean what they mean for the live ``OTelExporter``; give the
+    values the live run used to get the very same traces.
 
     ``span_exporter`` replaces the OTLP exporter built from the environment (and ``endpoint``/``protocol``), e.g.
     an ``InMemorySpanExporter`` in tests; it is shut down at the end. ``dry_run`` plans without sending.
@@ -154,6 +160,8 @@ def replay_files(
         result,
         event_limit=LimitSettings.from_env().span_events or DEFAULT_EVENT_LIMIT,
         on_progress=progress.update if progress is not None else None,
+        max_spans_per_trace=max_spans_per_trace,
+        legacy_fields=legacy_fields,
     )
     if progress is not None:
         progress.finish(plan.span_count)

@@ -14,7 +14,13 @@ from typing import Any, Dict
 from nv_one_logger.core.event import ErrorEvent
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.otel.attributes import to_otel_attributes
-from nv_one_logger.otel.mapping import ATTR_ERROR_MESSAGE, EXCEPTION_EVENT_NAME, OTelEventData, event_data
+from nv_one_logger.otel.mapping import (
+    ATTR_ERROR_MESSAGE,
+    EVENT_TIMESTAMP_MSEC,
+    EXCEPTION_EVENT_NAME,
+    OTelEventData,
+    event_data,
+)
 from nv_one_logger.records.types import RecordedEvent, TelemetryDataErrorRecord
 
 _TDE_SALT = b"one_logger.replay.telemetry_data_error:"
@@ -36,7 +42,7 @@ def event_json(event: RecordedEvent) -> Dict[str, Any]:
     }
 
 
-def map_recorded_event(event: RecordedEvent, is_error: bool = False) -> OTelEventData:
+def map_recorded_event(event: RecordedEvent, is_error: bool = False, legacy_fields: bool = False) -> OTelEventData:
     """Map a recorded event exactly as the live exporter maps the ``Event`` it was written from.
 
     Errors go through the core ``ErrorEvent`` and ``mapping.event_data`` (the ``exception`` event rules live
@@ -49,14 +55,29 @@ def map_recorded_event(event: RecordedEvent, is_error: bool = False) -> OTelEven
     time_ns = ns_of(event.seconds_since_epoch)
     if not is_error:
         attributes = dict(event.attributes)
-        attributes["timestamp_msec"] = round(event.seconds_since_epoch * 1000)  # as the Event constructor sets it
+        if legacy_fields:
+            attributes[EVENT_TIMESTAMP_MSEC] = round(event.seconds_since_epoch * 1000)  # as the Event constructor
+        else:
+            attributes.pop(EVENT_TIMESTAMP_MSEC, None)
         return OTelEventData(event.name, time_ns, to_otel_attributes(attributes))
     try:
-        return event_data(ErrorEvent.from_json(event_json(event)))
+        data = event_data(ErrorEvent.from_json(event_json(event)))
+        if legacy_fields or EVENT_TIMESTAMP_MSEC not in data.attributes:
+            return data
+        kept = {k: v for k, v in data.attributes.items() if k != EVENT_TIMESTAMP_MSEC}
+        return OTelEventData(data.name, data.time_ns, kept, is_error=True)
     except OneLoggerError:
         mapped = to_otel_attributes(event.attributes)
+        if not legacy_fields:
+            mapped.pop(EVENT_TIMESTAMP_MSEC, None)
         mapped[ATTR_ERROR_MESSAGE] = str(event.attributes.get("error_message", ""))
         return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, mapped, is_error=True)
+
+
+def marker_span_id(span_uuid: str, index: int) -> int:
+    """Deterministic span id of the event marker that carries a span's events from ``index`` on (replay only)."""
+    data = f"one_logger.replay.marker:{span_uuid}:{index}".encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big") or 1
 
 
 def telemetry_data_error_span_id(trace_id: int, time_ns: int, error_type: str, message: str) -> int:

@@ -36,6 +36,7 @@ Rules (docs/replay.md repeats them for users):
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -44,9 +45,13 @@ from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.otel.attributes import to_otel_attributes
 from nv_one_logger.otel.ids import span_id_from_uuid, trace_id_from_uuid
 from nv_one_logger.otel.mapping import (
+    ATTR_CONTINUED_FROM_SPAN,
+    ATTR_CONTINUED_FROM_TRACE,
     ATTR_ERROR_MESSAGE,
+    ATTR_MARKER,
     ATTR_SPAN_ID,
     ATTR_TELEMETRY_DATA_ERROR,
+    SPAN_DURATION_MSEC,
     TELEMETRY_DATA_ERROR_SPAN_NAME,
     OTelSpanData,
     telemetry_data_error_attributes,
@@ -54,11 +59,13 @@ from nv_one_logger.otel.mapping import (
 from nv_one_logger.otel.replay_mapping import (
     event_json,
     map_recorded_event,
+    marker_span_id,
     ns_of,
     orphan_trace_id,
     telemetry_data_error_span_id,
     uuid_of,
 )
+from nv_one_logger.otel.trace_bounds import TraceAssigner
 from nv_one_logger.records.rotation import strip_rotation_suffix
 from nv_one_logger.records.spans import RebuildResult, RebuiltSpan
 from nv_one_logger.records.types import TelemetryDataErrorRecord
@@ -66,6 +73,11 @@ from nv_one_logger.records.types import TelemetryDataErrorRecord
 ATTR_UNCLOSED = "one_logger.replay.unclosed"
 ATTR_MISSING_PARENT = "one_logger.parent_span.id"
 DEFAULT_EVENT_LIMIT = 128
+DEFAULT_MAX_SPANS_PER_TRACE = 10000  # the live exporter's default (live_spans.DEFAULT_MAX_SPANS_PER_TRACE)
+
+
+def _new_trace_id(span_key: int) -> int:
+    return trace_id_from_uuid(uuid.UUID(int=span_key))
 
 
 @dataclass
@@ -81,6 +93,8 @@ class PlannedSpan:
     errors: int
     unclosed: bool = False
     telemetry_data_error: bool = False
+    marker: bool = False
+    """An event marker carrying events the final span cannot (as the live exporter sends them)."""
 
 
 @dataclass
@@ -170,8 +184,13 @@ class _WriterPlanner:
         trace_index: int,
         event_limit: int,
         on_span: Optional[Callable[[], None]] = None,
+        max_spans_per_trace: int = DEFAULT_MAX_SPANS_PER_TRACE,
+        legacy_fields: bool = False,
     ) -> None:
         self.pid = writer.pid
+        self.legacy_fields = legacy_fields
+        self.traces = TraceAssigner(max_spans_per_trace, _new_trace_id)
+        self._trace_of: Dict[str, int] = {}
         self.source = writer.source
         self.trace_index = trace_index
         self.on_span = on_span
@@ -237,7 +256,7 @@ class _WriterPlanner:
         trace = PlannedTrace(pid=self.pid, source=self.source, trace_id=self.trace_id)
         depths = self._depths()
         for span in self.spans:
-            trace.spans.append(self._plan_span(span, depths[id(span)]))
+            trace.spans.append(self._plan_span(span, depths[id(span)], trace.spans))
             if self.on_span is not None:
                 self.on_span()
         for record in self.errors:
@@ -246,33 +265,60 @@ class _WriterPlanner:
                 self.on_span()
         return trace
 
-    def _plan_span(self, span: RebuiltSpan, depth: int) -> PlannedSpan:
+    def _place(self, span: RebuiltSpan) -> Tuple[int, Optional[RebuiltSpan], Optional[RebuiltSpan]]:
+        """``(trace id, parent, linked parent)`` of a span, by the live exporter's rules (``trace_bounds``)."""
+        key = uuid_of(span.id).int
+        parent = span.parent if self._has_parent(span) else None
+        parent_trace = self._trace_of.get(parent.id) if parent is not None else None
+        if parent is None or parent_trace is None:
+            trace_id, parent = self.traces.new_root(key), None
+            link = None
+        else:
+            trace_id, continued = self.traces.place(parent_trace, key)
+            link = parent if continued else None
+            if continued:
+                parent = None
+        self._trace_of[span.id] = trace_id
+        return trace_id, parent, link
+
+    def _plan_span(self, span: RebuiltSpan, depth: int, out: List[PlannedSpan]) -> PlannedSpan:
         error_ids = {id(e) for e in span.errors}
         error_message: Optional[str] = None
         if span.errors:  # the status carries the last error's message, even when that event itself is dropped
             last_error = map_recorded_event(span.errors[-1], is_error=True)
             error_message = str(last_error.attributes.get(ATTR_ERROR_MESSAGE, ""))
-        dropped = max(0, len(span.events) - (self.event_limit - 2))
-        kept = [map_recorded_event(e, is_error=id(e) in error_ids) for e in span.events[dropped:]]
-        events = [map_recorded_event(span.start_event), *kept]
+        legacy = self.legacy_fields
+        overflow = max(0, len(span.events) - (self.event_limit - 2))
+        mapped = [map_recorded_event(e, is_error=id(e) in error_ids, legacy_fields=legacy) for e in span.events]
+        events = []
+        start = map_recorded_event(span.start_event, legacy_fields=legacy)
+        if legacy or start.attributes:
+            events.append(start)
+        events.extend(mapped[overflow:])
         if span.stop_event is not None:
-            events.append(map_recorded_event(span.stop_event))
+            stop = map_recorded_event(span.stop_event, legacy_fields=legacy)
+            if legacy or stop.attributes:
+                events.append(stop)
 
+        trace_id, parent, link = self._place(span)
         attributes = to_otel_attributes(span.attributes)
+        if not legacy:
+            attributes.pop(SPAN_DURATION_MSEC, None)
         attributes[ATTR_SPAN_ID] = span.id
-        has_parent = self._has_parent(span)
-        if span.parent_id is not None and not has_parent:
+        if span.parent_id is not None and parent is None:
             attributes[ATTR_MISSING_PARENT] = span.parent_id
+        if link is not None:
+            attributes[ATTR_CONTINUED_FROM_TRACE] = format(self._trace_of[link.id], "032x")
+            attributes[ATTR_CONTINUED_FROM_SPAN] = format(self._span_id(link), "016x")
         end_seconds = self._end_seconds(span)
         if span.open:
             attributes[ATTR_UNCLOSED] = True
-        if not has_parent and self.errors:
+        if parent is None and self.errors:
             attributes[ATTR_TELEMETRY_DATA_ERROR] = True
 
-        parent = span.parent if has_parent else None
         data = OTelSpanData(
             name=span.name,
-            trace_id=self.trace_id,
+            trace_id=trace_id,
             span_id=self._span_id(span),
             start_ns=ns_of(span.start_seconds),
             end_ns=ns_of(end_seconds),
@@ -280,8 +326,23 @@ class _WriterPlanner:
             attributes=attributes,
             events=events,
             error_message=error_message,
-            dropped_events=dropped,
+            link_trace_id=self._trace_of[link.id] if link is not None else None,
+            link_span_id=self._span_id(link) if link is not None else None,
         )
+        # Events the final span cannot carry go out in event markers, as live: each event is sent exactly once.
+        for index in range(0, overflow, self.event_limit):
+            chunk = mapped[index : min(overflow, index + self.event_limit)]
+            marker = OTelSpanData(
+                name=f"{span.name} [events]",
+                trace_id=trace_id,
+                span_id=marker_span_id(span.id, index),
+                start_ns=chunk[0].time_ns,
+                end_ns=chunk[-1].time_ns,
+                parent_span_id=data.span_id,
+                attributes={ATTR_SPAN_ID: span.id, ATTR_MARKER: "event"},
+                events=chunk,
+            )
+            out.append(PlannedSpan(marker, self.pid, depth + 1, self.trace_index, 0, 0, marker=True))
         return PlannedSpan(
             data=data,
             pid=self.pid,
@@ -312,7 +373,7 @@ class _WriterPlanner:
         root = self._open_root_at(seconds)
         data = OTelSpanData(
             name=TELEMETRY_DATA_ERROR_SPAN_NAME,
-            trace_id=self.trace_id,
+            trace_id=self._trace_of.get(root.id, self.trace_id) if root is not None else self.trace_id,
             span_id=telemetry_data_error_span_id(self.trace_id, ns_of(seconds), error_type, message),
             start_ns=ns_of(seconds),
             end_ns=ns_of(seconds),
@@ -335,6 +396,8 @@ def plan_replay(
     result: RebuildResult,
     event_limit: int = DEFAULT_EVENT_LIMIT,
     on_progress: Optional[Callable[[int], None]] = None,
+    max_spans_per_trace: int = DEFAULT_MAX_SPANS_PER_TRACE,
+    legacy_fields: bool = False,
 ) -> ReplayPlan:
     """Plan the replay of rebuilt records: one ``PlannedTrace`` per writer, in order of first appearance.
 
@@ -363,5 +426,9 @@ def plan_replay(
         writer_of(record.source.path, record.pid).errors.append(record)
     plan = ReplayPlan()
     for index, writer in enumerate(writers.values()):
-        plan.traces.append(_WriterPlanner(writer, index, event_limit, on_span=count).plan())
+        plan.traces.append(
+            _WriterPlanner(
+                writer, index, event_limit, count, max_spans_per_trace=max_spans_per_trace, legacy_fields=legacy_fields
+            ).plan()
+        )
     return plan

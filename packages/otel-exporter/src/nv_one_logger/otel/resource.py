@@ -25,6 +25,7 @@ message through once per process (the repeats are counted and reported at exit).
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, Mapping, Optional
 
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource

@@ -17,7 +17,13 @@ Configuration (all keyword arguments, so that an exporter config file can set th
 - ``one_logger_config``: the ``OneLoggerConfig`` for the resource (default: the configured provider's config,
   read when the first batch is built - after ``configure_one_logger`` in practice).
 - ``shutdown_timeout_s`` (default 5): ``close()`` returns within this bound whatever the collector does.
-- ``start_markers`` / ``event_markers`` (default True): the liveness markers (see ``live_spans.py``).
+- ``start_markers`` / ``event_markers`` (default True): the liveness markers (see ``live_spans.py``), sent only
+  for spans open longer than ``liveness_threshold_s`` (default 1 s).
+- ``legacy_fields`` (default False): also send ``span_start``/``span_stop`` events, ``duration_msec`` and
+  ``timestamp_msec``, which repeat the span's own timestamps (for dashboards that query them).
+- ``max_spans_per_trace`` (default 10,000): beyond it, spans continue in a linked trace (``trace_bounds.py``).
+- ``trace_per_session`` (default False): every rank's root spans go into one trace derived from the session tag.
+- ``TRACEPARENT`` / ``TRACESTATE`` in the environment make the root spans children of that remote parent.
 - ``deterministic_ids`` (default False): ids derived from OneLogger uuids (see ``ids.py``).
 - ``parent_from_current_otel_span`` (default False): root OneLogger spans become children of the application's
   current OTel span (when there is a valid one) instead of starting the run's own trace.
@@ -46,9 +52,11 @@ from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter._arguments import require_bool, require_number, require_optional_positive_int
 from nv_one_logger.exporter.exporter import BaseExporter, ExporterState
-from nv_one_logger.otel.env import BatchSettings, OtlpSettings
+from nv_one_logger.otel.env import BatchSettings, OtlpSettings, remote_parent_from_env
 from nv_one_logger.otel.ids import IdScheme
 from nv_one_logger.otel.live_spans import (
+    DEFAULT_LIVENESS_THRESHOLD_S,
+    DEFAULT_MAX_SPANS_PER_TRACE,
     OP_EVENT,
     OP_START,
     OP_STOP,
@@ -84,6 +92,10 @@ class OTelExporter(BaseExporter):
         deterministic_ids: bool = False,
         parent_from_current_otel_span: bool = False,
         resource_attributes: Optional[Dict[str, Any]] = None,
+        liveness_threshold_s: float = DEFAULT_LIVENESS_THRESHOLD_S,
+        legacy_fields: bool = False,
+        max_spans_per_trace: int = DEFAULT_MAX_SPANS_PER_TRACE,
+        trace_per_session: bool = False,
         schedule_delay_ms: Optional[int] = None,
         max_queue_size: Optional[int] = None,
         max_export_batch_size: Optional[int] = None,
@@ -103,6 +115,13 @@ class OTelExporter(BaseExporter):
         self._ids = IdScheme(deterministic=require_bool(_OWNER, "deterministic_ids", deterministic_ids))
         self._parent_from_app = require_bool(_OWNER, "parent_from_current_otel_span", parent_from_current_otel_span)
         self._resource_attributes = _resource_attributes(resource_attributes)
+        self._liveness_threshold_s = require_number(
+            _OWNER, "liveness_threshold_s", liveness_threshold_s, allow_zero=True
+        )
+        self._legacy_fields = require_bool(_OWNER, "legacy_fields", legacy_fields)
+        require_optional_positive_int(_OWNER, "max_spans_per_trace", max_spans_per_trace)
+        self._max_spans_per_trace = max_spans_per_trace
+        self._trace_per_session = require_bool(_OWNER, "trace_per_session", trace_per_session)
         overrides = {
             "schedule_delay_ms": schedule_delay_ms,
             "max_queue_size": max_queue_size,
@@ -163,6 +182,11 @@ class OTelExporter(BaseExporter):
             event_limit=event_limit,
             start_markers=self._start_markers,
             event_markers=self._event_markers,
+            liveness_threshold_s=self._liveness_threshold_s,
+            legacy_fields=self._legacy_fields,
+            max_spans_per_trace=self._max_spans_per_trace,
+            remote_parent=remote_parent_from_env(),
+            trace_per_session=self._trace_per_session,
         )
         policy = self._policy
 
