@@ -19,4 +19,4 @@ def test_filepath_and_file_views(tmp_path):
     exporter.export_start(Span.create("still written"))
     exporter.close()
     assert exporter._file is None
-    assert [json.loads(line)["type"] for line in path.read_text().splitlines()] == ["start"]
+    assert [json.loads(line)["type"] for line in path.read_text().splitlines()] == ["identity", "start"]

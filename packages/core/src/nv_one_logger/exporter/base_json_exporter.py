@@ -307,7 +307,7 @@ class BaseJsonExporter(BaseExporter):
         numbered 1, 2, 3 ... and a gap still means exactly one lost span, event or error record.
 
         A failure to write it is not the caller's failure: the record being written goes on (and fails, and is
-        counted, on its own if the destination is broken); the header is not retried.
+        counted and reported, on its own if the destination is broken); the header is not retried.
         """
         self._identity_pid = _pid
         try:
@@ -315,8 +315,8 @@ class BaseJsonExporter(BaseExporter):
                 self._write_line(self._identity_line())
             else:
                 self._write({"type": IDENTITY_RECORD_TYPE, "count": 0, "pid": _pid, **self._identity_body()})
-        except Exception as exc:
-            _logger.warning("%r could not write its identity record: %s: %s", self, type(exc).__name__, exc)
+        except Exception as exc:  # the record itself meets the same fault next and is reported as usual
+            _logger.debug("%r could not write its identity record: %s", self, describe_exception(exc))
 
     def _identity_body(self) -> JsonRecord:
         """Return the fields of this process's identity record (from ``_identity_config``, else the provider's)."""
