@@ -22,6 +22,7 @@ from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import TelemetryDataError
 from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.logging import get_logger
+from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.exporter.exporter import Exporter
 
 _LOGGER = get_logger(__name__)
@@ -107,12 +108,17 @@ class ExporterFanOut:
                 )
 
     def report_data_error_once(self, message: str, attributes: Optional[Attributes] = None) -> None:
-        """Send a telemetry data error to every enabled exporter that has not received one yet."""
+        """Send a telemetry data error to every enabled exporter that has not received one yet.
+
+        One moment for all of them: the type may differ per exporter, the time must not (a run exported live and
+        replayed from its file would otherwise show the error twice, microseconds apart).
+        """
+        now = TracingTimestamp.now()
         for slot in self._slots:
             if slot.disabled or slot.fault_reported:
                 continue
             slot.fault_reported = True
-            error = TelemetryDataError.create(slot.data_error_type(), message, attributes)
+            error = TelemetryDataError(now, slot.data_error_type(), message, attributes)
             try:
                 slot.exporter.export_telemetry_data_error(error)
             except Exception as exc:
