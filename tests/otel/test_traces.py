@@ -254,3 +254,22 @@ def test_a_replay_splits_the_traces_exactly_as_the_live_run(tmp_path, monkeypatc
     assert placement(replayed) == live_placement
     assert len({trace for trace, *_ in live_placement.values()}) == 3  # 12 spans, at most 4 per trace
     assert sum(1 for *_, links in live_placement.values() if links) == 8
+
+
+def test_replay_command_line_caps_traces_and_keeps_legacy_fields_on_request(tmp_path, rotel, otlp_sink, monkeypatch):
+    from nv_one_logger.cli.main import main as cli_main
+
+    set_env(monkeypatch, {})
+    path = tmp_path / "run.jsonl"
+    recorder = DefaultRecorder([FileExporter(path)])
+    configure_one_logger(OneLoggerConfig(application_name="cap", world_size_or_fn=1, session_tag_or_fn="s"), recorder)
+    with timed_span("application"), timed_span("loop"):
+        for _ in range(10):
+            with timed_span("iteration"):
+                pass
+    recorder.close()
+    args = ["replay", str(path), "--endpoint", rotel.grpc_endpoint, "--no-progress", "--max-spans-per-trace", "4"]
+    assert cli_main([*args, "--legacy-fields"]) == 0
+    spans = otlp_sink.wait_for_spans(count=12)
+    assert len({s.trace_id for s in spans}) == 3 and len([s for s in spans if s.links]) == 8
+    assert all(s.event_names()[0] == "span_start" and "duration_msec" in s.attributes for s in spans)

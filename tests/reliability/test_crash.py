@@ -5,7 +5,8 @@ Promises:
   from the file by the JSONL reader (a torn last line is tolerated, nothing else is lost);
 - every span started and every event recorded at least one batch delay before the kill is at the collector
   (rotel, forwarding to the test's OTLP sink): as the span's final OTel span if it stopped, else as the
-  liveness markers the bridge sends for open spans.
+  liveness markers the bridge sends for open spans (streamed once open longer than the 1 s liveness threshold:
+  the spans open at the kill are the root, open for seconds, and a 2 ms step started inside the last window).
 
 "At least one batch delay before the kill" is judged from the test's side: a fact is stamped when the test read
 the app's stdout line, which is after the app's call returned, so the check is conservative. The app exports

@@ -46,6 +46,16 @@ def run(args: argparse.Namespace) -> int:
     return int(implementation.run_cli(args))
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
+    return value
+
+
 def register(subparsers: Any) -> None:
     """Add the ``replay`` subcommand."""
     parser = subparsers.add_parser(
@@ -87,4 +97,16 @@ def register(subparsers: Any) -> None:
         help="do not print the progress line on stderr",
     )
     parser.add_argument("--strict", action="store_true", help="refuse torn records mid-file and foreign objects")
+    parser.add_argument(
+        "--max-spans-per-trace",
+        type=_positive_int,
+        default=10000,
+        metavar="N",
+        help="spans per trace before spans continue in a linked trace (default 10000; use the live run's value)",
+    )
+    parser.add_argument(
+        "--legacy-fields",
+        action="store_true",
+        help="also send span_start/span_stop events, duration_msec and timestamp_msec (as legacy_fields=True live)",
+    )
     parser.set_defaults(func=run)

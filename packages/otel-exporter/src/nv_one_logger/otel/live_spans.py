@@ -76,7 +76,6 @@ from nv_one_logger.otel.mapping import (
     telemetry_data_error_attributes,
     timestamp_ns,
     with_dropped_count,
-    without_native_duplicates,
 )
 from nv_one_logger.otel.trace_bounds import TraceAssigner
 
@@ -221,7 +220,7 @@ class LiveSpanTranslator:
                 state = open_spans.get(key)
                 if state is None:
                     state = open_spans[key] = self._new_state(span, None)
-                event = sdk_event(payload)
+                event = sdk_event(payload, self.legacy_fields)
                 if type(payload) is not Event and isinstance(payload, ErrorEvent):
                     state.error_message = str((event.attributes or {}).get(ATTR_ERROR_MESSAGE, ""))
                 self._add_event(state, event)
@@ -307,8 +306,6 @@ class LiveSpanTranslator:
         return None
 
     def _add_event(self, state: _OpenSpan, event: SdkEvent) -> None:
-        if not self.legacy_fields:
-            event = without_native_duplicates(event)
         if state.streaming:
             state.pending.append(event)  # streamed in the next event marker, not carried by the final span
             return

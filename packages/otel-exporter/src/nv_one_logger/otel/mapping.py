@@ -287,16 +287,22 @@ def event_data(event: Event) -> OTelEventData:
     return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, to_otel_attributes(mapped), is_error=True)
 
 
-def sdk_event(event: Event) -> SdkEvent:
-    """Return the SDK span event of a OneLogger event: ``event_data`` without the intermediate object (live path)."""
+def sdk_event(event: Event, legacy_fields: bool = True) -> SdkEvent:
+    """Return the SDK span event of a OneLogger event: ``event_data`` without the intermediate object (live path).
+
+    ``legacy_fields=False`` leaves ``timestamp_msec`` out (the event's own time says it) without building the
+    event twice.
+    """
     if isinstance(event, ErrorEvent):
         data = event_data(event)
-        return SdkEvent(data.name, data.attributes, data.time_ns)
-    return SdkEvent(
-        utf8_safe(event.name_str),
-        to_otel_attributes(event.attributes),
-        round(event.timestamp.seconds_since_epoch * 1e9),
-    )
+        attributes = data.attributes
+        if not legacy_fields and EVENT_TIMESTAMP_MSEC in attributes:
+            attributes = {k: v for k, v in attributes.items() if k != EVENT_TIMESTAMP_MSEC}
+        return SdkEvent(data.name, attributes, data.time_ns)
+    converted = to_otel_attributes(event.attributes)
+    if not legacy_fields:
+        converted.pop(EVENT_TIMESTAMP_MSEC, None)
+    return SdkEvent(utf8_safe(event.name_str), converted, round(event.timestamp.seconds_since_epoch * 1e9))
 
 
 def without_native_duplicates(event: SdkEvent) -> SdkEvent:

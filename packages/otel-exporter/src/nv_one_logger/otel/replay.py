@@ -310,6 +310,8 @@ def run_cli(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: O
             strict=args.strict,
             progress=progress,
             on_warning=warn,
+            max_spans_per_trace=getattr(args, "max_spans_per_trace", DEFAULT_MAX_SPANS_PER_TRACE),
+            legacy_fields=getattr(args, "legacy_fields", False),
         )
     except ReaderError as exc:
         print(f"one-logger replay: error: {exception_message(exc)}", file=err)
