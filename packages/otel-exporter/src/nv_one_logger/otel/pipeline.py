@@ -101,6 +101,8 @@ class ExportWorker:
         self._loss_logged = False
         self._uncertain_logged = False
         self._abandoned = False
+        self._last_export_ok = False  # the last export call succeeded (how long close() waits on retries)
+        self._close_started = float("inf")
         self._dropped_seen = 0
         self._unreported_loss = False
         self._export_timeout_s = settings.export_timeout_ms / 1000.0
@@ -158,6 +160,7 @@ class ExportWorker:
         self._loss_logged = False
         self._uncertain_logged = False
         self._abandoned = False
+        self._last_export_ok = False
         self._dropped_seen = 0
         self._unreported_loss = False
         self._call = None
@@ -190,16 +193,20 @@ class ExportWorker:
     def shutdown(self, timeout_s: float) -> bool:
         """Flush, stop the worker and shut the span exporter down, all within ``timeout_s``; True if clean."""
         deadline = time.monotonic() + max(timeout_s, 0.0)
+        self._close_started = time.time()
         with self._lock:
             self._stopping = True
         self._wake.set()
         if self._thread.is_alive():
             # Leave a fifth of the bound for aborting a hung export and shutting the exporter down.
-            self._thread.join(max(0.0, timeout_s * 0.8))
+            self._join_unless_retrying(max(0.0, timeout_s * 0.8))
         clean = not self._thread.is_alive()
+        cut_short = not clean and self._retries_since_close() >= self._retries_allowed_at_close()
         self._shutdown_exporter(deadline)
         if not clean:
             self._thread.join(max(0.0, deadline - time.monotonic()))
+            # Retries cut short end as failed exports (counted and reported), not as a close that gave up.
+            clean = cut_short and not self._thread.is_alive()
         if self._thread.is_alive():
             pending = len(self._queue) + self._in_flight
             with self._lock:
@@ -207,6 +214,33 @@ class ExportWorker:
                 self._abandoned = True  # the stuck worker may finish later: it must neither count nor log again
             return False
         return clean
+
+    def _retries_since_close(self) -> int:
+        return SDK_LOG_FILTER.retries_since(f"{self._thread.name}-call", self._close_started)
+
+    def _retries_allowed_at_close(self) -> int:
+        """1 when the receiver has taken nothing since it last failed (or ever), else 2 (see below)."""
+        return 2 if self._last_export_ok else 1
+
+    def _join_unless_retrying(self, timeout_s: float) -> None:
+        """Wait for the worker, but stop waiting once its export call failed and waits to retry.
+
+        Only attempts that failed after ``close()`` began count. A collector that refuses the connection (or
+        answers "unavailable") at close, and has taken nothing since
+        it last failed (a short run against a collector that is down), will not take the batch within the close
+        bound in any useful number of cases; waiting for the exporter's backoff would only delay the
+        application's exit. When the last export had succeeded, one failed attempt is waited out (a collector
+        that has just restarted often refuses a stale connection once and takes the retry) and the second ends
+        the wait. Shutting the span exporter down (next step) aborts its retry at once, and the failure is
+        reported with the cause the failed attempts logged.
+        """
+        end = time.monotonic() + timeout_s
+        allowed = self._retries_allowed_at_close()
+        while self._thread.is_alive():
+            left = end - time.monotonic()
+            if left <= 0 or self._retries_since_close() >= allowed:
+                return
+            self._thread.join(min(left, 0.05))
 
     def _shutdown_exporter(self, deadline: float) -> None:
         # SpanExporter.shutdown can block (closing a channel to a host that never answers); never wait past
@@ -367,6 +401,9 @@ class ExportWorker:
                 self._stats = replace(
                     stats, spans_failed=stats.spans_failed + len(chunk), failed_batches=stats.failed_batches + 1
                 )
+        self._last_export_ok = result is SpanExportResult.SUCCESS
+        if result is SpanExportResult.SUCCESS:  # a retried attempt's warning is no cause of a later failure
+            SDK_LOG_FILTER.pop_reason(f"{self._thread.name}-call")
         if result is SpanExportResult.SUCCESS and not rejected:
             if self._unreported_loss:
                 self._unreported_loss = False

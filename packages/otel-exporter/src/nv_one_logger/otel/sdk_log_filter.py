@@ -8,7 +8,7 @@ threads) keep logging as before.
 from __future__ import annotations
 
 import logging
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 from nv_one_logger.core.internal.locks import fork_safe_lock
 
@@ -30,13 +30,20 @@ class WorkerThreadFilter(logging.Filter):
 
     The HTTP exporter's final error is generic ("Failed to export spans batch due to timeout, max retries or
     shutdown."); the cause (refused connection, certificate verify failed...) is only in its last per-attempt
-    warning, so that warning is kept too and appended to the error (see ``pop_reason``).
+    warning, so that warning is kept too and appended to the error (see ``pop_reason``). The exporters' own
+    "Shutdown in progress, aborting retry." says nothing about the cause and never replaces it. The times of the
+    transient (retried) failures of each thread's current export call are kept (``retries_since``), so that
+    ``close()`` need not wait for retries against a collector that keeps refusing (``ExportWorker.shutdown``).
     """
+
+    _ABORTED = "Shutdown in progress"
+    _TRANSIENT = "Transient error"
 
     def __init__(self) -> None:
         super().__init__()
         self.last_error: Dict[str, str] = {}
         self.last_warning: Dict[str, str] = {}
+        self._retry_times: Dict[str, List[float]] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Keep the record unless it comes from one of our threads (then remember a warning or error)."""
@@ -48,14 +55,26 @@ class WorkerThreadFilter(logging.Filter):
                 message = record.getMessage()
             except Exception:
                 message = str(record.msg)
+            if message.startswith(self._ABORTED):
+                return False
+            if message.startswith(self._TRANSIENT):
+                self._retry_times.setdefault(thread_name, []).append(record.created)
             target = self.last_error if record.levelno >= logging.ERROR else self.last_warning
             target[thread_name] = message
         return False
+
+    def retries_since(self, thread_name: str, since: float) -> int:
+        """Return how many attempts of ``thread_name``'s export call failed and were retried at or after ``since``.
+
+        ``since`` is a ``time.time()`` value (log records carry wall-clock creation times).
+        """
+        return sum(1 for created in self._retry_times.get(thread_name, ()) if created >= since)
 
     def pop_reason(self, thread_name: str) -> Optional[str]:
         """Return the last error of ``thread_name``, with the last attempt's warning when that adds the cause."""
         error = self.last_error.pop(thread_name, None)
         warning = self.last_warning.pop(thread_name, None)
+        self._retry_times.pop(thread_name, None)
         if error is None:
             return warning
         if warning is not None and warning not in error:
