@@ -121,3 +121,41 @@ def test_probe_http_status_names_the_url_requested(tmp_path, otlp_sink):
     assert code == 1, out
     assert f"export to {otlp_sink.http_traces_url}/v1/traces failed" in out
     assert "404" in out
+
+
+def _file_config(tmp_path: Path, **config: object) -> Dict[str, str]:
+    import json
+
+    path = tmp_path / "exporters.json"
+    entry = {"class_name": "nv_one_logger.exporter.file_exporter.FileExporter", "config": config}
+    path.write_text(json.dumps({"exporters": [entry]}))
+    return {"ONE_LOGGER_EXPORTER_CONFIG_PATH": str(path)}
+
+
+def test_fsync_yes_in_a_config_file_is_refused_as_the_job_would(tmp_path):
+    code, out = doctor(tmp_path, _file_config(tmp_path, file_path=str(tmp_path / "run.jsonl"), fsync="yes"))
+    assert code == 1, out
+    assert "would NOT be created" in out
+    assert "FileExporter fsync must be True or False, got str 'yes'." in out
+
+
+def test_unwritable_file_path_is_a_problem(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, out = doctor(tmp_path, _file_config(tmp_path, file_path=str(blocker / "run.jsonl")))
+    assert code == 1, out
+    assert f"cannot create {blocker}/run.jsonl: {blocker} is not a writable directory" in out
+
+
+def test_probe_writes_and_removes_a_probe_record(tmp_path):
+    target = tmp_path / "new" / "dirs" / "run.jsonl"
+    code, out = doctor(tmp_path, _file_config(tmp_path, file_path=str(target)), "--probe")
+    assert code == 0, out
+    assert "destination: writable (probe record written and removed)" in out
+    assert not (tmp_path / "new").exists()  # the directories made for the probe are gone again
+
+
+def test_probe_of_a_path_that_cannot_be_created(tmp_path):
+    code, out = doctor(tmp_path, _file_config(tmp_path, file_path="/proc/no-such-dir/run.jsonl"), "--probe")
+    assert code == 1, out
+    assert "writing a probe record next to /proc/no-such-dir/run.jsonl failed" in out

@@ -2,10 +2,12 @@
 
 Telemetry configuration comes from three places (package entry points, a config file, direct configuration
 in code) plus the OpenTelemetry environment variables; when data does not arrive, the first question is
-"what did OneLogger think it should do?". The doctor answers it without creating any exporter (no files are
-opened, no connections made; ``--probe`` is the exception: it sends one real export to the configured OTLP
-endpoint and reports what happened) and without ever printing a secret: config values under keys that look secret,
-header values and URL credentials are shown as ``<redacted>``.
+"what did OneLogger think it should do?". The doctor answers it with the job's own code: each enabled exporter
+is constructed as the job would construct it (its constructor checks every argument; nothing is opened or
+connected before ``initialize()``), a file exporter's destination is checked, and the OTLP settings come from the
+otel package's reader. ``--probe`` goes further: it sends one real export to the configured OTLP endpoint and
+writes (and removes) a probe record next to each file path, and reports what happened. No secret is printed:
+config values under keys that look secret, header values and URL credentials are shown as ``<redacted>``.
 
 Exit status: 0 when the configuration is usable, 1 when a problem was found (each problem is listed). A
 configuration under which no exporter would be created is reported with a warning (telemetry would go nowhere,
@@ -26,10 +28,6 @@ from nv_one_logger.core.internal.redaction import REDACTED, redact_text, redact_
 
 #: A config key containing one of these words has its value redacted in the output.
 SECRET_KEY_WORDS = ("header", "token", "secret", "password", "passwd", "key", "auth", "credential", "cookie")
-
-# Stands in for the application's OneLoggerConfig when checking constructor arguments: the real one is only
-# known inside the application, and configure_one_logger passes it to exporters that declare it.
-_APPLICATION_CONFIG_PLACEHOLDER = object()
 
 
 def register(subparsers: Any) -> None:
@@ -66,7 +64,6 @@ def register(subparsers: Any) -> None:
 def run_doctor(args: argparse.Namespace) -> int:
     """Print the report; return 0 if the configuration is usable, 1 if problems were found."""
     # Imported here so that `one-logger --help` stays fast and a broken install still gets a parser.
-    from nv_one_logger.exporter._exporter_factory import check_exporter_config
     from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
     from nv_one_logger.exporter.exporter_config import ExporterConfigError
 
@@ -99,11 +96,19 @@ def run_doctor(args: argparse.Namespace) -> int:
             lines.append("      enabled: no (not created)")
         else:
             try:
-                exporter_class, _ = check_exporter_config(config, _APPLICATION_CONFIG_PLACEHOLDER)
+                exporter = _construct(config)
+                exporter_class = type(exporter)
                 lines.append(
                     f"      enabled: yes -> would create {exporter_class.__module__}.{exporter_class.__qualname__}"
                 )
                 created += 1
+                check = getattr(exporter, "check_destination", None)
+                if callable(check):
+                    problem = check(probe=args.probe)
+                    writable = "writable (probe record written and removed)" if args.probe else "writable"
+                    lines.append(f"      destination: {problem or writable}")
+                    if problem:
+                        problems.append(f"{config.class_name}: {problem}")
             except ExporterConfigError as e:
                 lines.append("      enabled: yes, but it would NOT be created (see problems)")
                 problems.append(exception_message(e))
@@ -128,6 +133,28 @@ def run_doctor(args: argparse.Namespace) -> int:
         lines.append("No problems found.")
     print(redact_text("\n".join(lines)))
     return 1 if problems else 0
+
+
+def _construct(config: Any) -> Any:
+    """Construct the exporter exactly as the job would (its constructor checks every argument), opening nothing.
+
+    Exporters do no I/O before ``initialize()``. The configuration given to the constructor stands in for the
+    application's ``OneLoggerConfig`` (path templates see ``session_tag`` ``doctor``). The library's own log lines
+    are held back meanwhile: what they would say is reported in this command's output.
+    """
+    import logging
+
+    from nv_one_logger.api.config import OneLoggerConfig
+    from nv_one_logger.exporter._exporter_factory import build_exporter
+
+    stand_in = OneLoggerConfig(application_name="one-logger-doctor", world_size_or_fn=1, session_tag_or_fn="doctor")
+    library_logger = logging.getLogger("nv_one_logger")
+    previous = library_logger.disabled
+    library_logger.disabled = True
+    try:
+        return build_exporter(config, stand_in)
+    finally:
+        library_logger.disabled = previous
 
 
 def _no_exporter_warning() -> List[str]:

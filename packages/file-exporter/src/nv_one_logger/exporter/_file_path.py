@@ -7,12 +7,13 @@ makes every file a complete, ordered story of one process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import string
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Dict, Optional, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.describe import exception_message
@@ -114,3 +115,55 @@ def expand_path_template(
         return Path(text.format_map(values))
     except (ValueError, IndexError) as exc:
         raise OneLoggerError(f"invalid file path template {text!r}: {exception_message(exc)}") from exc
+
+
+def destination_problem(path: Path, probe: bool = False) -> Optional[str]:
+    """Return why records could not be written to ``path`` (None when they can); for ``one-logger doctor``.
+
+    Without ``probe`` nothing is touched: the file, if it exists, must be a writable regular file, and otherwise
+    the nearest existing directory on the way to it must be writable (the exporter creates missing parents).
+    With ``probe`` a probe record is really written: a file next to ``path`` is created (missing parents too),
+    written, flushed to disk and removed again, with the directories created for it; the failure, if any, is
+    the operating system's own answer.
+    """
+    if path.is_dir():
+        return f"{path} is a directory"
+    if path.exists():
+        if not os.access(path, os.W_OK):
+            return f"{path} exists and is not writable"
+    else:
+        ancestor = path.parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir() or not os.access(ancestor, os.W_OK | os.X_OK):
+            return f"cannot create {path}: {ancestor} is not a writable directory"
+    if probe:
+        return _probe_write(path)
+    return None
+
+
+def _probe_write(path: Path) -> Optional[str]:
+    created: List[Path] = []
+    directory = path.parent
+    while not directory.exists():
+        created.append(directory)
+        directory = directory.parent
+    probe = path.with_name(f".{path.name}.one-logger-probe-{os.getpid()}")
+    try:
+        for missing in reversed(created):
+            missing.mkdir()
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, b'{"type": "one_logger.doctor.probe"}\n')
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return None
+    except OSError as exc:
+        return f"writing a probe record next to {path} failed: {exc.strerror or exc}"
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+        for made in created:
+            with contextlib.suppress(OSError):
+                made.rmdir()

@@ -34,7 +34,7 @@ from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE
 from nv_one_logger.core.internal.describe import describe_exception, exception_message
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.exporter._arguments import require_bool, require_number, require_optional_positive_int
-from nv_one_logger.exporter._file_path import expand_path_template
+from nv_one_logger.exporter._file_path import destination_problem, expand_path_template
 from nv_one_logger.exporter._json_line import encode_value
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
 from nv_one_logger.exporter.exporter import ExportError
@@ -161,6 +161,14 @@ class FileExporter(BaseJsonExporter):
         return f"FileExporter({self._path_str!r}, state={self.state.value!r})"
 
     # -- lifecycle ---------------------------------------------------------------------------------------
+
+    def check_destination(self, probe: bool = False) -> Optional[str]:
+        """Return why records could not be written to ``file_path`` (None when they can), before initializing.
+
+        ``one-logger doctor`` calls it on the exporter the job would create; ``probe=True`` really writes (and
+        removes) a probe record next to the file.
+        """
+        return destination_problem(self._path, probe)
 
     def initialize(self) -> None:
         """Create missing parent directories and open the file; ExportError naming the path on failure."""
