@@ -31,7 +31,7 @@ $(DIST_STAMP): $(PY) requirements/dist.txt
 	$(PY) -m pip install --quiet -r requirements/dist.txt
 	touch $@
 
-$(TEST_STAMP): $(STAMP) requirements/test.txt requirements/dist.txt requirements/compat.txt
+$(TEST_STAMP): $(STAMP) requirements/test.txt requirements/dist.txt requirements/torch.txt requirements/compat.txt
 	$(PY) -m pip install --quiet -r requirements/test.txt
 	# tests/compat: the 2.3.1 training-telemetry library on top of this core (--no-deps: never the older core).
 	$(PY) -m pip install --quiet --no-deps -r requirements/compat.txt
@@ -84,7 +84,7 @@ dist: $(DIST_STAMP)
 	for pkg in $(DIST_DIRS); do $(PY) -m build --no-isolation --outdir dist $$pkg || exit 1; done
 	$(VENV)/bin/twine check --strict dist/*
 
-# torch (the training-loop row) is bench-only: requirements/bench.txt, not part of the test install.
+# torch (requirements/torch.txt, through test.txt and bench.txt) serves the training-loop row and the DataLoader test.
 $(BENCH_STAMP): $(TEST_STAMP) requirements/bench.txt
 	$(PY) -m pip install --quiet -r requirements/bench.txt
 	touch $@

@@ -17,7 +17,7 @@ alone (what the loop waited, flush excluded) is reported beside it. PyTorch runs
 second core to the export thread and the collector.
 
 Usage: ``python -m benchmarks.workloads.training --endpoint URL --iterations N --rounds R`` (prints one JSON
-line); torch comes from ``requirements/bench.txt`` and is not part of the test install.
+line); torch comes from ``requirements/torch.txt`` (installed by ``make test`` and ``make bench`` on Python 3.11).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
     assert all(row["lost"] == 0 for row in doc["throughput"].values())
     assert "error" not in doc["stall"], doc["stall"]
     assert doc["stall"]["onelogger"]["p99_us"] > 0 and doc["stall"]["sdk"]["p99_us"] > 0
-    # torch is bench-only (requirements/bench.txt): without it the row says so instead of measuring.
+    # torch (requirements/torch.txt) has a wheel for Python 3.11 only: without it the row says so instead of measuring.
     try:
         import torch  # noqa: F401
     except ImportError:
