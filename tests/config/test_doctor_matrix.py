@@ -42,6 +42,10 @@ def doctor(tmp_path: Path, env: Dict[str, str], *args: str) -> Tuple[int, str]:
             "OTEL_EXPORTER_OTLP_TIMEOUT='abc' is not a positive number of milliseconds; ignored, 10000 applies.",
         ),
         (
+            {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4317", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT": "abc"},
+            "the OpenTelemetry gRPC exporter cannot be built with it (it parses this variable itself); nothing would",
+        ),
+        (
             {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318/v1/traces", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf"},
             "requests would go to 'http://c:4318/v1/traces/v1/traces'",
         ),
@@ -159,3 +163,34 @@ def test_probe_of_a_path_that_cannot_be_created(tmp_path):
     code, out = doctor(tmp_path, _file_config(tmp_path, file_path="/proc/no-such-dir/run.jsonl"), "--probe")
     assert code == 1, out
     assert "writing a probe record next to /proc/no-such-dir/run.jsonl failed" in out
+
+
+def test_probe_auth_rejected(tmp_path):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Refusing(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(401, "Unauthorized")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+        env = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_EXPORTER_OTLP_HEADERS": f"authorization=Bearer%20{SECRET}",
+        }
+        code, out = doctor(tmp_path, env, "--probe")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1, out
+    assert f"auth rejected by {endpoint}/v1/traces" in out and "401" in out

@@ -176,6 +176,14 @@ def _positive_number(setting: Optional[Setting], default: float, unit: str, prob
     return default
 
 
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _int_setting(env: Mapping[str, str], name: str, default: int, problems: List[str]) -> int:
     raw = (env.get(name) or "").strip()
     if not raw:
@@ -277,6 +285,13 @@ class OtlpSettings:
         headers_setting = _pick(env, "HEADERS")
         headers = _parse_headers(headers_setting.value) if headers_setting else {}
         timeout_ms = _positive_number(_pick(env, "TIMEOUT"), DEFAULT_TIMEOUT_MS, "milliseconds", problems)
+        traces_timeout = (env.get(_TRACES + "TIMEOUT") or "").strip()
+        if protocol == GRPC and traces_timeout and not _is_float(traces_timeout):
+            # The SDK's gRPC exporter parses this one variable itself, whatever it is given, and raises.
+            problems.append(
+                f"{_TRACES}TIMEOUT={traces_timeout!r}: the OpenTelemetry gRPC exporter cannot be built with it "
+                "(it parses this variable itself); nothing would be sent. Give a number of milliseconds."
+            )
         compression_setting = _pick(env, "COMPRESSION")
         compression = compression_setting.value.lower() if compression_setting else None
         if compression_setting is not None and compression not in COMPRESSIONS:
