@@ -11,6 +11,11 @@ ends workers (`os._exit`, no atexit handlers). Promises:
   collector every span arrives exactly once;
 - the workers' data is not lost: every worker span is in the file and at the collector;
 - both exporters keep working in the parent after the fork (`parent-after-fork` is in both places).
+
+`test_fork_stress` forks 48 workers, four at a time, each wave joined before the next (as DataLoader epochs do),
+while the parent's background thread keeps the export thread busy: a fork lands at a random point of the
+exporters' and the recorder's work 48 times, and every child must exit with status 0. A hung worker prints its
+stack (faulthandler) and exits with status 1.
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ from tests.support.collector import OtlpSink, RotelCollector
 
 WORKERS = 4
 SPANS_PER_WORKER = 50
+STRESS_WORKERS = 48
+STRESS_SPANS_PER_WORKER = 10
+STRESS_WAVE = 4
 
 pytestmark = [pytest.mark.collector, pytest.mark.slow]
 
@@ -41,10 +49,31 @@ pytestmark = [pytest.mark.collector, pytest.mark.slow]
 def test_fork_with_recording_threads(
     tmp_path: Path, rotel: RotelCollector, otlp_sink: OtlpSink, figure: Callable[[str, Any], None]
 ) -> None:
+    run_and_check(tmp_path, rotel, otlp_sink, figure, WORKERS, SPANS_PER_WORKER, WORKERS)
+
+
+@pytest.mark.timeout(900)
+def test_fork_stress(
+    tmp_path: Path, rotel: RotelCollector, otlp_sink: OtlpSink, figure: Callable[[str, Any], None]
+) -> None:
+    run_and_check(tmp_path, rotel, otlp_sink, figure, STRESS_WORKERS, STRESS_SPANS_PER_WORKER, STRESS_WAVE)
+    figure("forks while the export thread was busy", STRESS_WORKERS)
+
+
+def run_and_check(
+    tmp_path: Path,
+    rotel: RotelCollector,
+    otlp_sink: OtlpSink,
+    figure: Callable[[str, Any], None],
+    workers: int,
+    spans_per_worker: int,
+    wave: int,
+) -> None:
+    """Run fork_app and check every promise of the module docstring."""
     path = tmp_path / "records.jsonl"
     app = AppProcess(
         "fork_app",
-        [str(path), str(WORKERS), str(SPANS_PER_WORKER)],
+        [str(path), str(workers), str(spans_per_worker), str(wave)],
         env={
             "OTEL_EXPORTER_OTLP_ENDPOINT": rotel.grpc_endpoint,
             "OTEL_BSP_SCHEDULE_DELAY": "200",
@@ -59,16 +88,16 @@ def test_fork_with_recording_threads(
         cwd=tmp_path,
     )
     try:
-        app.wait_for_line("DONE", timeout=120)
+        app.wait_for_line("DONE", timeout=120 + 15 * (workers // wave))
         code = app.wait_exit(timeout=60)
     finally:
         app.ensure_dead()
     lines = app.snapshot()
     assert code == 0, app.stderr()[-3000:]
     joined = [line.value.split() for line in lines if line.kind == "JOINED"]
-    assert [exit_code for _, exit_code in joined] == ["0"] * WORKERS, (joined, app.stderr()[-3000:])
+    assert [exit_code for _, exit_code in joined] == ["0"] * workers, (joined, app.stderr()[-3000:])
     worker_pids = {int(line.value.split()[1]) for line in lines if line.kind == "WORKER"}
-    assert len(worker_pids) == WORKERS
+    assert len(worker_pids) == workers
     parent_pid = app.proc.pid
     background_spans = int(next(line.value for line in lines if line.kind == "BG"))
     figure("parent background spans recorded across the forks", background_spans)
@@ -109,16 +138,16 @@ def test_fork_with_recording_threads(
 
     by_name = Counter(rs[0].name for rs in finals.values())
     figure("worker spans in the file", by_name["worker-span"])
-    assert by_name["worker-span"] == WORKERS * SPANS_PER_WORKER
+    assert by_name["worker-span"] == workers * spans_per_worker
     assert by_name["parent-root"] == 1
     assert by_name["parent-after-fork"] == 1
     assert by_name["parent-bg"] == background_spans
     worker_events = sum(1 for r in records if isinstance(r, EventRecord) and r.pid in worker_pids)
-    assert worker_events == WORKERS * SPANS_PER_WORKER
+    assert worker_events == workers * spans_per_worker
 
     # --- the collector ----------------------------------------------------------------------------------------
     expected = {i for i, rs in finals.items()}
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while True:
         final_spans = [s for s in otlp_sink.spans() if not s.is_marker]
         arrived = Counter(str(s.attributes.get("one_logger.span.id")) for s in final_spans)
@@ -135,4 +164,4 @@ def test_fork_with_recording_threads(
     doubled = {i: n for i, n in arrived.items() if n > 1}
     assert not doubled, f"spans arrived more than once at the collector: {list(doubled.items())[:5]}"
     worker_span_events = [s for s in final_spans if s.name == "worker-span" and "worker-event" in s.event_names()]
-    assert len(worker_span_events) == WORKERS * SPANS_PER_WORKER
+    assert len(worker_span_events) == workers * spans_per_worker

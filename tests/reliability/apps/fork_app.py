@@ -1,10 +1,11 @@
 """Forks data-loader style workers while a background thread keeps recording, and records in every process.
 
-Usage: `python -m tests.reliability.apps.fork_app <jsonl path> <workers> <spans per worker>`.
+Usage: `python -m tests.reliability.apps.fork_app <jsonl path> <workers> <spans per worker> [<wave>]`.
 
 The parent opens `parent-root`, starts a thread that records `parent-bg` spans in a tight loop (so exporter and
 recorder locks are likely held at the moment of a fork), then starts workers with multiprocessing's "fork"
-start method, as PyTorch's DataLoader does on Linux. Each worker records `worker-span` spans with one event
+start method, as PyTorch's DataLoader does on Linux, `<wave>` at a time (default: all at once; each wave is joined
+before the next is forked, like DataLoader epochs). Each worker records `worker-span` spans with one event
 each, inside the span context it inherited, and returns; multiprocessing then ends the worker with `os._exit`
 (atexit handlers do not run in such workers). The parent joins them, records `parent-after-fork`, and exits.
 
@@ -42,6 +43,7 @@ def worker(index: int, spans: int) -> None:
 
 def main() -> None:
     path, workers, spans = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    wave = int(sys.argv[4]) if len(sys.argv) > 4 else workers
     shutdown_s = float(os.environ["APP_OTEL_SHUTDOWN_S"])
     configure_file_and_otel("fork-app", path, otel_kwargs={"shutdown_timeout_s": shutdown_s})
     report("READY")
@@ -58,12 +60,15 @@ def main() -> None:
         thread = threading.Thread(target=background, name="parent-bg")
         thread.start()
         context = multiprocessing.get_context("fork")
-        processes = [context.Process(target=worker, args=(i, spans)) for i in range(workers)]
-        for process in processes:
-            process.start()
-        for index, process in enumerate(processes):
-            process.join(timeout=120)
-            report("JOINED", f"{index} {process.exitcode}")
+        for first in range(0, workers, wave):
+            processes = [
+                context.Process(target=worker, args=(i, spans)) for i in range(first, min(workers, first + wave))
+            ]
+            for process in processes:
+                process.start()
+            for index, process in enumerate(processes, start=first):
+                process.join(timeout=WORKER_HANG_S + 20)
+                report("JOINED", f"{index} {process.exitcode}")
         stop.set()
         thread.join()
         report("BG", background_spans)
