@@ -26,6 +26,32 @@ from typing import Callable, Optional
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+def run_command(
+    args: list[str], timeout: float, env: Optional[dict[str, str]] = None, cwd: Optional[Path] = None
+) -> subprocess.CompletedProcess[str]:
+    """`subprocess.run(args, capture_output=True, text=True)` for a Python command that must not hang.
+
+    The command runs with faulthandler enabled; if it does not finish within `timeout` it is sent SIGABRT, and the
+    AssertionError raised carries the stacks of all its threads.
+    """
+    full_env = dict(os.environ if env is None else env)
+    full_env["PYTHONFAULTHANDLER"] = "1"
+    with subprocess.Popen(
+        args, cwd=cwd, env=full_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            try:
+                out, err = proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                out, err = proc.communicate()
+            raise AssertionError(f"{args} did not finish within {timeout}s; its stacks:\n{err[-4000:]}") from None
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
 @dataclass(frozen=True)
 class Line:
     """One stdout line of the application and when the test read it (time.monotonic())."""

@@ -8,7 +8,6 @@ refuses the request). Both go through the real exporters; the OTel cases through
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Callable
@@ -22,7 +21,7 @@ from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.otel.request_size import TRUNCATED_VALUES_ATTRIBUTE
 from nv_one_logger.records import read_records
-from tests.reliability.app_process import REPO_ROOT
+from tests.reliability.app_process import REPO_ROOT, run_command
 from tests.support.collector import RotelCollector
 from tests.support.otlp_sink import OtlpSink
 
@@ -133,13 +132,11 @@ def test_reader_clis_report_path_and_line_without_a_traceback(tmp_path: Path, co
         good + "\n" + good.replace('"count":1', '"count":2').replace("{}", '{"big":' + "7" * 5000 + "}", 1) + "\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    result = subprocess.run(
+    result = run_command(
         [sys.executable, "-m", "nv_one_logger.cli", *command, str(path)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
         timeout=120,
+        env=env,
+        cwd=tmp_path,
     )
     assert result.returncode != 0
     assert "Traceback" not in result.stderr, result.stderr[-2000:]

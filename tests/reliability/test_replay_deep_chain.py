@@ -9,7 +9,6 @@ walked every span's ancestors, made about sixteen times as many).
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Callable
@@ -17,7 +16,7 @@ from typing import Callable
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.otel.replay import format_dry_run, replay_files
-from tests.reliability.app_process import REPO_ROOT
+from tests.reliability.app_process import REPO_ROOT, run_command
 
 
 def _write_chain(path: Path, depth: int) -> None:
@@ -67,12 +66,10 @@ def test_dry_run_listing_of_a_20000_deep_chain_is_linear_in_size(tmp_path: Path,
     depth = 20_000
     path = tmp_path / "deep.jsonl"
     _write_chain(path, depth)
-    result = subprocess.run(
+    result = run_command(
         [sys.executable, "-m", "nv_one_logger.cli", "replay", "--dry-run", "--no-progress", str(path)],
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True,
-        text=True,
         timeout=600,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.splitlines()

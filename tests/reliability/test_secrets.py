@@ -10,14 +10,13 @@ appear in anything the process prints, in the record file, or in the doctor's ou
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
-from tests.reliability.app_process import REPO_ROOT, AppProcess
+from tests.reliability.app_process import REPO_ROOT, AppProcess, run_command
 from tests.support.collector import free_port
 
 SECRETS = ["SECRET-TOKEN-ALPHA", "SECRET-TOKEN-BRAVO", "SECRET-TOKEN-CHARLIE", "SECRET-TOKEN-DELTA", "SECRET-ECHO"]
@@ -87,13 +86,11 @@ def test_tokens_never_leak_from_the_doctor(tmp_path: Path, shape: str) -> None:
     env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{free_port()}"
     env.update(shape_env(shape, free_port()))
     env["PYTHONPATH"] = str(REPO_ROOT)
-    result = subprocess.run(
+    result = run_command(
         [sys.executable, "-m", "nv_one_logger.cli", "doctor"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
         timeout=60,
+        env=env,
+        cwd=tmp_path,
     )
     output = result.stdout + result.stderr
     assert "OTLP" in output or "otlp" in output, output
