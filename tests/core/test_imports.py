@@ -52,3 +52,25 @@ def test_the_api_and_the_recorder_load_without_pydantic_or_wrapt():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["", "Span 7 True"]
+
+
+def test_the_cli_imports_without_pydantic_metadata_scanning_or_statistics():
+    """Every ``one-logger`` call imports the entry point and each subcommand's module before doing anything:
+    the config models, ``importlib.metadata`` (only ``--version``, doctor and identity headers need it) and
+    ``statistics`` (only the by-rank digest needs it) load when used, keeping a short CLI call short."""
+    code = (
+        "import sys\n"
+        "before = {m for m in ('pydantic', 'importlib.metadata', 'statistics') if m in sys.modules}\n"
+        "from nv_one_logger.cli.main import SUBCOMMAND_MODULES, build_parser\n"
+        "build_parser()\n"
+        "loaded = {'pydantic', 'importlib.metadata', 'statistics'} & set(sys.modules)\n"
+        "print(','.join(sorted(loaded - before)))\n"
+        "from nv_one_logger.core.internal.version import installed_version\n"
+        "from nv_one_logger.records.ranks import lag_threshold\n"
+        "print(installed_version('nv-one-logger-core'), lag_threshold([1.0, 1.0, 1.0, 9.0]) > 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    from nv_one_logger.core.internal.version import __version__
+
+    assert result.stdout.splitlines() == ["", f"{__version__} True"]

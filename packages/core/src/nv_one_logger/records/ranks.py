@@ -15,9 +15,8 @@ The rule needs at least three ranks; with fewer, no rank is called lagging.
 from __future__ import annotations
 
 import math
-import statistics
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from nv_one_logger.records.identity import RankLabel
 
@@ -43,12 +42,19 @@ class PhaseByRank:
     """Lagging ranks, slowest first."""
 
 
+def _median(values: Iterable[float]) -> float:
+    """``statistics.median``, imported on first use: the module is on every CLI call's import path."""
+    import statistics
+
+    return statistics.median(values)
+
+
 def lag_threshold(values: List[float], k: float = DEFAULT_K, floor: float = RELATIVE_FLOOR) -> float:
     """Return the duration above which a rank lags (see the module docstring); ``inf`` for fewer than three values."""
     if len(values) < MIN_RANKS:
         return math.inf
-    median = statistics.median(values)
-    mad = statistics.median(abs(value - median) for value in values)
+    median = _median(values)
+    mad = _median(abs(value - median) for value in values)
     return median + k * max(MAD_TO_SIGMA * mad, floor * median)
 
 
@@ -75,7 +81,7 @@ def phases_by_rank(
                 totals=dict(sorted(per_rank.items())),
                 counts=dict(sorted(counts[name].items())),
                 min_seconds=values[0],
-                median_seconds=statistics.median(values),
+                median_seconds=_median(values),
                 max_seconds=values[-1],
                 threshold_seconds=threshold,
                 lagging=lagging,

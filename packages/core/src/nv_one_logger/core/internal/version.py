@@ -9,7 +9,6 @@ them with an older release of the same names; tests/test_versions.py fails when 
 
 from __future__ import annotations
 
-from importlib import metadata
 from typing import List, Optional, Tuple
 
 __version__ = "2.4.0"
@@ -25,6 +24,10 @@ def get_version(pkg_name: str) -> str:
 
 def installed_version(pkg_name: str) -> Optional[str]:
     """Return the installed version of the distribution ``pkg_name``, or None if it is not installed."""
+    # Imported here: importlib.metadata (with email parsing) costs about as much as the rest of the CLI's imports,
+    # and only --version, doctor and a record file's identity header need it.
+    from importlib import metadata
+
     try:
         return metadata.version(pkg_name)
     except metadata.PackageNotFoundError:
