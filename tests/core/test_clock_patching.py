@@ -4,8 +4,10 @@ The library reads ``time.time()`` / ``time.perf_counter()`` through the ``time``
 "now" from ``TracingTimestamp.now()``, so both kinds of patch reach spans, events, timers and the recorder.
 """
 
+import time
 from unittest import mock
 
+import freezegun
 import pytest
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
@@ -100,3 +102,17 @@ def test_patched_tracing_timestamp_now_reaches_spans_and_events():
     assert span.stop_event.timestamp == stop and span.duration_msec() == 7000
     # the patch is gone: real time again
     assert Span.create("later").start_event.timestamp.seconds_since_epoch != WALL
+
+
+def test_freezegun_controls_spans_events_and_durations():
+    with freezegun.freeze_time("2027-01-01 00:00:00") as frozen:
+        frozen_wall = time.time()
+        span = Span.create("step")
+        frozen.tick(1.5)
+        event = Event.create("metrics")
+        frozen.tick(1.0)
+        span.stop()
+    assert span.start_event.timestamp.seconds_since_epoch == frozen_wall
+    assert event.timestamp.seconds_since_epoch == frozen_wall + 1.5
+    assert span.stop_event.timestamp.seconds_since_epoch == frozen_wall + 2.5
+    assert span.duration_msec() == 2500  # freezegun moves the perf counter along with the wall clock
