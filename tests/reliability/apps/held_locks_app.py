@@ -3,10 +3,11 @@
 Usage: `python -m tests.reliability.apps.held_locks_app <jsonl path>`.
 
 This is the deterministic form of "the export thread held the span lock at the moment of the fork": a helper
-thread acquires each lock the library owns (span lock, recorder lock, exporter locks, the OTel export worker's
-lock and wake event, the provider and singleton locks, the exit-hook lock) and keeps them while the main thread
-forks. The child (which has no such thread) must be able to stop spans, read their attributes, record through the
-recorder and close it. A hang dumps the child's stack (faulthandler) and exits with status 1.
+thread acquires every lock the library owns (all of them are made by nv_one_logger.core.internal.locks, which
+lists them: span lock, recorder lock, exporter locks, the OTel export worker's lock and wake event, provider,
+singleton and exit-hook locks...) and keeps them while the main thread forks. The child (which has no such
+thread) must be able to stop spans, read their attributes, record through the recorder and close it. A hang
+dumps the child's stack (faulthandler) and exits with status 1.
 
 Lines: `HELD <n>` (locks held by the helper thread), `CHILD <pid> <exit status>`, `DONE`.
 """
@@ -17,42 +18,38 @@ import faulthandler
 import os
 import sys
 import threading
-from contextlib import ExitStack
+import time
 from pathlib import Path
 from typing import Any, List
 
-import nv_one_logger.api._exit_hook as exit_hook
-import nv_one_logger.core.span as span_module
-import nv_one_logger.otel.pipeline as pipeline
-from nv_one_logger.api.one_logger_provider import OneLoggerProvider
 from nv_one_logger.api.timed_span import timed_span
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
-from nv_one_logger.core.internal.singleton import SingletonMeta
+from nv_one_logger.core.internal.locks import registered_locks
 from nv_one_logger.core.span import Span
 from tests.reliability.apps.common import configure_file_and_otel, report
 
 CHILD_HANG_S = 60
 
 
-def library_locks(recorder: Any) -> List[Any]:
-    """Every lock-like object the library owns in this configuration."""
-    locks: List[Any] = [
-        span_module._LAZY_LOCK,
-        recorder._lock,
-        OneLoggerProvider.instance()._lock,
-        SingletonMeta._lock,
-        exit_hook._lock,
-        pipeline._filter_lock,
-    ]
-    for exporter in recorder.exporters:
-        locks.append(exporter._state_lock)
-        if hasattr(exporter, "_lock"):
-            locks.append(exporter._lock)
-        worker = getattr(exporter, "_worker", None)
-        if worker is not None:
-            locks.extend([worker._lock, worker._wake._cond])
-    return locks
+def hold_every_lock() -> List[Any]:
+    """Acquire every lock the library made (nv_one_logger.core.internal.locks); return them, held.
+
+    All or nothing, retried: the export thread may hold one of them while it waits for another one already held
+    here, so a partial set is released and tried again rather than waited on.
+    """
+    while True:
+        locks = registered_locks()
+        held = []
+        for lock in locks:
+            if not lock.acquire(blocking=False):
+                break
+            held.append(lock)
+        if len(held) == len(locks):
+            return held
+        for lock in reversed(held):
+            lock.release()
+        time.sleep(0.001)
 
 
 def child(recorder: Any) -> None:
@@ -77,12 +74,12 @@ def main() -> None:
         release = threading.Event()
 
         def hold_all() -> None:
-            with ExitStack() as stack:
-                for lock in library_locks(recorder):
-                    stack.enter_context(lock)
-                report("HELD", len(library_locks(recorder)))
-                held.set()
-                release.wait()
+            locks = hold_every_lock()
+            report("HELD", len(locks))
+            held.set()
+            release.wait()
+            for lock in reversed(locks):
+                lock.release()
 
         holder = threading.Thread(target=hold_all, name="lock-holder")
         holder.start()

@@ -23,9 +23,9 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from typing import Any
+from typing import Any, List
 
-__all__ = ["fork_safe_condition", "fork_safe_event", "fork_safe_lock", "registered_count"]
+__all__ = ["fork_safe_condition", "fork_safe_event", "fork_safe_lock", "registered_locks"]
 
 _REGISTRY: weakref.WeakSet[Any] = weakref.WeakSet()
 
@@ -59,9 +59,9 @@ def fork_safe_event() -> threading.Event:
     return event
 
 
-def registered_count() -> int:
-    """How many live objects are registered (for tests and diagnostics)."""
-    return len(_REGISTRY)
+def registered_locks() -> List[Any]:
+    """Return the live locks and conditions made here, events as their internal condition (tests, diagnostics)."""
+    return [obj._cond if isinstance(obj, _Event) else obj for obj in list(_REGISTRY)]
 
 
 def _reset(obj: Any) -> None:
