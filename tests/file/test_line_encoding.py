@@ -16,10 +16,10 @@ from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.span import Span
 from nv_one_logger.core.time import TracingTimestamp
-from nv_one_logger.exporter._json_line import encode_value, non_finite_to_str
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter
 from nv_one_logger.exporter.exporter import ExportError
 from nv_one_logger.exporter.file_exporter import FileExporter
+from nv_one_logger.exporter.json_line import encode_value, non_finite_to_str
 
 REFERENCE = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 

@@ -52,7 +52,8 @@ from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE, current_identity
 from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.span import Span
-from nv_one_logger.exporter._json_line import (
+from nv_one_logger.exporter.exporter import BaseExporter, ExportError, ExporterState
+from nv_one_logger.exporter.json_line import (
     encode_event,
     encode_str,
     encode_value,
@@ -60,7 +61,6 @@ from nv_one_logger.exporter._json_line import (
     span_attributes_json,
     span_id_str,
 )
-from nv_one_logger.exporter.exporter import BaseExporter, ExportError, ExporterState
 
 _logger = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class BaseJsonExporter(BaseExporter):
     :meth:`_write_line`. Records are then encoded straight from the span and event objects, without building the
     dicts (about half the cost of a record on the hot path), in one fixed encoding: compact, ASCII-only
     (``\uXXXX`` escapes), NaN and infinities as the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``. A line
-    is exactly ``encode_value(json_dict)`` (``nv_one_logger.exporter._json_line``) of the dict ``_write`` would
+    is exactly ``encode_value(json_dict)`` (``nv_one_logger.exporter.json_line``) of the dict ``_write`` would
     have received, so a line writer's ``_write`` should be ``self._write_line(encode_value(json_dict))``. If a
     subclass of a line writer overrides ``_write`` again, it gets dicts again.
 

@@ -20,8 +20,8 @@ import logging
 from typing import Any, Iterator, List, Mapping, Optional, Tuple, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.arguments import require_bool, require_optional_str
 from nv_one_logger.core.internal.big_ints import int_text, replace_long_ints
-from nv_one_logger.exporter._arguments import require_bool, require_optional_str
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
 
 _encode_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode

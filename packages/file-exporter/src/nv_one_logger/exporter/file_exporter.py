@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE
+from nv_one_logger.core.internal.arguments import require_bool, require_number, require_optional_positive_int
 from nv_one_logger.core.internal.describe import describe_exception, exception_message
 from nv_one_logger.core.internal.logging import get_logger
-from nv_one_logger.exporter._arguments import require_bool, require_number, require_optional_positive_int
 from nv_one_logger.exporter._file_path import destination_problem, expand_path_template
-from nv_one_logger.exporter._json_line import encode_value
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
 from nv_one_logger.exporter.exporter import ExportError
+from nv_one_logger.exporter.json_line import encode_value
 from nv_one_logger.records.rotation import rotation_number
 
 if TYPE_CHECKING:
@@ -208,7 +208,7 @@ class FileExporter(BaseJsonExporter):
         fd = self._fd
         if fd is None:
             raise ExportError(f"{self._path_str} is not open")
-        # ASCII-only by construction (see _json_line): the cheapest str -> bytes conversion, and valid UTF-8.
+        # ASCII-only by construction (see json_line.py): the cheapest str -> bytes conversion, and valid UTF-8.
         data = (line + "\n").encode("ascii")
         if self._needs_newline:
             data = b"\n" + data

@@ -48,9 +48,9 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.arguments import require_bool, require_number, require_optional_positive_int
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.span import Span
-from nv_one_logger.exporter._arguments import require_bool, require_number, require_optional_positive_int
 from nv_one_logger.exporter.exporter import BaseExporter, ExporterState
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings, remote_parent_from_env
 from nv_one_logger.otel.ids import IdScheme
