@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 from selenium import webdriver
@@ -59,6 +59,7 @@ def start_browser() -> Iterator[webdriver.Chrome]:
     service = Service(executable_path=str(CHROMEDRIVER))
     driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(120)
+    driver.get("about:blank")  # leave whatever start page chromium opened
     try:
         yield driver
     finally:
@@ -66,13 +67,20 @@ def start_browser() -> Iterator[webdriver.Chrome]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def network_requests(driver: webdriver.Chrome) -> List[str]:
-    """URLs of every request and WebSocket the page started since the last call."""
+def network_requests(driver: webdriver.Chrome, document_url: Optional[str] = None) -> List[str]:
+    """URLs of every request and WebSocket started since the last call.
+
+    With `document_url`, only the requests made on behalf of that document count: chromium's own pages (its
+    new-tab page loads dozens of ``chrome://`` resources at start-up, late on a loaded machine) are not the
+    report's doing. A WebSocket names no document, so it always counts.
+    """
     urls = []
     for entry in driver.get_log("performance"):
         message: Dict[str, Any] = json.loads(entry["message"])["message"]
         if message.get("method") == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
+            params = message["params"]
+            if document_url is None or params.get("documentURL") == document_url:
+                urls.append(params["request"]["url"])
         elif message.get("method") == "Network.webSocketCreated":
             urls.append(message["params"]["url"])
     return urls
