@@ -13,7 +13,7 @@ from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.exporter import ExportError
 from nv_one_logger.otel import ids
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from nv_one_logger.otel.live_spans import OP_STOP, LiveSpanTranslator
+from nv_one_logger.otel.live_spans import OP_EVENT, OP_START, OP_STOP, LiveSpanTranslator
 from nv_one_logger.recorder.default_recorder import DefaultRecorder, ExportCustomizationMode
 
 
@@ -205,3 +205,19 @@ def test_config_value_that_fails_is_skipped_not_fatal(memory):
     assert resource["service.name"] == "app"
     assert resource["one_logger.session_tag"] == "s"
     assert "one_logger.world_size" not in resource
+
+
+def test_a_long_open_span_gets_one_start_marker_also_without_event_markers():
+    translator = LiveSpanTranslator(Resource({}), ids.IdScheme(), event_markers=False, liveness_threshold_s=0)
+    span = Span.create("long")
+    out = translator.process([(OP_START, span, None)])
+    for _ in range(3):  # later cycles without calls
+        out += translator.process([])
+    event = Event.create("tick")
+    span.add_event(event)
+    out += translator.process([(OP_EVENT, span, event)])
+    span.stop()
+    out += translator.process([(OP_STOP, span, None)])
+    names = [s.name for s in out]
+    assert names == ["long [started]", "long"]  # no marker repeated, no event marker
+    assert [e.name for e in out[-1].events] == ["tick"]  # the event stays with the final span

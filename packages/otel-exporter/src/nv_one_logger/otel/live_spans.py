@@ -306,7 +306,7 @@ class LiveSpanTranslator:
         return None
 
     def _add_event(self, state: _OpenSpan, event: SdkEvent) -> None:
-        if state.streaming:
+        if state.streaming and self.event_markers:
             state.pending.append(event)  # streamed in the next event marker, not carried by the final span
             return
         events = state.events
@@ -395,9 +395,6 @@ class LiveSpanTranslator:
                 if self.event_markers and state.events:
                     state.pending.extend(state.events)  # held so far for the final span: streamed instead
                     state.events = None
-                elif not self.event_markers:
-                    state.streaming = False  # events stay with the final span
-                    continue
             if state.pending:
                 self._event_markers(state, out)
 
