@@ -172,6 +172,10 @@ class LiveSpanTranslator:
         self.telemetry_data_error_seen = False
         # Keyed by ``uuid.int``: hashing an int is a C call, ``uuid.UUID.__hash__`` is Python code.
         self._open: Dict[int, _OpenSpan] = {}
+        # Spans not streamed yet, in start order: (start ns, key); a cycle looks only at those old enough.
+        self._waiting: Deque[Tuple[int, int]] = deque()
+        # Open spans with events to send in a marker at the end of this cycle.
+        self._dirty: Dict[int, _OpenSpan] = {}
         self._recent: Dict[int, SpanContext] = {}
         self._recent_order: Deque[int] = deque()  # oldest first, to evict in O(1)
 
@@ -223,10 +227,10 @@ class LiveSpanTranslator:
                 event = sdk_event(payload, self.legacy_fields)
                 if type(payload) is not Event and isinstance(payload, ErrorEvent):
                     state.error_message = str((event.attributes or {}).get(ATTR_ERROR_MESSAGE, ""))
-                self._add_event(state, event)
+                self._add_event(key, state, event)
             elif op == OP_TELEMETRY_DATA_ERROR:
                 out.append(self._telemetry_data_error_span(payload))
-        if open_spans:
+        if self._waiting or self._dirty:
             self._stream_long_open(out)
         return out
 
@@ -276,7 +280,7 @@ class LiveSpanTranslator:
             self.trace_id = trace_id
         span_id = random_span_id() if not self.ids.deterministic else self.ids.span_id(span.id)
         trace_state = parent.trace_state if parent is not None else DEFAULT_TRACE_STATE
-        return _OpenSpan(
+        state = _OpenSpan(
             span,
             span_context(trace_id, span_id, False, trace_state),
             parent,
@@ -284,6 +288,8 @@ class LiveSpanTranslator:
             self.event_limit - 2,
             link,
         )
+        self._waiting.append((state.start_ns, key))
+        return state
 
     def _find_parent(self, span: Span) -> Optional[SpanContext]:
         """Return the context of the nearest exported ancestor (open or recently stopped), if any."""
@@ -305,9 +311,10 @@ class LiveSpanTranslator:
             ancestor_id = None if ancestor is None else ancestor.id
         return None
 
-    def _add_event(self, state: _OpenSpan, event: SdkEvent) -> None:
+    def _add_event(self, key: int, state: _OpenSpan, event: SdkEvent) -> None:
         if state.streaming and self.event_markers:
             state.pending.append(event)  # streamed in the next event marker, not carried by the final span
+            self._dirty[key] = state
             return
         events = state.events
         if events is None:
@@ -315,6 +322,8 @@ class LiveSpanTranslator:
         if len(events) == events.maxlen:
             if self.event_markers:
                 state.pending.append(events[0])  # cannot be carried by the final span: goes out in a marker
+                if len(state.pending) >= self.event_limit:
+                    self._dirty[key] = state
             else:
                 state.dropped += 1
         events.append(event)
@@ -326,6 +335,7 @@ class LiveSpanTranslator:
         if len(self._recent_order) >= _RECENT_LIMIT:
             recent.pop(self._recent_order.popleft(), None)
         recent[key] = context
+        self._dirty.pop(key, None)
         self._recent_order.append(key)
         if state.pending:
             if state.streaming:  # handled in the same cycle as the stop: they go with the span, exactly once
@@ -380,21 +390,30 @@ class LiveSpanTranslator:
         )
 
     def _stream_long_open(self, out: List[ReadableSpan]) -> None:
-        """Start streaming the spans open longer than the threshold; send the streamed spans' new events."""
-        now_ns = time.time_ns()
-        threshold = self.threshold_ns
-        for state in self._open.values():
-            if not state.streaming:
-                if now_ns - state.start_ns < threshold:
-                    if len(state.pending) >= self.event_limit:  # overflow of the final span's events: bounded
-                        self._event_markers(state, out)
-                    continue
-                state.streaming = True
-                if self.start_markers:
-                    out.append(self._start_marker(state))
-                if self.event_markers and state.events:
-                    state.pending.extend(state.events)  # held so far for the final span: streamed instead
-                    state.events = None
+        """Start streaming the spans open longer than the threshold; send the events of the spans that have some.
+
+        Costs the number of spans that crossed the threshold or received events, not the number of open spans.
+        """
+        waiting = self._waiting
+        open_spans = self._open
+        oldest_kept = time.time_ns() - self.threshold_ns
+        while waiting and waiting[0][0] <= oldest_kept:
+            key = waiting.popleft()[1]
+            state = open_spans.get(key)
+            if state is None or state.streaming:
+                continue
+            state.streaming = True
+            if self.start_markers:
+                out.append(self._start_marker(state))
+            if self.event_markers and state.events:
+                state.pending.extend(state.events)  # held so far for the final span: streamed instead
+                state.events = None
+            if state.pending:
+                self._dirty[key] = state
+        if len(waiting) > 2 * len(open_spans) + 1024:  # mostly spans that ended young: drop them
+            self._waiting = deque(item for item in waiting if item[1] in open_spans)
+        dirty, self._dirty = self._dirty, {}
+        for state in dirty.values():
             if state.pending:
                 self._event_markers(state, out)
 
