@@ -79,31 +79,14 @@ def encode_value(value: Any) -> str:
         return _encode(replace_long_ints(non_finite_to_str(value)))
 
 
-# Fast accessors of the core data model where it has them (plain values, no Attribute objects built).
-if hasattr(Span, "id_str"):
-
-    def span_id_str(span: Span) -> str:
-        """``str(span.id)``."""
-        return span.id_str  # type: ignore[no-any-return,attr-defined,unused-ignore]
-
-else:  # pragma: no cover - older core
-
-    def span_id_str(span: Span) -> str:
-        """``str(span.id)``."""
-        return str(span.id)
+def span_id_str(span: Span) -> str:
+    """``str(span.id)``, without building the UUID (the span caches the string)."""
+    return span.id_str
 
 
-if hasattr(Span, "attributes_json"):
-
-    def span_attributes_json(span: Span) -> Dict[str, Any]:
-        """``span.attributes.to_json()``."""
-        return span.attributes_json()  # type: ignore[no-any-return,attr-defined,unused-ignore]
-
-else:  # pragma: no cover - older core
-
-    def span_attributes_json(span: Span) -> Dict[str, Any]:
-        """``span.attributes.to_json()``."""
-        return span.attributes.to_json() if span.attributes else {}
+def span_attributes_json(span: Span) -> Dict[str, Any]:
+    """``span.attributes.to_json()``, without building ``Attribute`` objects."""
+    return span.attributes_json()
 
 
 def event_json(event: Event) -> Dict[str, Any]:

@@ -6,7 +6,7 @@ Two layers, so that the live exporter and the replay tool share every rule:
    attributes, events, status) and ``build_readable_span`` turns them into an SDK ``ReadableSpan`` that any SDK
    ``SpanExporter`` (OTLP gRPC/HTTP, console, in-memory) can export. Nothing here reads clocks, generates ids or
    touches an OTel context, which is what makes a replay reproducible.
-2. Functions that apply the mapping table of the contract to OneLogger objects: ``event_data`` (events, errors
+2. Functions that apply the mapping table below to OneLogger objects: ``event_data`` (events, errors
    as ``exception`` events), ``final_span_attributes`` (span attributes + ``one_logger.span.id``),
    ``telemetry_data_error_attributes``.
 
@@ -90,15 +90,15 @@ class OTelEventData:
     name: str
     time_ns: int
     attributes: Mapping[str, OTelValue] = field(default_factory=dict)
-    is_error: bool = False
 
 
 @dataclass(frozen=True)
 class OTelSpanData:
     """Everything an OTel span needs, explicitly (ids are ints as in the OTel API).
 
-    ``parent_span_id`` is in the same trace; ``parent_is_remote`` marks a parent owned by another component
-    (the application's own OTel span, see the ``parent_from_current_otel_span`` option of the exporter).
+    ``parent_span_id`` is in the same trace and owned by this process (live spans whose parent belongs to
+    another component, such as the application's own OTel span, are built by ``live_spans`` from a
+    ``SpanContext`` instead).
     ``error_message`` set means status ERROR with that message; ``dropped_events`` is reported to the backend.
     """
 
@@ -108,7 +108,6 @@ class OTelSpanData:
     start_ns: int
     end_ns: int
     parent_span_id: Optional[int] = None
-    parent_is_remote: bool = False
     attributes: Mapping[str, OTelValue] = field(default_factory=dict)
     events: Sequence[OTelEventData] = ()
     error_message: Optional[str] = None
@@ -229,11 +228,7 @@ def build_readable_span(data: OTelSpanData, resource: Resource, scope: Instrumen
     cheap. The constructor is public and stable across SDK versions since 1.0.
     """
     context = _checked_span_context(data.trace_id, data.span_id, False)
-    parent = (
-        _checked_span_context(data.trace_id, data.parent_span_id, data.parent_is_remote)
-        if data.parent_span_id
-        else None
-    )
+    parent = _checked_span_context(data.trace_id, data.parent_span_id, False) if data.parent_span_id else None
     events: Sequence[SdkEvent] = [SdkEvent(utf8_safe(e.name), e.attributes, e.time_ns) for e in data.events]
     if data.dropped_events:
         events = with_dropped_count(events, data.dropped_events)
@@ -284,7 +279,7 @@ def event_data(event: Event) -> OTelEventData:
     if event.exception_traceback:
         mapped["exception.stacktrace"] = event.exception_traceback
     mapped[ATTR_ERROR_MESSAGE] = event.error_message
-    return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, to_otel_attributes(mapped), is_error=True)
+    return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, to_otel_attributes(mapped))
 
 
 def sdk_event(event: Event, legacy_fields: bool = True) -> SdkEvent:

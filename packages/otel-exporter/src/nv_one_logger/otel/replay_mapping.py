@@ -65,13 +65,13 @@ def map_recorded_event(event: RecordedEvent, is_error: bool = False, legacy_fiel
         if legacy_fields or EVENT_TIMESTAMP_MSEC not in data.attributes:
             return data
         kept = {k: v for k, v in data.attributes.items() if k != EVENT_TIMESTAMP_MSEC}
-        return OTelEventData(data.name, data.time_ns, kept, is_error=True)
+        return OTelEventData(data.name, data.time_ns, kept)
     except OneLoggerError:
         mapped = to_otel_attributes(event.attributes)
         if not legacy_fields:
             mapped.pop(EVENT_TIMESTAMP_MSEC, None)
         mapped[ATTR_ERROR_MESSAGE] = str(event.attributes.get("error_message", ""))
-        return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, mapped, is_error=True)
+        return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, mapped)
 
 
 def marker_span_id(span_uuid: str, index: int) -> int:
