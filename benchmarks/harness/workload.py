@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Optional, Union
 
-# Two span attributes / two event attributes, as in the issue; the same values for OneLogger and the raw SDK.
+# Two span attributes / two event attributes, as a training step typically records; the same values for OneLogger
+# and the raw SDK.
 SPAN_NAME = "train_step"
 EVENT_NAME = "metrics"
 

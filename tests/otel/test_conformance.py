@@ -155,7 +155,7 @@ def test_attribute_limits_truncate_and_count_dropped(otlp_sink, tmp_path):
 
 
 def test_grpc_compression_none_is_accepted(otlp_sink, tmp_path):
-    """The spec allows none; the Python SDK's gRPC exporter refuses it (so the SDK program sends nothing)."""
+    """The OTel spec allows none; the Python SDK's gRPC exporter refuses it (so the SDK program sends nothing)."""
     env = grpc(otlp_sink, OTEL_EXPORTER_OTLP_COMPRESSION="none")
     run("onelogger", env, tmp_path)
     assert set(spans_of(otlp_sink.requests())) == REAL
@@ -236,7 +236,7 @@ def test_grpc_endpoint_without_scheme_uses_tls_as_the_spec_says(otlp_sink, tmp_p
 
 
 def test_timeout_is_read_in_milliseconds(monkeypatch):
-    """The spec's unit is ms; the Python SDK reads seconds. A value copied from another OTel program means ms."""
+    """The OTel spec's unit is ms; the Python SDK reads seconds. A value copied from another OTel program means ms."""
     from tests.otel.helpers import set_env
 
     set_env(monkeypatch, {"OTEL_EXPORTER_OTLP_TIMEOUT": "2500", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"})

@@ -1,4 +1,4 @@
-"""The one reader of OTEL_* variables (nv_one_logger.otel.env): precedence, defaults and validation by the spec."""
+"""The one reader of OTEL_* variables (nv_one_logger.otel.env): precedence, defaults and OTel spec validation."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every row of the mapping table (SPEC section 5), checked on what the rotel collector received (both protocols)."""
+"""Every row of the mapping table (docs/otel.md, "Mapping"), checked on what rotel received (both protocols)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Hypothesis strategies for the API fuzzer: names and attribute values, valid, odd and plainly wrong.
 
-"Valid" follows SPEC §1 (str, bool, int, float, list of one primitive type) but includes the values that break
+"Valid" is what an attribute may hold (str, bool, int, float, list of one primitive type), including values that break
 naive serialisers: NaN and infinities, integers beyond int64, lone UTF-16 surrogates (a Python str that cannot
 be encoded as UTF-8), control characters and huge strings. "Invalid" is every other JSON type (null, objects),
 mixed and nested (deep) lists, bytes and arbitrary objects: the library must reject those through its

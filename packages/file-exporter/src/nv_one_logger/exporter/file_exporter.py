@@ -195,8 +195,8 @@ class FileExporter(BaseJsonExporter):
     # -- the hot path ------------------------------------------------------------------------------------
 
     def _write(self, json_dict: JsonRecord) -> None:
-        # The dict form of the hook (SPEC); the base class hands this exporter lines (_write_line) instead,
-        # encoded identically, unless a subclass overrides _write.
+        # The dict form of BaseJsonExporter's extension hook (docs/concepts.md); the base class hands this
+        # exporter lines (_write_line) instead, encoded identically, unless a subclass overrides _write.
         try:
             line = encode_value(json_dict)
         except (TypeError, ValueError, RecursionError) as exc:

@@ -3,9 +3,10 @@
 OTLP carries ``str``, ``bool``, 64-bit signed ``int``, ``float`` and homogeneous lists of those. OneLogger's own
 attributes are already almost that, but not exactly: a Python ``int`` can exceed 64 bits (the OTLP encoder would
 then fail the whole batch), and attributes reaching the bridge from other sources (replayed files, subclasses,
-user code) may hold anything. The rule here is the one in the contract: a value OTel cannot carry is converted to
-a string, never dropped silently. Conversions that lose type information are deterministic so that two runs and a
-replay produce the same attributes.
+user code) may hold anything. The rule (docs/otel.md, "Attribute values"): a value OTel cannot carry is converted
+to a string, never dropped silently, because a dropped attribute leaves no trace while a string shows what was
+recorded. Conversions that lose type information are deterministic so that two runs and a replay produce the same
+attributes.
 """
 
 from __future__ import annotations
