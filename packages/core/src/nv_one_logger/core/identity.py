@@ -138,6 +138,17 @@ def _read(config: Any, name: str) -> Any:
         return None
 
 
+def prime_process_facts() -> None:
+    """Look the installed versions up now, on the thread that sets the library up.
+
+    The lookup imports ``importlib.metadata`` (and email parsing) the first time. Left to the first record, that
+    import could run on any recording thread, and a process forked while that thread holds the module's import
+    lock has a child that hangs at its own first record (the lock's owner does not exist in the child). Done at
+    set-up, before data-loader workers are forked, children inherit the result and import nothing.
+    """
+    _FACTS.versions()
+
+
 def current_identity(config: Any = None, env: Optional[Mapping[str, str]] = None) -> JobIdentity:
     """Return the identity of this process, from ``config`` (default: the provider's config, if any)."""
     _FACTS.refresh()

@@ -48,7 +48,7 @@ from abc import abstractmethod
 from typing import Any, Dict, NoReturn, Optional, Tuple
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
-from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE, current_identity
+from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE, current_identity, prime_process_facts
 from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.span import Span
@@ -158,6 +158,11 @@ class BaseJsonExporter(BaseExporter):
         self._identity_pid = 0 if self.writes_identity_record else -1
         self._identity_config: Any = None  # the OneLoggerConfig the identity is read from (None: the provider's)
         _live_exporters.add(self)
+
+    def initialize(self) -> None:
+        """Become ready; the identity's process facts are computed now (see ``identity.prime_process_facts``)."""
+        prime_process_facts()
+        super().initialize()
 
     @property
     def merge_start_stop(self) -> bool:
