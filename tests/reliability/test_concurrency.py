@@ -135,18 +135,10 @@ class LeanSink(OtlpSink):
 
 
 @pytest.fixture
-def lean_sink() -> Iterator[LeanSink]:
+def otlp_sink() -> Iterator[LeanSink]:
+    """Overrides the harness's sink for this module, so the shared ``rotel`` fixture forwards to a LeanSink."""
     with LeanSink() as sink:
         yield sink
-
-
-@pytest.fixture
-def lean_rotel(lean_sink: LeanSink, tmp_path: Path) -> Iterator[RotelCollector]:
-    collector = RotelCollector(lean_sink, tmp_path / "rotel")
-    try:
-        yield collector.start()
-    finally:
-        collector.stop()
 
 
 def check_collector(sink: LeanSink, expected_parent: dict[str, Optional[str]], timeout: float) -> float:
@@ -179,12 +171,12 @@ def check_collector(sink: LeanSink, expected_parent: dict[str, Optional[str]], t
 
 def test_32_threads_each_opening_1000_nested_spans(
     tmp_path: Path,
-    lean_rotel: RotelCollector,
-    lean_sink: LeanSink,
+    rotel: RotelCollector,
+    otlp_sink: LeanSink,
     monkeypatch: pytest.MonkeyPatch,
     figure: Callable[[str, Any], None],
 ) -> None:
-    recorder, path = configure(tmp_path, lean_rotel.grpc_endpoint, monkeypatch)
+    recorder, path = configure(tmp_path, rotel.grpc_endpoint, monkeypatch)
     expected: dict[str, Optional[str]] = {}
     lock = threading.Lock()
     barrier = threading.Barrier(THREADS)
@@ -221,19 +213,19 @@ def test_32_threads_each_opening_1000_nested_spans(
     figure("recording + close time (s)", closed)
     assert len(expected) == THREADS * DEPTH
     check_file(path, expected)
-    waited = check_collector(lean_sink, expected, timeout=120)
+    waited = check_collector(otlp_sink, expected, timeout=120)
     figure("spans at the collector", THREADS * DEPTH)
     figure("extra wait for the collector after close (s)", waited)
 
 
 def test_200_asyncio_tasks_each_opening_1000_nested_spans(
     tmp_path: Path,
-    lean_rotel: RotelCollector,
-    lean_sink: LeanSink,
+    rotel: RotelCollector,
+    otlp_sink: LeanSink,
     monkeypatch: pytest.MonkeyPatch,
     figure: Callable[[str, Any], None],
 ) -> None:
-    recorder, path = configure(tmp_path, lean_rotel.grpc_endpoint, monkeypatch)
+    recorder, path = configure(tmp_path, rotel.grpc_endpoint, monkeypatch)
     expected: dict[str, Optional[str]] = {}
 
     async def work(task_index: int) -> None:
@@ -259,6 +251,6 @@ def test_200_asyncio_tasks_each_opening_1000_nested_spans(
     figure("recording + close time (s)", closed)
     assert len(expected) == TASKS * DEPTH
     check_file(path, expected)
-    waited = check_collector(lean_sink, expected, timeout=300)
+    waited = check_collector(otlp_sink, expected, timeout=300)
     figure("spans at the collector", TASKS * DEPTH)
     figure("extra wait for the collector after close (s)", waited)
