@@ -3,24 +3,12 @@
 import logging
 from typing import Any, List
 
-from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
+from nv_one_logger.api.config import OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.timed_span import configure_one_logger
 from nv_one_logger.exporter.exporter import BaseExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter
-
-PROPAGATE = OneLoggerErrorHandlingStrategy.PROPAGATE_EXCEPTIONS
-DISABLE = OneLoggerErrorHandlingStrategy.DISABLE_QUIETLY_AND_REPORT_METRIC_ERROR
-
-
-def make_config(strategy: OneLoggerErrorHandlingStrategy = PROPAGATE, **kwargs: Any) -> OneLoggerConfig:
-    return OneLoggerConfig(
-        application_name="test-app",
-        world_size_or_fn=1,
-        session_tag_or_fn="session-1",
-        error_handling_strategy=strategy,
-        **kwargs,
-    )
+from tests.support.config import DISABLE, PROPAGATE, make_config  # noqa: F401 (the API tests import them from here)
 
 
 def configure(strategy: OneLoggerErrorHandlingStrategy = PROPAGATE, *exporters: Any, **kwargs: Any) -> DefaultRecorder:

@@ -13,11 +13,11 @@ import threading
 from pathlib import Path
 from typing import Any, Optional
 
-from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.timed_span import configure_one_logger
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
+from tests.support.config import DISABLE, make_config
 
 _print_lock = threading.Lock()
 
@@ -37,20 +37,11 @@ class ReportingFileExporter(FileExporter):
         report("W", json.loads(line)["count"])
 
 
-def make_config(name: str, strategy: Optional[OneLoggerErrorHandlingStrategy] = None) -> OneLoggerConfig:
-    return OneLoggerConfig(
-        application_name=name,
-        world_size_or_fn=1,
-        session_tag_or_fn=f"{name}-session",
-        error_handling_strategy=strategy or OneLoggerErrorHandlingStrategy.DISABLE_QUIETLY_AND_REPORT_METRIC_ERROR,
-    )
-
-
 def configure_file_and_otel(
     name: str, file_path: Path, reporting: bool = False, otel_kwargs: Optional[dict[str, Any]] = None
 ) -> DefaultRecorder:
     """Configure the process-wide recorder with FileExporter + OTelExporter (OTLP from the environment)."""
     file_exporter = (ReportingFileExporter if reporting else FileExporter)(file_path=file_path)
     recorder = DefaultRecorder([file_exporter, OTelExporter(**(otel_kwargs or {}))])
-    configure_one_logger(make_config(name), recorder=recorder)
+    configure_one_logger(make_config(DISABLE, name=name), recorder=recorder)
     return recorder

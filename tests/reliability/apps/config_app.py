@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from nv_one_logger.api.timed_span import configure_one_logger, get_recorder, timed_span
-from tests.reliability.apps.common import make_config, report
+from tests.reliability.apps.common import report
+from tests.support.config import DISABLE, make_config
 
 
 def install_tripwires(marker_dir: Path) -> None:
@@ -43,7 +44,7 @@ def main() -> None:
     install_tripwires(marker_dir)
     direct = os.environ.get("APP_DIRECT_CONFIG")
     configure_one_logger(
-        make_config("config-app"),
+        make_config(DISABLE, name="config-app"),
         config_file_path=sys.argv[2] if len(sys.argv) > 2 else None,
         exporters_config=json.loads(direct) if direct else None,
     )

@@ -20,7 +20,8 @@ import time
 from nv_one_logger.api.timed_span import configure_one_logger, get_recorder, timed_span
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
-from tests.reliability.apps.common import make_config, report
+from tests.reliability.apps.common import report
+from tests.support.config import DISABLE, make_config
 
 FILE_EXPORTER = "nv_one_logger.exporter.file_exporter.FileExporter"
 OTEL_EXPORTER = "nv_one_logger.otel.exporter.otel_exporter.OTelExporter"
@@ -29,7 +30,7 @@ OTEL_EXPORTER = "nv_one_logger.otel.exporter.otel_exporter.OTelExporter"
 def main() -> None:
     path, steps, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     configure_one_logger(
-        make_config("fault-app"),
+        make_config(DISABLE, name="fault-app"),
         exporters_config=[
             {"class_name": FILE_EXPORTER, "config": {"file_path": path}},
             {"class_name": OTEL_EXPORTER, "config": {"shutdown_timeout_s": float(os.environ["APP_OTEL_SHUTDOWN_S"])}},

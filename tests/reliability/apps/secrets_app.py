@@ -17,7 +17,8 @@ from nv_one_logger.api.config import OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.timed_span import configure_one_logger, get_recorder, timed_span
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from tests.reliability.apps.common import make_config, report
+from tests.reliability.apps.common import report
+from tests.support.config import make_config
 
 FILE_EXPORTER = "nv_one_logger.exporter.file_exporter.FileExporter"
 OTEL_EXPORTER = "nv_one_logger.otel.exporter.otel_exporter.OTelExporter"
@@ -26,7 +27,7 @@ OTEL_EXPORTER = "nv_one_logger.otel.exporter.otel_exporter.OTelExporter"
 def main() -> None:
     logging.basicConfig(level=logging.DEBUG, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     configure_one_logger(
-        make_config("secrets-app", OneLoggerErrorHandlingStrategy.PROPAGATE_EXCEPTIONS),
+        make_config(OneLoggerErrorHandlingStrategy.PROPAGATE_EXCEPTIONS, name="secrets-app"),
         exporters_config=[
             {"class_name": FILE_EXPORTER, "config": {"file_path": sys.argv[1]}},
             {"class_name": OTEL_EXPORTER, "config": {"shutdown_timeout_s": 1.0}},

@@ -30,7 +30,8 @@ from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.exporter.logger_exporter import LoggerExporter
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
-from tests.reliability.apps.common import make_config, report
+from tests.reliability.apps.common import report
+from tests.support.config import DISABLE, make_config
 
 HANG_S = 240
 
@@ -44,7 +45,7 @@ def main() -> None:
     records_logger.setLevel(logging.INFO)
     records_logger.propagate = False
     recorder = DefaultRecorder([FileExporter(file_path=path), LoggerExporter(logger=records_logger), OTelExporter()])
-    configure_one_logger(make_config("signal-app"), recorder=recorder)
+    configure_one_logger(make_config(DISABLE, name="signal-app"), recorder=recorder)
 
     ticks = 0
     handler_spans = 0
