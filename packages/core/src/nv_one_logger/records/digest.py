@@ -20,7 +20,7 @@ from array import array
 from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from nv_one_logger.records.files import ProgressHandler, RecordStream
+from nv_one_logger.records.files import ProgressHandler, ReadTotals, RecordStream
 from nv_one_logger.records.identity import RankLabel, WriterRanks
 from nv_one_logger.records.reader import PathLike, ReadReport, WarningHandler
 from nv_one_logger.records.spans import RebuildProblem, RebuiltSpan, SpanAssembler
@@ -113,7 +113,7 @@ def _message(event: RecordedEvent) -> str:
 
 
 @dataclass
-class RunDigest:
+class RunDigest(ReadTotals):
     """What one pass kept; see the module docstring for the memory it needs."""
 
     paths: List[str] = field(default_factory=list)
@@ -135,21 +135,6 @@ class RunDigest:
     first_seconds: Optional[float] = None
     last_seconds: Optional[float] = None
     dropped_series: int = 0
-
-    @property
-    def record_count(self) -> int:
-        """Records read from all files."""
-        return sum(report.records for report in self.reports)
-
-    @property
-    def torn_lines(self) -> int:
-        """Torn records skipped in all files."""
-        return sum(len(report.torn_lines) for report in self.reports)
-
-    @property
-    def foreign_lines(self) -> int:
-        """Foreign JSON objects skipped in all files."""
-        return sum(len(report.foreign_lines) for report in self.reports)
 
     @property
     def ranks(self) -> List[RankLabel]:

@@ -20,16 +20,10 @@ from nv_one_logger.records.spans import RebuildResult, rebuild
 from nv_one_logger.records.types import Record
 
 
-@dataclass
-class LoadedFiles:
-    """The rebuilt spans of several files plus what reading them reported."""
+class ReadTotals:
+    """Totals over ``reports`` (one ``ReadReport`` per file read), for every result that reads several files."""
 
-    paths: List[Path]
-    """The files, in the order they were read (rotated segments oldest first)."""
-    result: RebuildResult
-    reports: List[ReadReport] = field(default_factory=list)
-    unlisted_segments: List[Path] = field(default_factory=list)
-    """Rotated segments (``run.jsonl.1`` ...) that exist next to a given file but were not given."""
+    reports: List[ReadReport]
 
     @property
     def record_count(self) -> int:
@@ -45,6 +39,18 @@ class LoadedFiles:
     def foreign_lines(self) -> int:
         """Foreign JSON objects skipped in all files."""
         return sum(len(report.foreign_lines) for report in self.reports)
+
+
+@dataclass
+class LoadedFiles(ReadTotals):
+    """The rebuilt spans of several files plus what reading them reported."""
+
+    paths: List[Path]
+    """The files, in the order they were read (rotated segments oldest first)."""
+    result: RebuildResult
+    reports: List[ReadReport] = field(default_factory=list)
+    unlisted_segments: List[Path] = field(default_factory=list)
+    """Rotated segments (``run.jsonl.1`` ...) that exist next to a given file but were not given."""
 
 
 ProgressHandler = Callable[[int, int], None]
