@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from nv_one_logger.otel.replay import format_counts, replay_files
-from tests.replay.helpers import JOB_SPAN_NAMES, clean_otel_env, record_job
+from tests.replay.helpers import JOB_SPAN_NAMES
 
 TOTAL = len(JOB_SPAN_NAMES)
 
@@ -21,14 +20,6 @@ class _FailingSpanExporter(SpanExporter):
 
     def shutdown(self) -> None:
         return None
-
-
-@pytest.fixture
-def recorded(tmp_path, monkeypatch):
-    clean_otel_env(monkeypatch)
-    path = tmp_path / "run.jsonl"
-    record_job(path)
-    return path
 
 
 def test_failed_replay_line_says_how_many_of_the_spans_were_not_sent(recorded):

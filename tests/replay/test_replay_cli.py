@@ -19,19 +19,10 @@ from tests.replay.helpers import (
     PYTHON,
     clean_otel_env,
     python_env,
-    record_job,
     replay_cli,
 )
 
 MISSING_EXTRA_HINT = "pip install 'nv-one-logger-core[otel]'"
-
-
-@pytest.fixture
-def recorded(tmp_path, monkeypatch):
-    clean_otel_env(monkeypatch)
-    path = tmp_path / "run.jsonl"
-    record_job(path)
-    return path
 
 
 def test_dry_run_lists_what_would_be_sent_and_sends_nothing(recorded, otlp_sink, capsys):
