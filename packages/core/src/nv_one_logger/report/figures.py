@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import plotly.graph_objects as go
 
-from nv_one_logger.records.digest import RunDigest, SpanSeries
+from nv_one_logger.records.digest import ErrorEntry, RunDigest, SpanSeries
 from nv_one_logger.records.identity import RankLabel
 
 TIMELINE_MAX_PER_RANK = 300
@@ -104,36 +104,30 @@ def timeline(digest: RunDigest) -> Chart:
         )
     for name in sorted(skipped):
         notes.append(f"{name} ({skipped[name]:,} spans on a rank) is not drawn here; see the charts below.")
-    errors = digest.errors
-    if errors:
-        figure.add_trace(
-            go.Scatter(
-                name="application error",
-                mode="markers",
-                x=[e.seconds - t0 for e in errors],
-                y=[str(e.rank) for e in errors],
-                marker={"symbol": "x", "size": 12, "color": _ERROR_COLOR},
-                text=[f"{e.where}: {e.message}" for e in errors],
-                hovertemplate="%{y}<br>%{x:.3f} s<br>%{text}<extra></extra>",
-            )
-        )
-    telemetry = digest.telemetry_errors
-    if telemetry:
-        figure.add_trace(
-            go.Scatter(
-                name="telemetry data error",
-                mode="markers",
-                x=[e.seconds - t0 for e in telemetry],
-                y=[str(e.rank) for e in telemetry],
-                marker={"symbol": "diamond", "size": 11, "color": _TELEMETRY_COLOR},
-                text=[f"{e.where}: {e.message}" for e in telemetry],
-                hovertemplate="%{y}<br>%{x:.3f} s<br>%{text}<extra></extra>",
-            )
-        )
+    _add_error_markers(figure, "application error", digest.errors, t0, "x", 12, _ERROR_COLOR)
+    _add_error_markers(figure, "telemetry data error", digest.telemetry_errors, t0, "diamond", 11, _TELEMETRY_COLOR)
     _layout(figure, "Timeline of phases per rank", "seconds since the start of the run", "", 120 + 60 * len(lanes))
     figure.update_layout(barmode="overlay")
     figure.update_yaxes(categoryorder="array", categoryarray=list(reversed(lanes)), type="category")
     return Chart(figure, notes)
+
+
+def _add_error_markers(
+    figure: go.Figure, name: str, errors: Sequence[ErrorEntry], t0: float, symbol: str, size: int, color: str
+) -> None:
+    """One marker per error on its rank's lane at its time (no trace at all when there are none)."""
+    if errors:
+        figure.add_trace(
+            go.Scatter(
+                name=name,
+                mode="markers",
+                x=[e.seconds - t0 for e in errors],
+                y=[str(e.rank) for e in errors],
+                marker={"symbol": symbol, "size": size, "color": color},
+                text=[f"{e.where}: {e.message}" for e in errors],
+                hovertemplate="%{y}<br>%{x:.3f} s<br>%{text}<extra></extra>",
+            )
+        )
 
 
 def iteration_name(digest: RunDigest) -> Optional[str]:
