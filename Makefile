@@ -56,8 +56,13 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver; \
 	fi
 
+# Each checkout keeps its pytest temporary directories in its own .venv: pytest prunes all but the newest three
+# per user, so two runs side by side in one /tmp (two clones, or CI beside a developer) would delete each other's.
+TEST_TMP := $(abspath $(VENV))/tmp
+
 pytest: $(TEST_STAMP) browser
-	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	mkdir -p $(TEST_TMP)
+	PYTEST_DEBUG_TEMPROOT=$(TEST_TMP) $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 # The core, file and otel suites (tox.ini) on Python 3.9 and 3.13, and on 3.11 too unless .venv, where the whole
 # suite runs, is 3.11 already. pyenv's installed versions go on PATH so tox finds python3.9 and python3.13; a
