@@ -16,7 +16,6 @@ Config values given as callables are evaluated once; one that fails is left out 
 
 from __future__ import annotations
 
-import logging
 import os
 import platform
 import socket
@@ -24,9 +23,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional
 
+from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.internal.version import get_version
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 IDENTITY_RECORD_TYPE = "identity"
 RANK_ENV_VAR = "RANK"

@@ -41,7 +41,6 @@ line of JSON encoded straight from the spans and events (faster; see :class:`Bas
 
 from __future__ import annotations
 
-import logging
 import os
 import weakref
 from abc import abstractmethod
@@ -51,6 +50,7 @@ from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE, current_identity, prime_process_facts
 from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.locks import fork_safe_lock
+from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.exporter import BaseExporter, ExportError, ExporterState
 from nv_one_logger.exporter.json_line import (
@@ -62,7 +62,7 @@ from nv_one_logger.exporter.json_line import (
     span_id_str,
 )
 
-_logger = logging.getLogger(__name__)
+_logger = get_logger(__name__)
 
 JsonRecord = Dict[str, Any]
 """One record: a dict of plain JSON types (str, int, float, bool, None, list, dict)."""
