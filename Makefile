@@ -56,9 +56,10 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver; \
 	fi
 
-# Each checkout keeps its pytest temporary directories in its own .venv: pytest prunes all but the newest three
-# per user, so two runs side by side in one /tmp (two clones, or CI beside a developer) would delete each other's.
-TEST_TMP := $(abspath $(VENV))/tmp
+# Each checkout keeps its pytest temporary directories in a folder of its own (named by a checksum of its path):
+# pytest prunes all but the newest three per user, so two runs side by side in one /tmp (two clones, or CI beside
+# a developer) would delete each other's. Outside the checkout, so that test paths stay absolute.
+TEST_TMP := $(or $(TMPDIR),/tmp)/one-logger-pytest-$(shell printf %s "$(CURDIR)" | cksum | cut -d' ' -f1)
 
 pytest: $(TEST_STAMP) browser
 	mkdir -p $(TEST_TMP)
