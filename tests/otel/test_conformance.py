@@ -21,7 +21,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
 
-from nv_one_logger.otel.env import LimitSettings, OtlpSettings, SamplerSettings
+from nv_one_logger.otel.env import OtlpSettings
+from nv_one_logger.otel.env_trace import LimitSettings, SamplerSettings
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.otel.trace_policy import TracePolicy
 from tests.otel.conformance_app import ATTRIBUTES

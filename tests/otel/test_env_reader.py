@@ -1,11 +1,13 @@
-"""The one reader of OTEL_* variables (nv_one_logger.otel.env): precedence, defaults and OTel spec validation."""
+"""The one reader of OTEL_* variables (otel.env, env_endpoint, env_trace): precedence, defaults, spec validation."""
 
 from __future__ import annotations
 
 import pytest
 
 from nv_one_logger.core.exceptions import OneLoggerError
-from nv_one_logger.otel.env import LimitSettings, OtlpSettings, SamplerSettings, resolve_endpoint
+from nv_one_logger.otel.env import OtlpSettings
+from nv_one_logger.otel.env_endpoint import resolve_endpoint
+from nv_one_logger.otel.env_trace import LimitSettings, SamplerSettings
 
 TRACES = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
 GENERIC = "OTEL_EXPORTER_OTLP_ENDPOINT"

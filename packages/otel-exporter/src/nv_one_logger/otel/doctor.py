@@ -1,8 +1,9 @@
 """The OpenTelemetry part of ``one-logger doctor``: the settings the job will use, their problems, and a probe.
 
 Reached from core's doctor through this distribution's entry point (``defaults.doctor_report``), so core never
-imports OpenTelemetry. The settings are read by ``env.py``, the very code the exporter and replay use, so the
-doctor cannot disagree with the job. Nothing secret is printed: header names only, URL credentials redacted.
+imports OpenTelemetry. The settings are read by ``env.py`` and ``env_trace.py``, the very code the exporter and
+replay use, so the doctor cannot disagree with the job. Nothing secret is printed: header names only, URL
+credentials redacted.
 
 ``probe=True`` sends one real export (a single span named ``one_logger.doctor.probe``) with the exporter the job
 would build, and reports what happened, checking step by step so that the report names the real cause: name
@@ -23,7 +24,9 @@ from urllib.parse import urlsplit
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.describe import exception_message
-from nv_one_logger.otel.env import GRPC, BatchSettings, LimitSettings, OtlpSettings, SamplerSettings
+from nv_one_logger.otel.env import BatchSettings, OtlpSettings
+from nv_one_logger.otel.env_endpoint import GRPC
+from nv_one_logger.otel.env_trace import LimitSettings, SamplerSettings
 
 PROBE_SPAN_NAME = "one_logger.doctor.probe"
 PROBE_TIMEOUT_S = 5.0

@@ -1,22 +1,22 @@
-"""The one reader of the standard ``OTEL_*`` trace-export variables, for live export, replay and the doctor.
+"""The one reader of the ``OTEL_*`` variables that say how spans are sent, for live export, replay and the doctor.
 
 Why this module exists: operators configure telemetry with the standard variables and expect them to mean what
-the OpenTelemetry specification says they mean, as in any other OpenTelemetry program. Everything is resolved
-here, once, into ``OtlpSettings``; the SDK's exporters are then built with explicit arguments
-(``span_exporters.py``), so that no second parser decides differently. Rules (OpenTelemetry specification,
-"OTLP Exporter Configuration" and "Environment Variable Specification"):
+the OpenTelemetry specification says they mean, as in any other OpenTelemetry program. The transport settings
+are resolved here, once, into ``OtlpSettings`` (and ``BatchSettings`` for the export worker); the SDK's
+exporters are then built with explicit arguments (``span_exporters.py``), so that no second parser decides
+differently. Rules (OpenTelemetry specification, "OTLP Exporter Configuration" and "Environment Variable
+Specification"):
 
-- ``OTEL_EXPORTER_OTLP_TRACES_*`` wins over ``OTEL_EXPORTER_OTLP_*``; blank counts as unset;
-- protocol: ``grpc`` (the default) or ``http/protobuf`` (``http/json`` is not implemented by the Python SDK);
-- endpoint: a traces-specific endpoint is used as is; a generic one is, for HTTP, a base URL to which
-  ``/v1/traces`` is appended; defaults ``http://localhost:4317`` (gRPC) and ``http://localhost:4318/v1/traces``;
-  for gRPC, ``OTEL_EXPORTER_OTLP_INSECURE`` decides TLS only for an endpoint without ``http``/``https`` scheme;
+- how each value is read (traces-specific over generic, blank is unset): ``env_values``;
+- protocol and endpoint (defaults, ``/v1/traces``, TLS for gRPC): ``env_endpoint``;
 - ``_TIMEOUT`` is in **milliseconds** (default 10000). The Python SDK reads it in seconds; we follow the
   specification, so a value copied from another OpenTelemetry program means the same here;
 - ``_COMPRESSION``: ``gzip`` or ``none`` (both protocols);
 - an invalid value is ignored with a warning and the default applies (the specification's rule); every such
   case, and every setting under which the job would lose data, is listed in ``OtlpSettings.problems``, which
   ``one-logger doctor`` prints.
+
+The variables that shape the traces themselves (sampler, limits, ``TRACEPARENT``) are read by ``env_trace``.
 
 Secrets: header values are kept out of ``repr`` and never logged; endpoint URLs with credentials are shown with
 ``<redacted>``. ``OtlpSettings.describe()`` and ``problems`` are safe to print.
@@ -26,12 +26,8 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Set, Tuple
-
-from opentelemetry.trace import SpanContext, get_current_span
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from typing import Dict, List, Mapping, Optional, Tuple
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.logging import get_logger
@@ -42,160 +38,20 @@ from nv_one_logger.otel.defaults import (
     otlp_endpoint_configured,
     traces_exporters,
 )
+from nv_one_logger.otel.env_endpoint import GRPC, SUPPORTED_PROTOCOLS, Endpoint, resolve_endpoint
+from nv_one_logger.otel.env_values import TRACES_PREFIX, Setting, int_setting, is_float, pick, positive_number
 
 __all__ = [
     "BatchSettings",
     "OtlpSettings",
-    "Setting",
     "otlp_endpoint_configured",
     "redact_url",
-    "resolve_endpoint",
 ]
 
 _logger = get_logger(__name__)
 
-GRPC = "grpc"
-HTTP_PROTOBUF = "http/protobuf"
-SUPPORTED_PROTOCOLS = (GRPC, HTTP_PROTOBUF)
-TRACES_PATH = "/v1/traces"
-DEFAULT_GRPC_ENDPOINT = "http://localhost:4317"
-DEFAULT_HTTP_ENDPOINT = "http://localhost:4318" + TRACES_PATH
 DEFAULT_TIMEOUT_MS = 10000.0
 COMPRESSIONS = ("gzip", "none")
-_TRACES = "OTEL_EXPORTER_OTLP_TRACES_"
-_GENERIC = "OTEL_EXPORTER_OTLP_"
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One resolved value and where it came from (a variable name, ``--endpoint``, or ``"default"``)."""
-
-    value: str
-    origin: str
-
-    def __str__(self) -> str:
-        return f"{self.value}  ({self.origin})"
-
-
-def _pick(env: Mapping[str, str], suffix: str) -> Optional[Setting]:
-    """Return the traces-specific variable, else the generic one (non-blank), with its name."""
-    for name in (_TRACES + suffix, _GENERIC + suffix):
-        value = (env.get(name) or "").strip()
-        if value:
-            return Setting(value, name)
-    return None
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """The URL requests go to, and what the specification makes of it (``problems``: data would be lost)."""
-
-    url: str  # unredacted: handed to the SDK exporter, never printed (use ``shown``)
-    origin: str
-    insecure: bool  # gRPC: plaintext channel
-    problems: Tuple[str, ...] = ()
-    notes: Tuple[str, ...] = ()
-    error: Optional[str] = None  # nothing can be sent to this value at all
-
-    @property
-    def shown(self) -> Setting:
-        return Setting(redact_url(self.url), self.origin)
-
-
-def resolve_endpoint(
-    raw: Optional[str], variable: Optional[str], protocol: str, insecure_variable: Optional[Setting] = None
-) -> Endpoint:
-    """Apply the specification's endpoint rules (module docstring) to one configured value.
-
-    ``variable`` is where ``raw`` came from: a traces-specific variable is used as is, anything else (the generic
-    variable, ``one-logger replay --endpoint``) is a base URL for HTTP. The same function serves live export,
-    replay and the doctor, so the three always agree on the URL and on what is wrong with it.
-    """
-    is_http = protocol != GRPC
-    if raw is None:
-        url = DEFAULT_HTTP_ENDPOINT if is_http else DEFAULT_GRPC_ENDPOINT
-        return Endpoint(url, "default", insecure=True)
-    problems: List[str] = []
-    notes: List[str] = []
-    origin = variable or "endpoint"
-    shown = redact_url(raw)
-    has_scheme = bool(_SCHEME.match(raw))
-    scheme = raw.split("://", 1)[0].lower() if has_scheme else ""
-    if is_http:
-        error = None
-        if not has_scheme:
-            error = (
-                f"{origin}={shown!r} has no scheme; OTLP/HTTP needs a URL such as http://{shown.lstrip('/')} "
-                "(or https://...)."
-            )
-        elif scheme not in ("http", "https"):
-            error = f"{origin}={shown!r}: the scheme must be http or https for {protocol}."
-        if error:
-            problems.append(error)
-        url = raw
-        if variable != _TRACES + "ENDPOINT":
-            base = raw.rstrip("/")
-            url = base + TRACES_PATH
-            origin = f"{origin} + {TRACES_PATH}"
-            if base.endswith(TRACES_PATH):
-                problems.append(
-                    f"{variable or 'the endpoint'}={shown!r} already ends in {TRACES_PATH}, but it is a base URL "
-                    f"to which {TRACES_PATH} is appended: requests would go to {redact_url(url)!r}. Drop the "
-                    f"suffix, or set {_TRACES}ENDPOINT to the full URL instead."
-                )
-        return Endpoint(url, origin, insecure=scheme != "https", problems=tuple(problems), error=error)
-    if scheme in ("http", "https"):
-        return Endpoint(raw, origin, insecure=scheme == "http")
-    if has_scheme:
-        error = f"{origin}={shown!r}: the scheme must be http or https (or none) for grpc."
-        return Endpoint(raw, origin, insecure=False, problems=(error,), error=error)
-    insecure = insecure_variable is not None and insecure_variable.value.lower() == "true"
-    if insecure_variable is not None and insecure:
-        notes.append(f"{origin}={shown!r} has no scheme: plaintext, because {insecure_variable.origin}=true")
-    else:
-        problems.append(
-            f"{origin}={shown!r} has no scheme, so gRPC uses TLS (as the OpenTelemetry specification says when "
-            f"OTEL_EXPORTER_OTLP_INSECURE is not true); a plaintext collector then fails the TLS handshake. Write "
-            f"http://{raw} for plaintext or https://{raw} for TLS."
-        )
-    return Endpoint(raw, origin, insecure=insecure, problems=tuple(problems), notes=tuple(notes))
-
-
-def _positive_number(setting: Optional[Setting], default: float, unit: str, problems: List[str]) -> float:
-    if setting is None:
-        return default
-    try:
-        value = float(setting.value)
-        if value > 0 and value == value and value != float("inf"):
-            return value
-    except ValueError:
-        pass
-    problem = f"{setting.origin}={setting.value!r} is not a positive number of {unit}; ignored, {default:g} applies."
-    problems.append(problem)
-    return default
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _int_setting(env: Mapping[str, str], name: str, default: int, problems: List[str]) -> int:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        problems.append(f"{name}={raw!r} is not a positive integer; ignored, {default} applies.")
-        return default
-    return value
 
 
 @dataclass(frozen=True)
@@ -213,13 +69,13 @@ class BatchSettings:
         """Read ``OTEL_BSP_*`` (invalid values are logged and replaced by the defaults)."""
         env = os.environ if env is None else env
         problems: List[str] = []
-        queue = _int_setting(env, "OTEL_BSP_MAX_QUEUE_SIZE", cls.max_queue_size, problems)
-        batch = _int_setting(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", cls.max_export_batch_size, problems)
+        queue = int_setting(env, "OTEL_BSP_MAX_QUEUE_SIZE", cls.max_queue_size, problems)
+        batch = int_setting(env, "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", cls.max_export_batch_size, problems)
         settings = cls(
-            schedule_delay_ms=_int_setting(env, "OTEL_BSP_SCHEDULE_DELAY", cls.schedule_delay_ms, problems),
+            schedule_delay_ms=int_setting(env, "OTEL_BSP_SCHEDULE_DELAY", cls.schedule_delay_ms, problems),
             max_queue_size=queue,
             max_export_batch_size=min(batch, queue),
-            export_timeout_ms=_int_setting(env, "OTEL_BSP_EXPORT_TIMEOUT", cls.export_timeout_ms, problems),
+            export_timeout_ms=int_setting(env, "OTEL_BSP_EXPORT_TIMEOUT", cls.export_timeout_ms, problems),
             problems=tuple(problems),
         )
         for problem in problems:
@@ -263,7 +119,7 @@ class OtlpSettings:
         env = os.environ if env is None else env
         problems: List[str] = []
         protocol_setting = (
-            Setting(protocol_override, "--protocol") if protocol_override else _pick(env, "PROTOCOL")
+            Setting(protocol_override, "--protocol") if protocol_override else pick(env, "PROTOCOL")
         ) or Setting(GRPC, "default")
         protocol = protocol_setting.value
         if protocol not in SUPPORTED_PROTOCOLS:
@@ -274,25 +130,25 @@ class OtlpSettings:
         if endpoint_override:
             raw_endpoint: Optional[Setting] = Setting(endpoint_override.strip(), "--endpoint")
         else:
-            raw_endpoint = _pick(env, "ENDPOINT")
+            raw_endpoint = pick(env, "ENDPOINT")
         target = resolve_endpoint(
             raw_endpoint.value if raw_endpoint else None,
             raw_endpoint.origin if raw_endpoint else None,
             protocol,
-            _pick(env, "INSECURE"),
+            pick(env, "INSECURE"),
         )
         problems.extend(target.problems)
-        headers_setting = _pick(env, "HEADERS")
+        headers_setting = pick(env, "HEADERS")
         headers = _parse_headers(headers_setting.value) if headers_setting else {}
-        timeout_ms = _positive_number(_pick(env, "TIMEOUT"), DEFAULT_TIMEOUT_MS, "milliseconds", problems)
-        traces_timeout = (env.get(_TRACES + "TIMEOUT") or "").strip()
-        if protocol == GRPC and traces_timeout and not _is_float(traces_timeout):
+        timeout_ms = positive_number(pick(env, "TIMEOUT"), DEFAULT_TIMEOUT_MS, "milliseconds", problems)
+        traces_timeout = (env.get(TRACES_PREFIX + "TIMEOUT") or "").strip()
+        if protocol == GRPC and traces_timeout and not is_float(traces_timeout):
             # The SDK's gRPC exporter parses this one variable itself, whatever it is given, and raises.
             problems.append(
-                f"{_TRACES}TIMEOUT={traces_timeout!r}: the OpenTelemetry gRPC exporter cannot be built with it "
+                f"{TRACES_PREFIX}TIMEOUT={traces_timeout!r}: the OpenTelemetry gRPC exporter cannot be built with it "
                 "(it parses this variable itself); nothing would be sent. Give a number of milliseconds."
             )
-        compression_setting = _pick(env, "COMPRESSION")
+        compression_setting = pick(env, "COMPRESSION")
         compression = compression_setting.value.lower() if compression_setting else None
         if compression_setting is not None and compression not in COMPRESSIONS:
             problems.append(
@@ -308,9 +164,9 @@ class OtlpSettings:
                 "console, none); ignored."
             )
         certificate, client_key, client_certificate = (
-            _pick(env, "CERTIFICATE"),
-            _pick(env, "CLIENT_KEY"),
-            _pick(env, "CLIENT_CERTIFICATE"),
+            pick(env, "CERTIFICATE"),
+            pick(env, "CLIENT_KEY"),
+            pick(env, "CLIENT_CERTIFICATE"),
         )
         for setting in (certificate, client_key, client_certificate):
             if setting is not None and not os.access(setting.value, os.R_OK):
@@ -318,7 +174,7 @@ class OtlpSettings:
         origins = {
             "protocol": protocol_setting.origin,
             "headers": headers_setting.origin if headers_setting else "",
-            "timeout": next((s.origin for s in [_pick(env, "TIMEOUT")] if s), "default"),
+            "timeout": next((s.origin for s in [pick(env, "TIMEOUT")] if s), "default"),
             "compression": compression_setting.origin if compression_setting else "default",
         }
         return cls(
@@ -389,129 +245,3 @@ def install_header_redaction() -> None:
     if not _redaction_installed:
         logging.getLogger("opentelemetry.util.re").addFilter(_RedactInvalidHeaderWarnings())
         _redaction_installed = True
-
-
-SAMPLERS = (
-    "always_on",
-    "always_off",
-    "traceidratio",
-    "parentbased_always_on",
-    "parentbased_always_off",
-    "parentbased_traceidratio",
-)
-DEFAULT_SAMPLER = "parentbased_always_on"
-
-
-@dataclass(frozen=True)
-class SamplerSettings:
-    """``OTEL_TRACES_SAMPLER`` / ``OTEL_TRACES_SAMPLER_ARG`` (default ``parentbased_always_on``)."""
-
-    name: str = DEFAULT_SAMPLER
-    ratio: float = 1.0
-    problems: Tuple[str, ...] = ()
-
-    @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> SamplerSettings:
-        env = os.environ if env is None else env
-        problems: List[str] = []
-        raw = (env.get("OTEL_TRACES_SAMPLER") or "").strip()
-        name = raw.lower() or DEFAULT_SAMPLER
-        if name not in SAMPLERS:
-            problems.append(
-                f"OTEL_TRACES_SAMPLER={raw!r} is not supported (supported: {', '.join(SAMPLERS)}); ignored, "
-                f"{DEFAULT_SAMPLER} applies."
-            )
-            name = DEFAULT_SAMPLER
-        ratio = 1.0
-        arg = (env.get("OTEL_TRACES_SAMPLER_ARG") or "").strip()
-        if name.endswith("traceidratio") and arg:
-            try:
-                ratio = float(arg)
-            except ValueError:
-                ratio = -1.0
-            if not 0.0 <= ratio <= 1.0:
-                problems.append(f"OTEL_TRACES_SAMPLER_ARG={arg!r} is not a ratio in [0, 1]; ignored, 1.0 applies.")
-                ratio = 1.0
-        return cls(name, ratio, tuple(problems))
-
-
-@dataclass(frozen=True)
-class LimitSettings:
-    """Span and event limits, as the specification defines them.
-
-    ``OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`` over ``OTEL_ATTRIBUTE_COUNT_LIMIT``, default 128;
-    ``OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT``, same default; ``OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT`` over
-    ``OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT``, default unlimited; ``OTEL_SPAN_EVENT_COUNT_LIMIT``, default 128).
-    """
-
-    span_attributes: int = 128
-    event_attributes: int = 128
-    value_length: Optional[int] = None
-    span_events: int = 128
-    problems: Tuple[str, ...] = ()
-
-    @classmethod
-    def from_env(cls, env: Optional[Mapping[str, str]] = None) -> LimitSettings:
-        env = os.environ if env is None else env
-        problems: List[str] = []
-
-        def limit(names: Tuple[str, ...], default: Optional[int]) -> Optional[int]:
-            for name in names:
-                raw = (env.get(name) or "").strip()
-                if not raw:
-                    continue
-                try:
-                    value = int(raw)
-                except ValueError:
-                    value = -1
-                if value < 0:
-                    problems.append(f"{name}={raw!r} is not a non-negative integer; ignored.")
-                    continue
-                return value
-            return default
-
-        attributes = limit(("OTEL_ATTRIBUTE_COUNT_LIMIT",), 128)
-        return cls(
-            span_attributes=limit(("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",), attributes) or 0,
-            event_attributes=limit(("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",), attributes) or 0,
-            value_length=limit(("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT"), None),
-            span_events=limit(("OTEL_SPAN_EVENT_COUNT_LIMIT",), 128) or 0,
-            problems=tuple(problems),
-        )
-
-
-_reported_carriers: Set[str] = set()
-
-
-def _report_once(message: str) -> None:
-    if message not in _reported_carriers:
-        _reported_carriers.add(message)
-        _logger.warning(message)
-
-
-def remote_parent_from_env(env: Optional[Mapping[str, str]] = None) -> Optional[SpanContext]:
-    """Return the remote parent named by ``TRACEPARENT`` / ``TRACESTATE`` (W3C Trace Context), or None.
-
-    Batch schedulers and CI systems pass a job's place in their pipeline trace in these variables (the
-    OpenTelemetry convention for environment carriers). Parsing is the SDK's W3C propagator's. An invalid
-    ``TRACEPARENT`` is reported once and ignored (the job starts its own traces); an invalid ``TRACESTATE`` is
-    reported once and dropped (the parent is still joined).
-    """
-    env = os.environ if env is None else env
-    traceparent = (env.get("TRACEPARENT") or "").strip()
-    if not traceparent:
-        return None
-    tracestate = (env.get("TRACESTATE") or "").strip()
-    carrier = {"traceparent": traceparent}
-    if tracestate:
-        carrier["tracestate"] = tracestate
-    context = get_current_span(TraceContextTextMapPropagator().extract(carrier)).get_span_context()
-    if not context.is_valid:
-        _report_once(
-            f"Ignoring TRACEPARENT={traceparent!r}: not a valid W3C traceparent (version-traceid-spanid-flags, "
-            "e.g. 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01); OneLogger spans start their own traces."
-        )
-        return None
-    if tracestate and not context.trace_state:
-        _report_once(f"Ignoring TRACESTATE={tracestate!r}: not a valid W3C tracestate; TRACEPARENT is still used.")
-    return context

@@ -27,7 +27,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.describe import exception_message
-from nv_one_logger.otel.env import LimitSettings
+from nv_one_logger.otel.env_trace import LimitSettings
 from nv_one_logger.otel.replay_plan import (
     DEFAULT_EVENT_LIMIT,
     DEFAULT_MAX_SPANS_PER_TRACE,

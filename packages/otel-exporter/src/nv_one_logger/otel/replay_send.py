@@ -4,8 +4,8 @@ The OTLP exporter is the SDK's own, built from the settings that ``env.OtlpSetti
 ``OTEL_EXPORTER_OTLP_*`` variables exactly as for the live exporter (headers, TLS, timeout and compression keep
 working). ``--endpoint`` and ``--protocol`` only override the endpoint and the protocol; ``--endpoint`` means
 what ``OTEL_EXPORTER_OTLP_ENDPOINT`` means (for ``http/protobuf`` a base URL, to which ``/v1/traces`` is
-appended) and is checked by the same rules (``env.resolve_endpoint``). ``OTEL_TRACES_SAMPLER`` applies per
-trace, as in live export (``trace_policy.py``).
+appended) and is checked by the same rules (``env_endpoint.resolve_endpoint``). ``OTEL_TRACES_SAMPLER`` applies
+per trace, as in live export (``trace_policy.py``).
 
 Spans are exported synchronously, batch by batch (``OTEL_BSP_MAX_EXPORT_BATCH_SIZE`` spans per request, default
 512): a replay is a batch job, so there is nothing to gain from a background queue, and a synchronous export

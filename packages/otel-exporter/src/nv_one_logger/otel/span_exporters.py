@@ -22,7 +22,8 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SpanExporter, Sp
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.describe import exception_message
-from nv_one_logger.otel.env import HTTP_PROTOBUF, OtlpSettings, install_header_redaction
+from nv_one_logger.otel.env import OtlpSettings, install_header_redaction
+from nv_one_logger.otel.env_endpoint import HTTP_PROTOBUF
 
 # The key the SDK's span processors set while exporting (public in opentelemetry.context since 1.x).
 _SUPPRESS = getattr(otel_context, "_SUPPRESS_INSTRUMENTATION_KEY", None) or otel_context.create_key(

@@ -35,7 +35,7 @@ from opentelemetry.sdk.trace.sampling import (
 from opentelemetry.trace import NonRecordingSpan, set_span_in_context
 
 from nv_one_logger.core.internal.logging import get_logger
-from nv_one_logger.otel.env import LimitSettings, SamplerSettings
+from nv_one_logger.otel.env_trace import LimitSettings, SamplerSettings
 from nv_one_logger.otel.mapping import SCOPE, readable_span, with_dropped_count
 
 _logger = get_logger(__name__)

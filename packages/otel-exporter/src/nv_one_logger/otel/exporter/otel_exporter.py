@@ -52,7 +52,8 @@ from nv_one_logger.core.internal.arguments import require_bool, require_number, 
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.exporter import BaseExporter, ExporterState
-from nv_one_logger.otel.env import BatchSettings, OtlpSettings, remote_parent_from_env
+from nv_one_logger.otel.env import BatchSettings, OtlpSettings
+from nv_one_logger.otel.env_trace import remote_parent_from_env
 from nv_one_logger.otel.ids import IdScheme
 from nv_one_logger.otel.live_spans import (
     DEFAULT_LIVENESS_THRESHOLD_S,
