@@ -12,7 +12,7 @@ derives the OTel ids from it:
 Hashing instead of slicing the uuid matters because uuid4 has fixed version/variant bits, and because two
 different OneLogger spans must not collide in the 64-bit span id space more often than random ids would.
 
-Marker spans (see ``nv_one_logger.otel.live_spans``) always get random ids: they are not part of the recorded data
+Marker spans (see ``nv_one_logger.otel.live_markers``) always get random ids: they are not part of the recorded data
 and a replay does not produce them.
 """
 

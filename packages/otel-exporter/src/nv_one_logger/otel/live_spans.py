@@ -4,22 +4,13 @@ Runs on the export worker's thread (``pipeline.ExportWorker`` calls ``process`` 
 calls queued since the last cycle, and also when nothing was queued, so that long-open spans are noticed), so
 nothing here costs the application's thread anything.
 
-Liveness scheme (also in docs/otel.md). OTel exports a span only when it ends, so a days-long training span would
-be invisible until the end, and lost on a crash. A span that is still open ``liveness_threshold_s`` (default 1 s)
-after its start, at the end of a batch cycle, is *streamed*:
-
-- a **start marker** is sent once: a zero-length span named ``"<name> [started]"`` at the span's start time,
-  child of the (future) real span, carrying the span's current attributes, ``one_logger.span.id`` and
-  ``one_logger.marker = "span_start"``;
-- its events go out in **event markers**: a span named ``"<name> [events]"`` from the first to the last of the
-  events since the previous cycle, child of the real span, carrying those events (at most the span event limit
-  per marker) and ``one_logger.marker = "event"``.
-
-Each event is exported exactly once: in an event marker if its span was streamed when the event was handled, else
-in the span's final OTel span. Spans shorter than the threshold (nearly all spans, and every span of a program
+Liveness: a span that is still open ``liveness_threshold_s`` (default 1 s) after its start, at the end of a batch
+cycle, is *streamed*; ``live_markers`` builds its markers and says why they exist. This module keeps the
+bookkeeping: which open spans have crossed the threshold, and which events are still to go out in a marker. Each
+event is exported exactly once: in an event marker if its span was streamed when the event was handled, else in
+the span's final OTel span. Spans shorter than the threshold (nearly all spans, and every span of a program
 shorter than the threshold) get no marker at all: the trace is span for span what the OTel SDK would send. When a
-span stops, its one complete span is sent with its real id; markers never reuse it, and a viewer or query hides
-them with the filter ``one_logger.marker`` *is not set*.
+span stops, its one complete span is sent with its real id.
 
 Events the final span cannot carry (more than ``event_limit`` on a span that was not streamed) go out in event
 markers when the span stops. With ``event_markers=False`` nothing is streamed: the final span carries the most
@@ -55,11 +46,11 @@ from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.span import Span
 from nv_one_logger.otel.attributes import to_otel_attributes, utf8_safe
 from nv_one_logger.otel.ids import IdScheme, random_span_id, random_trace_id, trace_id_from_session
+from nv_one_logger.otel.live_markers import event_markers, start_marker
 from nv_one_logger.otel.mapping import (
     ATTR_CONTINUED_FROM_SPAN,
     ATTR_CONTINUED_FROM_TRACE,
     ATTR_ERROR_MESSAGE,
-    ATTR_MARKER,
     ATTR_PARENT_SPAN_ID,
     ATTR_SPAN_ID,
     ATTR_TELEMETRY_DATA_ERROR,
@@ -68,7 +59,6 @@ from nv_one_logger.otel.mapping import (
     OTelSpanData,
     build_readable_span,
     error_status,
-    final_span_attributes,
     lifecycle_event,
     readable_span,
     sdk_event,
@@ -89,12 +79,10 @@ DEFAULT_LIVENESS_THRESHOLD_S = 1.0
 DEFAULT_MAX_SPANS_PER_TRACE = 10000
 """Default cap of OneLogger spans per trace (docs/otel.md, "Traces", explains the choice)."""
 
-MARKER_SPAN_START = "span_start"
-MARKER_EVENT = "event"
 _RECENT_LIMIT = 4096
 
 
-class _OpenSpan:
+class OpenSpan:
     """Worker-side state of one open OneLogger span (its OTel context is built once, here)."""
 
     __slots__ = (
@@ -171,11 +159,11 @@ class LiveSpanTranslator:
         self.trace_id: Optional[int] = None
         self.telemetry_data_error_seen = False
         # Keyed by ``uuid.int``: hashing an int is a C call, ``uuid.UUID.__hash__`` is Python code.
-        self._open: Dict[int, _OpenSpan] = {}
+        self._open: Dict[int, OpenSpan] = {}
         # Spans not streamed yet, in start order: (start ns, key); a cycle looks only at those old enough.
         self._waiting: Deque[Tuple[int, int]] = deque()
         # Open spans with events to send in a marker at the end of this cycle.
-        self._dirty: Dict[int, _OpenSpan] = {}
+        self._dirty: Dict[int, OpenSpan] = {}
         self._recent: Dict[int, SpanContext] = {}
         self._recent_order: Deque[int] = deque()  # oldest first, to evict in O(1)
 
@@ -256,7 +244,7 @@ class LiveSpanTranslator:
         if self.session_trace_id is not None:
             self.traces.share(self.session_trace_id, world_size)
 
-    def _new_state(self, span: Span, app_parent: Optional[SpanContext]) -> _OpenSpan:
+    def _new_state(self, span: Span, app_parent: Optional[SpanContext]) -> OpenSpan:
         """State for the first call seen for ``span``: normally its start; after a dropped start, whatever came."""
         key = span.id.int
         if not self._shares_set:
@@ -280,7 +268,7 @@ class LiveSpanTranslator:
             self.trace_id = trace_id
         span_id = random_span_id() if not self.ids.deterministic else self.ids.span_id(span.id)
         trace_state = parent.trace_state if parent is not None else DEFAULT_TRACE_STATE
-        state = _OpenSpan(
+        state = OpenSpan(
             span,
             span_context(trace_id, span_id, False, trace_state),
             parent,
@@ -311,7 +299,7 @@ class LiveSpanTranslator:
             ancestor_id = None if ancestor is None else ancestor.id
         return None
 
-    def _add_event(self, key: int, state: _OpenSpan, event: SdkEvent) -> None:
+    def _add_event(self, key: int, state: OpenSpan, event: SdkEvent) -> None:
         if state.streaming and self.event_markers:
             state.pending.append(event)  # streamed in the next event marker, not carried by the final span
             self._dirty[key] = state
@@ -329,7 +317,7 @@ class LiveSpanTranslator:
         events.append(event)
 
     # --- spans out -----------------------------------------------------------------------------------------
-    def _finish(self, key: int, span: Span, state: _OpenSpan, resource: Resource, out: List[ReadableSpan]) -> None:
+    def _finish(self, key: int, span: Span, state: OpenSpan, resource: Resource, out: List[ReadableSpan]) -> None:
         context = state.context
         recent = self._recent
         if len(self._recent_order) >= _RECENT_LIMIT:
@@ -344,7 +332,7 @@ class LiveSpanTranslator:
                 state.pending = state.pending[: len(state.pending) - len(carried)]
                 state.events = deque(carried)
             if state.pending:
-                self._event_markers(state, out)
+                event_markers(state, resource, self.event_limit, out)
         legacy = self.legacy_fields
         start = lifecycle_event(state.start_event, legacy)
         events: List[SdkEvent] = [] if start is None else [start]
@@ -404,7 +392,7 @@ class LiveSpanTranslator:
                 continue
             state.streaming = True
             if self.start_markers:
-                out.append(self._start_marker(state))
+                out.append(start_marker(state, self.resource, self.legacy_fields))
             if self.event_markers and state.events:
                 state.pending.extend(state.events)  # held so far for the final span: streamed instead
                 state.events = None
@@ -415,40 +403,7 @@ class LiveSpanTranslator:
         dirty, self._dirty = self._dirty, {}
         for state in dirty.values():
             if state.pending:
-                self._event_markers(state, out)
-
-    def _event_markers(self, state: _OpenSpan, out: List[ReadableSpan]) -> None:
-        pending, state.pending = state.pending, []
-        for i in range(0, len(pending), self.event_limit):
-            out.append(self._marker(state, f"{state.name} [events]", MARKER_EVENT, pending[i : i + self.event_limit]))
-
-    def _start_marker(self, state: _OpenSpan) -> ReadableSpan:
-        start = lifecycle_event(state.start_event, self.legacy_fields)
-        marker = self._marker(state, f"{state.name} [started]", MARKER_SPAN_START, [] if start is None else [start])
-        return marker
-
-    def _marker(self, state: _OpenSpan, name: str, kind: str, events: List[SdkEvent]) -> ReadableSpan:
-        if kind == MARKER_SPAN_START:
-            attributes = final_span_attributes(state.span)  # what is running, as known now
-            if not self.legacy_fields:
-                attributes.pop(SPAN_DURATION_MSEC, None)
-            start_ns = end_ns = state.start_ns
-        else:
-            attributes = {ATTR_SPAN_ID: str(state.span.id)}
-            start_ns = events[0].timestamp or state.start_ns
-            end_ns = events[-1].timestamp or start_ns
-        attributes[ATTR_MARKER] = kind
-        return readable_span(
-            name,
-            span_context(state.context.trace_id, random_span_id(), False, state.context.trace_state),
-            state.context,
-            self.resource,
-            attributes,
-            events,
-            error_status(None),
-            start_ns,
-            end_ns if end_ns > start_ns else start_ns,
-        )
+                event_markers(state, self.resource, self.event_limit, out)
 
     def _telemetry_data_error_span(self, error: Any) -> ReadableSpan:
         self.telemetry_data_error_seen = True

@@ -17,7 +17,7 @@ Configuration (all keyword arguments, so that an exporter config file can set th
 - ``one_logger_config``: the ``OneLoggerConfig`` for the resource (default: the configured provider's config,
   read when the first batch is built - after ``configure_one_logger`` in practice).
 - ``shutdown_timeout_s`` (default 5): ``close()`` returns within this bound whatever the collector does.
-- ``start_markers`` / ``event_markers`` (default True): the liveness markers (see ``live_spans.py``), sent only
+- ``start_markers`` / ``event_markers`` (default True): the liveness markers (see ``live_markers.py``), sent only
   for spans open longer than ``liveness_threshold_s`` (default 1 s).
 - ``legacy_fields`` (default False): also send ``span_start``/``span_stop`` events, ``duration_msec`` and
   ``timestamp_msec``, which repeat the span's own timestamps (for dashboards that query them).
