@@ -8,6 +8,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, TraceIdRatioBased
 
 from nv_one_logger.api.timed_span import get_recorder, timed_span
 from nv_one_logger.core.event import Event
@@ -71,6 +72,44 @@ def test_opt_in_makes_one_logger_spans_children_of_the_current_app_span(rotel, o
     assert received["train"].trace_id == received["application"].trace_id
     assert received["train"].parent_span_id == received["application"].span_id
     assert [s.name for s in app_memory.get_finished_spans()] == ["app-request"]
+
+
+# With a ratio of 0, the sampled parent alone decides that its trace is sent.
+PARENT_BASED = [
+    {"OTEL_TRACES_SAMPLER": "parentbased_always_on"},
+    {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"},
+]
+
+
+@pytest.mark.parametrize("app_sampler", [ALWAYS_OFF, TraceIdRatioBased(0.0)], ids=["app_always_off", "app_ratio_0"])
+@pytest.mark.parametrize("sampler", PARENT_BASED, ids=lambda env: env["OTEL_TRACES_SAMPLER"])
+def test_parent_based_sampler_follows_the_sampled_flag_of_the_app_span(
+    rotel, otlp_sink, monkeypatch, app_sampler, sampler
+):
+    """OpenTelemetry: a parent-based sampler follows the parent's sampled flag (unsampled parent: nothing sent)."""
+    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", **sampler))
+    unsampled_app = TracerProvider(sampler=app_sampler).get_tracer("the-app")
+    sampled_app = TracerProvider(sampler=ALWAYS_ON).get_tracer("the-app")
+    job = configure_job(OTelExporter(parent_from_current_otel_span=True))
+
+    def under_app_span(tracer, root: str, child: str):
+        with tracer.start_as_current_span(f"app-{root}") as app_span, timed_span(root), timed_span(child) as span:
+            get_recorder().event(span, Event.create("tick"))
+        return app_span.get_span_context()
+
+    dropped_parent = under_app_span(unsampled_app, "application", "train")
+    kept_parent = under_app_span(sampled_app, "evaluate", "evaluate-step")
+    job.recorder.close()
+    assert not dropped_parent.trace_flags.sampled and kept_parent.trace_flags.sampled
+
+    # The sampled trace was recorded last: once it has arrived, anything sent for the other one has too.
+    kept_trace = format(kept_parent.trace_id, "032x")
+    received = by_name(otlp_sink.wait_for_spans(lambda s: s.trace_id == kept_trace, count=2, timeout=60))
+    assert set(received) == {"evaluate", "evaluate-step"}
+    assert received["evaluate"].parent_span_id == format(kept_parent.span_id, "016x")
+    dropped_trace = format(dropped_parent.trace_id, "032x")
+    assert [s.name for s in otlp_sink.spans() if s.trace_id == dropped_trace] == []
+    assert {s.name for s in real_spans(otlp_sink.spans())} == {"evaluate", "evaluate-step"}
 
 
 def test_opt_in_without_a_current_app_span_starts_its_own_trace(rotel, otlp_sink, monkeypatch):

@@ -26,6 +26,7 @@ from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.otel.ids import trace_id_from_session
 from nv_one_logger.otel.replay import replay_files
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
+from nv_one_logger.testing import reset_one_logger
 from tests.otel.helpers import app_env, configure_job, otlp_env, real_spans, set_env
 from tests.support.collector import ReceivedSpan
 
@@ -104,6 +105,58 @@ def test_an_invalid_traceparent_is_reported_once_and_ignored(rotel, otlp_sink, t
     spans = otlp_sink.wait_for_spans(count=3)
     (app,) = [s for s in spans if s.name == "application"]
     assert app.parent_span_id == "" and app.trace_id != PARENT_TRACE
+
+
+@pytest.mark.parametrize(
+    "sampler",
+    # With a ratio of 0, the sampled parent alone decides that its trace is sent.
+    [
+        {"OTEL_TRACES_SAMPLER": "parentbased_always_on"},
+        {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"},
+    ],
+    ids=lambda env: env["OTEL_TRACES_SAMPLER"],
+)
+def test_parent_based_sampler_follows_the_sampled_flag_of_traceparent(rotel, otlp_sink, monkeypatch, sampler):
+    """OpenTelemetry: a parent-based sampler follows the remote parent's flags (``-00``: not sampled, nothing sent)."""
+    unsampled_trace, sampled_trace = "1" * 32, "2" * 32
+    for trace_id, flags in ((unsampled_trace, "00"), (sampled_trace, "01")):
+        reset_one_logger()
+        carrier = {"TRACEPARENT": f"00-{trace_id}-{PARENT_SPAN}-{flags}", "TRACESTATE": TRACESTATE}
+        set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", **sampler))
+        for name, value in carrier.items():
+            monkeypatch.setenv(name, value)
+        job = configure_job(OTelExporter())
+        with timed_span("application"):
+            for _ in range(2):
+                with timed_span("step") as step:
+                    get_recorder().event(step, Event.create("loss"))
+        job.recorder.close()
+
+    # The sampled run was recorded last: once it has arrived, anything sent for the other one has too.
+    kept = otlp_sink.wait_for_spans(lambda s: s.trace_id == sampled_trace, count=3, timeout=60)
+    assert sorted(s.name for s in kept) == ["application", "step", "step"]
+    (app,) = [s for s in kept if s.name == "application"]
+    assert app.parent_span_id == PARENT_SPAN
+    assert [s.name for s in otlp_sink.spans() if s.trace_id == unsampled_trace] == []
+
+
+@pytest.mark.parametrize("flags", ["00", "01"])
+def test_continuation_traces_follow_the_sampled_flag_of_traceparent(monkeypatch, flags):
+    """Spans beyond the cap continue in linked traces that hang under the same remote parent, so they go with it."""
+    set_env(monkeypatch, {"OTEL_TRACES_SAMPLER": "parentbased_always_on", "TRACEPARENT": TRACEPARENT[:-2] + flags})
+    memory = InMemorySpanExporter()
+    recorder = DefaultRecorder([OTelExporter(memory, max_spans_per_trace=3)])
+    configure_one_logger(OneLoggerConfig(application_name="cap", world_size_or_fn=1, session_tag_or_fn="s"), recorder)
+    with timed_span("application"), timed_span("loop"):
+        for _ in range(10):
+            with timed_span("iteration"):
+                pass
+    recorder.close()
+    spans = memory.get_finished_spans()
+    if flags == "00":
+        assert spans == ()
+    else:
+        assert len(spans) == 12 and len({s.context.trace_id for s in spans}) > 1
 
 
 def test_opt_in_session_trace_puts_every_ranks_root_in_one_trace(rotel, otlp_sink, tmp_path):

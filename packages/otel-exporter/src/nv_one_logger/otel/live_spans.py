@@ -166,6 +166,7 @@ class LiveSpanTranslator:
         self._dirty: Dict[int, OpenSpan] = {}
         self._recent: Dict[int, SpanContext] = {}
         self._recent_order: Deque[int] = deque()  # oldest first, to evict in O(1)
+        self.trace_parents: Dict[int, SpanContext] = {}  # trace id -> its remote parent (``_note_trace_parent``)
 
     @property
     def resource(self) -> Resource:
@@ -251,8 +252,10 @@ class LiveSpanTranslator:
             self._set_shares()
         parent = self._find_parent(span)
         if parent is None:
-            if app_parent is not None and app_parent.is_valid:
-                parent = span_context(app_parent.trace_id, app_parent.span_id, True, app_parent.trace_state)
+            if app_parent is not None and app_parent.is_valid:  # its sampled flag kept: parent-based samplers read it
+                parent = SpanContext(
+                    app_parent.trace_id, app_parent.span_id, True, app_parent.trace_flags, app_parent.trace_state
+                )
             else:
                 parent = self.remote_parent
         link: Optional[SpanContext] = None
@@ -262,6 +265,10 @@ class LiveSpanTranslator:
             trace_id, continued = self.traces.place(parent_trace, key)
             if continued:
                 link, parent = parent, None
+                if link is not None:
+                    self._note_trace_parent(trace_id, link)
+            elif parent is not None and parent.is_remote:
+                self._note_trace_parent(trace_id, parent)
         else:
             trace_id = self.traces.new_root(key)
         if self.trace_id is None:
@@ -278,6 +285,21 @@ class LiveSpanTranslator:
         )
         self._waiting.append((state.start_ns, key))
         return state
+
+    def _note_trace_parent(self, trace_id: int, parent: SpanContext) -> None:
+        """Remember the remote parent ``trace_id`` hangs under (a continuation: that of the trace it continues).
+
+        A parent-based sampler decides on it (``trace_policy``), for every span of the trace: the first span of a
+        trace the sampler sees is often a child (children stop first), whose own parent is a OneLogger span.
+        """
+        parents = self.trace_parents
+        if trace_id in parents:
+            return
+        remote = parent if parent.is_remote else parents.get(parent.trace_id)
+        if remote is not None:
+            if len(parents) >= _RECENT_LIMIT:
+                del parents[next(iter(parents))]
+            parents[trace_id] = remote
 
     def _find_parent(self, span: Span) -> Optional[SpanContext]:
         """Return the context of the nearest exported ancestor (open or recently stopped), if any."""

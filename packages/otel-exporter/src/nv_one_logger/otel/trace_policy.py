@@ -6,9 +6,11 @@ application's thread):
 
 - **Sampling** (``OTEL_TRACES_SAMPLER`` / ``_ARG``): the sampler decides once per trace, and that decision holds
   for every span of the trace (the real spans, the liveness markers, the telemetry-data-error spans), in live
-  export and in replay alike. The first span seen of a trace asks the sampler as a root would (or, when its
-  parent is the application's own span, as a child of that remote parent, which is what ``parentbased_*`` look
-  at). ``traceidratio`` depends on the trace id only, so a replay of the same trace ids decides the same way.
+  export and in replay alike. The sampler is asked as for the trace's root: a root without parent, or, when the
+  trace hangs under a remote parent (the application's current span, ``TRACEPARENT``), a child of that parent,
+  whose sampled flag ``parentbased_*`` follow. The translator names that parent per trace (``trace_parents``):
+  the first span seen of a trace is often a child, whose own parent is a OneLogger span. ``traceidratio``
+  depends on the trace id only, so a replay of the same trace ids decides the same way.
 - **Limits** (``OTEL_*_ATTRIBUTE_COUNT_LIMIT``, ``OTEL_*ATTRIBUTE_VALUE_LENGTH_LIMIT``): attributes beyond the
   count limit are dropped and counted (``dropped_attributes_count`` on the span or event), string values longer
   than the length limit are truncated, as the SDK's ``BoundedAttributes`` does for a tracer.
@@ -32,7 +34,7 @@ from opentelemetry.sdk.trace.sampling import (
     Sampler,
     TraceIdRatioBased,
 )
-from opentelemetry.trace import NonRecordingSpan, set_span_in_context
+from opentelemetry.trace import NonRecordingSpan, SpanContext, set_span_in_context
 
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.otel.env_trace import LimitSettings, SamplerSettings
@@ -40,6 +42,7 @@ from nv_one_logger.otel.mapping import SCOPE, readable_span, with_dropped_count
 
 _logger = get_logger(__name__)
 _DECISIONS_KEPT = 4096
+_NO_PARENTS: Mapping[int, SpanContext] = {}
 
 
 def build_sampler(settings: SamplerSettings) -> Sampler:
@@ -80,8 +83,11 @@ class TracePolicy:
             _logger.warning("OneLogger OTel exporter: %s", problem)
         return policy
 
-    def sampled(self, span: ReadableSpan) -> bool:
-        """Return the decision of the span's trace (made once per trace id, see the module docstring)."""
+    def sampled(self, span: ReadableSpan, trace_parents: Mapping[int, SpanContext] = _NO_PARENTS) -> bool:
+        """Return the decision of the span's trace (made once per trace id, see the module docstring).
+
+        ``trace_parents`` maps a trace id to the remote parent the trace hangs under, if it has one.
+        """
         context = span.context
         if context is None:
             return True
@@ -89,8 +95,10 @@ class TracePolicy:
         decision = self._decisions.get(trace_id)
         if decision is None:
             parent = span.parent
+            if parent is None or not parent.is_remote:
+                parent = trace_parents.get(trace_id)
             parent_context = None
-            if parent is not None and parent.is_remote:
+            if parent is not None:
                 parent_context = set_span_in_context(NonRecordingSpan(parent))
             result = self._sampler.should_sample(parent_context, trace_id, span.name or "")
             decision = result.decision.is_sampled()
@@ -99,12 +107,19 @@ class TracePolicy:
             self._decisions[trace_id] = decision
         return decision
 
-    def apply(self, spans: Sequence[ReadableSpan]) -> List[ReadableSpan]:
-        """Return the spans to export: sampled traces only, each span within the attribute limits."""
+    def apply(
+        self, spans: Sequence[ReadableSpan], trace_parents: Mapping[int, SpanContext] = _NO_PARENTS
+    ) -> List[ReadableSpan]:
+        """Return the spans to export: sampled traces only, each span within the attribute limits.
+
+        ``trace_parents``: the remote parent of each trace that has one (``LiveSpanTranslator.trace_parents``).
+        """
         out: List[ReadableSpan] = []
-        always = self._always and not any(s.parent is not None and s.parent.is_remote for s in spans)
+        always = (
+            self._always and not trace_parents and not any(s.parent is not None and s.parent.is_remote for s in spans)
+        )
         for span in spans:
-            if always or self.sampled(span):
+            if always or self.sampled(span, trace_parents):
                 out.append(self.limited(span))
         return out
 

@@ -192,7 +192,7 @@ class OTelExporter(BaseExporter):
         policy = self._policy
 
         def process(items: List[Any]) -> List[ReadableSpan]:
-            return policy.apply(translator.process(items))
+            return policy.apply(translator.process(items), translator.trace_parents)
 
         self._worker = ExportWorker(
             self._span_exporter,
