@@ -302,9 +302,12 @@ def test_collector_down_reports_the_real_cause_and_close_does_not_wait_the_bound
     env = {"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{free_port()}", "OTEL_EXPORTER_OTLP_PROTOCOL": protocol}
     sdk = run("sdk", env, tmp_path)
     ours = run("onelogger", env, tmp_path)
-    assert "Connection refused" in sdk.stderr
+    # The cause is what the exporter's failed attempt says. OpenTelemetry's gRPC exporter names the socket error
+    # ("Connection refused") in recent releases; older ones (those Python 3.9 resolves) say only "UNAVAILABLE".
+    cause = "Connection refused" if "Connection refused" in sdk.stderr else "StatusCode.UNAVAILABLE"
+    assert cause in sdk.stderr, sdk.stderr
     (loss,) = [line for line in ours.stderr.splitlines() if "could not be delivered" in line]
-    assert "Connection refused" in loss and "Shutdown in progress" not in loss
+    assert cause in loss and "Shutdown in progress" not in loss, loss
     assert "3 lost (3 in failed exports" in ours.stderr
     assert "close gave up" not in ours.stderr
 
