@@ -57,6 +57,7 @@ from nv_one_logger.core.internal.redaction import redact_text
 from nv_one_logger.otel import partial_success
 from nv_one_logger.otel.env import BatchSettings
 from nv_one_logger.otel.export_stats import ExportStats
+from nv_one_logger.otel.fork_gate import export_call
 from nv_one_logger.otel.request_size import TRUNCATED_VALUES_ATTRIBUTE, pack, shrink
 from nv_one_logger.otel.sdk_log_filter import SDK_LOG_FILTER, WORKER_THREAD_PREFIX, quiet_sdk_exporter_logs
 
@@ -339,7 +340,8 @@ class ExportWorker:
         def call() -> None:
             partial_success.take()
             try:
-                result, reason = exporter.export(chunk), None
+                with export_call():  # never inside gRPC while the process forks (fork_gate.py)
+                    result, reason = exporter.export(chunk), None
             except Exception as error:
                 result, reason = SpanExportResult.FAILURE, describe_exception(error)
             answer = partial_success.take() if result is SpanExportResult.SUCCESS else None
