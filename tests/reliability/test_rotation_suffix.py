@@ -51,7 +51,7 @@ def test_readers_treat_non_ascii_suffixes_as_separate_files(tmp_path, suffix):
 
 
 def test_the_rule_is_shared_by_the_replay_planner(tmp_path):
-    replay_plan = pytest.importorskip("nv_one_logger.otel.replay_plan")
+    replay_plan = pytest.importorskip("nv_one_logger.otel.replay.plan")
     assert replay_plan.writer_source(f"{tmp_path}/run.jsonl.12") == f"{tmp_path}/run.jsonl"
     assert replay_plan.writer_source(f"{tmp_path}/run.jsonl.\u0663") == f"{tmp_path}/run.jsonl.\u0663"
     assert split_rotation_suffix("a/run.jsonl.10") == ("a/run.jsonl", 10)

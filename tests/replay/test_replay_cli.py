@@ -12,7 +12,7 @@ import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from nv_one_logger.otel.replay import replay_files
-from nv_one_logger.otel.replay_progress import ProgressLine
+from nv_one_logger.otel.replay.progress import ProgressLine
 from tests.replay.helpers import (
     CRASH_APP,
     JOB_SPAN_NAMES,

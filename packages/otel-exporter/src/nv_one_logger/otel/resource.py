@@ -15,7 +15,7 @@ Precedence, from lowest to highest (the operator's environment always wins over 
    parsing is exactly the SDK's).
 
 Because layer 1 is a function of the identity alone, ``one-logger replay`` rebuilds the live run's resource from
-a file's identity record (``replay_send.replay_resource``). Config values given as callables are evaluated
+a file's identity record (``replay.send.replay_resource``). Config values given as callables are evaluated
 once, when the first batch is built; one that fails is left out with a warning rather than failing the exporter.
 
 The SDK reads ``OTEL_RESOURCE_ATTRIBUTES`` each time its detector runs (three times while an exporter starts)

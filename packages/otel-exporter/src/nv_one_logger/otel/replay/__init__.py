@@ -3,9 +3,9 @@
 Data flow, one module per step:
 
     record files --(records.reader: RecordReader)--> records --(records.spans: rebuild)--> rebuilt spans
-      --(otel.replay_plan: plan_replay; events via otel.replay_mapping -> otel.mapping; ids via otel.ids)-->
+      --(otel.replay.plan: plan_replay; events via otel.replay.mapping -> otel.mapping; ids via otel.ids)-->
       OTel span data with deterministic ids
-      --(otel.replay_send: build_readable_span + the SDK's OTLP exporter)--> collector
+      --(otel.replay.send: build_readable_span + the SDK's OTLP exporter)--> collector
 
 ``replay_files`` is the Python API; ``run_cli`` is what ``one-logger replay`` (``nv_one_logger.cli.replay``, in
 core) calls once it knows the ``otel`` extra is installed. See docs/replay.md for the air-gapped workflow and the
@@ -28,7 +28,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.otel.env_trace import LimitSettings
-from nv_one_logger.otel.replay_plan import (
+from nv_one_logger.otel.replay.plan import (
     DEFAULT_EVENT_LIMIT,
     DEFAULT_MAX_SPANS_PER_TRACE,
     PlannedSpan,
@@ -37,8 +37,8 @@ from nv_one_logger.otel.replay_plan import (
     plan_replay,
     writer_source,
 )
-from nv_one_logger.otel.replay_progress import ProgressLine, count_lines
-from nv_one_logger.otel.replay_send import (
+from nv_one_logger.otel.replay.progress import ProgressLine, count_lines
+from nv_one_logger.otel.replay.send import (
     SendResult,
     build_replay_span_exporter,
     replay_resource,

@@ -30,7 +30,7 @@ from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.otel.attributes import to_otel_attributes
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.mapping import build_readable_span
-from nv_one_logger.otel.replay_plan import PlannedSpan
+from nv_one_logger.otel.replay.plan import PlannedSpan
 from nv_one_logger.otel.resource import build_resource
 from nv_one_logger.otel.span_exporters import Suppressed, build_otlp_exporter
 from nv_one_logger.otel.trace_policy import TracePolicy

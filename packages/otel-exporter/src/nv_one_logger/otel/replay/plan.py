@@ -56,7 +56,7 @@ from nv_one_logger.otel.mapping import (
     OTelSpanData,
     telemetry_data_error_attributes,
 )
-from nv_one_logger.otel.replay_mapping import (
+from nv_one_logger.otel.replay.mapping import (
     event_json,
     map_recorded_event,
     marker_span_id,

@@ -1,6 +1,6 @@
 """Recorded data to OTel data for a replay: events (through ``mapping.py``) and ids of spans without a uuid.
 
-Kept apart from ``replay_plan`` (which decides the traces, parents and end times) because these are the rules that
+Kept apart from ``replay.plan`` (which decides the traces, parents and end times) because these are the rules that
 must stay identical to the live exporter's: timestamps in nanoseconds rounded as ``mapping.timestamp_ns`` rounds
 them, errors mapped by ``mapping.event_data``, ids from ``ids.py``.
 """
