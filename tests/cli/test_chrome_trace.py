@@ -13,7 +13,7 @@ from nv_one_logger.records import read_records, rebuild
 from nv_one_logger.records.chrome_trace import build_chrome_trace
 from nv_one_logger.records.files import load_files
 from tests.cli.support import run_cli
-from tests.records.builders import T0, RecordWriter, training_records, write_file
+from tests.support.record_builders import T0, RecordWriter, training_records, write_file
 
 METADATA_NAMES = {"process_name", "process_labels", "process_sort_index", "thread_name", "thread_sort_index"}
 
@@ -196,7 +196,7 @@ def test_output_option_is_required(tmp_path):
 def test_streamed_trace_has_the_events_of_the_built_one(tmp_path):
     # the command reads once and streams (records.chrome_trace.trace_records + ChromeTraceBuilder.write);
     # build_chrome_trace builds from a full rebuild: both must describe the same trace
-    from tests.records.multirank import write_run
+    from tests.support.multirank_run import write_run
 
     paths = write_run(tmp_path)
     extra = RecordWriter(pid=77)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.records.builders import training_records, write_file
+from tests.support.record_builders import training_records, write_file
 
 
 @pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])

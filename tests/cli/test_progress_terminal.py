@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.records.bigfile import write_big_file
+from tests.support.big_record_file import write_big_file
 
 
 def _stderr_of(argv, terminal: bool) -> str:

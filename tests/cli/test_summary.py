@@ -8,7 +8,7 @@ from nv_one_logger.core.event import Event
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from tests.cli.support import run_cli
-from tests.records.builders import RecordWriter, lines, training_records, write_file
+from tests.support.record_builders import RecordWriter, lines, training_records, write_file
 
 
 def _row(out, name):

@@ -11,8 +11,8 @@ from nv_one_logger.records.identity import RankLabel, WriterRanks, rank_from
 from nv_one_logger.records.ranks import lag_threshold, phases_by_rank
 from nv_one_logger.records.stats import summarize_spans
 from tests.cli.support import run_cli
-from tests.records.builders import RecordWriter, write_file
-from tests.records.multirank import write_run
+from tests.support.multirank_run import write_run
+from tests.support.record_builders import RecordWriter, write_file
 
 
 def _by_rank_row(out, name):

@@ -16,8 +16,8 @@ from typing import List
 
 import pytest
 
-from tests.records.bigfile import write_big_file
-from tests.records.multirank import write_run
+from tests.support.big_record_file import write_big_file
+from tests.support.multirank_run import write_run
 
 BIG_BYTES = 15_000_000
 GROWTH_BOUND_MB = 10.0

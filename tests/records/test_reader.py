@@ -18,7 +18,7 @@ from nv_one_logger.records import (
     read_records,
     rotated_segments,
 )
-from tests.records.builders import T0, RecordWriter, lines, training_records, write_file
+from tests.support.record_builders import T0, RecordWriter, lines, training_records, write_file
 
 
 def test_reads_every_record_type_with_typed_fields(tmp_path):

@@ -1,7 +1,7 @@
 import pytest
 
 from nv_one_logger.records import percentile, read_records, rebuild, rebuild_spans, summarize_spans
-from tests.records.builders import T0, RecordWriter, training_records, write_file
+from tests.support.record_builders import T0, RecordWriter, training_records, write_file
 
 
 def _rebuild(tmp_path, writer):

@@ -8,8 +8,8 @@ pytest.importorskip("plotly", reason="the report extra (nv-one-logger-core[repor
 
 from nv_one_logger.records.digest import digest_files
 from nv_one_logger.report.figures import TIMELINE_MAX_PER_RANK, iteration_name, thin, timeline
-from tests.records.bigfile import write_big_file
-from tests.records.multirank import write_run
+from tests.support.big_record_file import write_big_file
+from tests.support.multirank_run import write_run
 
 
 def test_thin_keeps_the_largest_value_of_each_stretch():

@@ -1,6 +1,6 @@
 """The report in a real headless browser: loads offline, no console errors, one lane per rank, the straggler named.
 
-The run is the hand-built 4-rank run with rank 2 slow (tests/records/multirank.py). A screenshot of the page
+The run is the hand-built 4-rank run with rank 2 slow (tests/support/multirank_run.py). A screenshot of the page
 goes to ``out/test-artifacts/report.png`` (``ONE_LOGGER_TEST_ARTIFACTS`` to change the directory); docs/report.png
 is a copy of it.
 """
@@ -16,8 +16,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from nv_one_logger.cli.main import main
-from tests.records.multirank import write_run
 from tests.report.browser import ARTIFACTS, console_errors, network_requests, start_browser
+from tests.support.multirank_run import write_run
 
 pytest.importorskip("plotly", reason="the report extra (nv-one-logger-core[report]) is not installed")
 

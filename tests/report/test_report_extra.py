@@ -10,8 +10,8 @@ import pytest
 import tomllib
 
 from nv_one_logger.cli.main import main
-from tests.records.builders import RecordWriter, write_file
-from tests.records.multirank import write_run
+from tests.support.multirank_run import write_run
+from tests.support.record_builders import RecordWriter, write_file
 
 CORE = Path(__file__).resolve().parents[2] / "packages" / "core"
 

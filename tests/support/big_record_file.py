@@ -4,7 +4,7 @@ A real FileExporter writes a few thousand records per second; a test cannot wait
 this writes the same JSON lines from templates: per iteration a ``training_iteration`` span (start/stop), a
 ``data_loading`` complete record and a ``training_metrics`` event with ``loss``, about 1.2 kB in all.
 
-    python -m tests.records.bigfile OUT.jsonl SIZE_MB [RANK]
+    python -m tests.support.big_record_file OUT.jsonl SIZE_MB [RANK]
 """
 
 from __future__ import annotations

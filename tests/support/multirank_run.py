@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List
 
-from tests.records.builders import RecordWriter, write_file
+from tests.support.record_builders import RecordWriter, write_file
 
 STRAGGLER_ITERATION = 0.18
 
