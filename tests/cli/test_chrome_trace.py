@@ -2,7 +2,6 @@
 
 import json
 import threading
-from collections import defaultdict
 
 import pytest
 
@@ -12,55 +11,9 @@ from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.records import read_records, rebuild
 from nv_one_logger.records.chrome_trace import build_chrome_trace
 from nv_one_logger.records.files import load_files
-from tests.cli.support import run_cli
+from tests.support.chrome_trace import validate_trace
+from tests.support.cli_in_process import run_cli
 from tests.support.record_builders import T0, RecordWriter, training_records, write_file
-
-METADATA_NAMES = {"process_name", "process_labels", "process_sort_index", "thread_name", "thread_sort_index"}
-
-
-def _number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def validate_trace(trace):
-    """Schema-level checks: required keys per phase, units, nesting. Returns events grouped by phase."""
-    assert isinstance(trace, dict) and isinstance(trace["traceEvents"], list)
-    assert trace["displayTimeUnit"] in ("ms", "ns")
-    json.dumps(trace, allow_nan=False)  # strict JSON: no NaN/Infinity anywhere
-    by_phase = defaultdict(list)
-    for event in trace["traceEvents"]:
-        ph = event["ph"]
-        assert isinstance(event["name"], str) and event["name"]
-        assert isinstance(event["pid"], int) and isinstance(event["tid"], int)
-        if ph == "X":
-            assert _number(event["ts"]) and _number(event["dur"]) and event["dur"] >= 0
-            assert isinstance(event["cat"], str) and isinstance(event["args"], dict)
-        elif ph == "i":
-            assert _number(event["ts"]) and event["s"] in ("g", "p", "t")
-            assert isinstance(event["cat"], str)
-        elif ph == "M":
-            assert event["name"] in METADATA_NAMES and isinstance(event["args"], dict)
-        else:
-            pytest.fail(f"unexpected phase {ph!r}")
-        by_phase[ph].append(event)
-    # Complete events on one thread must nest strictly (what Perfetto's importer requires).
-    lanes = defaultdict(list)
-    for event in by_phase["X"]:
-        lanes[(event["pid"], event["tid"])].append(event)
-    for slices in lanes.values():
-        stack = []
-        for event in sorted(slices, key=lambda e: (e["ts"], -e["dur"])):
-            end = event["ts"] + event["dur"]
-            while stack and stack[-1] <= event["ts"]:
-                stack.pop()
-            assert not stack or end <= stack[-1], f"slice {event['name']} overlaps its enclosing slice"
-            stack.append(end)
-    # Every track is named.
-    named_processes = {e["pid"] for e in by_phase["M"] if e["name"] == "process_name"}
-    named_threads = {(e["pid"], e["tid"]) for e in by_phase["M"] if e["name"] == "thread_name"}
-    assert {e["pid"] for e in by_phase["X"] + by_phase["i"]} <= named_processes
-    assert set(lanes) <= named_threads
-    return by_phase
 
 
 def _trace_of(tmp_path, records, name="run.jsonl"):

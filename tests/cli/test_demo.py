@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_chrome_trace import validate_trace
+from tests.support.chrome_trace import validate_trace
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "training_demo.py"
 

@@ -7,7 +7,7 @@ from nv_one_logger.cli.summary import format_duration
 from nv_one_logger.core.event import Event
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
-from tests.cli.support import run_cli
+from tests.support.cli_in_process import run_cli
 from tests.support.record_builders import RecordWriter, lines, training_records, write_file
 
 

@@ -10,7 +10,7 @@ from nv_one_logger.records.files import load_files
 from nv_one_logger.records.identity import RankLabel, WriterRanks, rank_from
 from nv_one_logger.records.ranks import lag_threshold, phases_by_rank
 from nv_one_logger.records.stats import summarize_spans
-from tests.cli.support import run_cli
+from tests.support.cli_in_process import run_cli
 from tests.support.multirank_run import write_run
 from tests.support.record_builders import RecordWriter, write_file
 

@@ -1,4 +1,4 @@
-"""Every fenced Python and shell example of README.md and docs/ runs as written (see tests/docs/blocks.py).
+"""Every fenced Python and shell example of README.md and docs/ runs as written (see tests/support/doc_blocks.py).
 
 One test per markdown page: the page's examples run in order in one fresh directory, every failing example is
 reported with its file and line (not only the first). Pages without runnable examples are not listed.
@@ -11,9 +11,9 @@ from typing import Dict, List
 
 import pytest
 
-from tests.docs.blocks import REPO_ROOT, Block, all_blocks
-from tests.docs.runner import Outcome, example_environment, run_block
 from tests.support.collector import OtlpSink, RotelCollector
+from tests.support.doc_blocks import REPO_ROOT, Block, all_blocks
+from tests.support.doc_runner import Outcome, example_environment, run_block
 
 BLOCKS = all_blocks()
 PAGES: Dict[str, List[Block]] = {}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs.blocks import DocsMarkupError, all_blocks, extract
-from tests.docs.runner import example_environment, run_block
+from tests.support.doc_blocks import DocsMarkupError, all_blocks, extract
+from tests.support.doc_runner import example_environment, run_block
 
 PAGE = """# Page
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from tests.docs.blocks import REPO_ROOT, doc_files
+from tests.support.doc_blocks import REPO_ROOT, doc_files
 
 INTERNAL_NOTES = re.compile(
     r"(?-i:\bSPEC\b)|SPEC\.md|\bcontract\b|\bcontract's\b|\bthe issue\b|\bissue's\b|\bissue \d+|\bthe lead\b"

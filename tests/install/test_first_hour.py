@@ -22,9 +22,9 @@ from typing import List
 
 import pytest
 
-from tests.docs.blocks import REPO_ROOT, Block, extract
-from tests.docs.runner import example_environment, run_block
 from tests.support.collector import OtlpSink, RotelCollector
+from tests.support.doc_blocks import REPO_ROOT, Block, extract
+from tests.support.doc_runner import example_environment, run_block
 from tests.support.wheels import BuiltDistributions, FreshVenv, download_into_wheelhouse, run_command
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Runs the examples extracted by ``tests/docs/blocks.py`` the way a reader would.
+"""Runs the examples extracted by ``tests/support/doc_blocks.py`` the way a reader would.
 
 Each markdown page gets one fresh working directory; its examples run there in document order (a reader
 following a page works in one directory, so a file written by one example can be read by the next). Python
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from tests.docs.blocks import Block
+from tests.support.doc_blocks import Block
 
 BLOCK_TIMEOUT_SECONDS = 240.0
 CRASH_MARKERS = ("Traceback (most recent call last)", "--- Logging error ---", "does not provide the extra")

@@ -1,7 +1,7 @@
 """Extracts the fenced Python and shell examples of README.md and docs/*.md, with their file and line.
 
 Why: every example a user can copy must run as written, so the test suite runs them all
-(``tests/docs/test_examples.py``). This module only reads markdown; running is ``tests/docs/runner.py``.
+(``tests/docs/test_examples.py``). This module only reads markdown; running is ``tests/support/doc_runner.py``.
 
 What counts as an example is decided by the fence's language tag: ``python``/``py`` are Python,
 ``bash``/``sh``/``shell`` are shell. Any other tag (``text``, ``json``, ``yaml``...) or no tag is not run.

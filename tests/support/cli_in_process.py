@@ -1,4 +1,4 @@
-"""Run the summary/chrome-trace subcommands through their own ``register`` functions."""
+"""``run_cli``: run the summary and chrome-trace subcommands in this process, through their own ``register``."""
 
 from __future__ import annotations
 
