@@ -18,8 +18,7 @@ from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.safe_execution import GUARD_STATE
 from nv_one_logger.core.span import Span
 from nv_one_logger.testing import InMemoryExporter
-
-from .helpers import DISABLE, PROPAGATE, configure
+from tests.support.config import DISABLE, PROPAGATE, configure_recorder
 
 
 class Unprintable:
@@ -57,7 +56,7 @@ CALLS: Dict[str, Callable[[], Any]] = {
 
 @pytest.mark.parametrize("call", list(CALLS), ids=list(CALLS))
 def test_bad_data_raises_under_propagate(call: str) -> None:
-    configure(PROPAGATE)
+    configure_recorder(PROPAGATE)
     with pytest.raises(OneLoggerError):
         CALLS[call]()
 
@@ -65,7 +64,7 @@ def test_bad_data_raises_under_propagate(call: str) -> None:
 @pytest.mark.parametrize("call", list(CALLS), ids=list(CALLS))
 def test_bad_data_never_raises_under_the_quiet_strategy(call: str) -> None:
     exporter = InMemoryExporter()
-    configure(DISABLE, exporter)
+    configure_recorder(DISABLE, exporter)
     CALLS[call]()
     CALLS[call]()
     assert not GUARD_STATE.disabled
@@ -78,7 +77,7 @@ def test_bad_data_never_raises_under_the_quiet_strategy(call: str) -> None:
 
 def test_the_issue_example_keeps_the_good_values_and_the_event() -> None:
     exporter = InMemoryExporter()
-    configure(DISABLE, exporter)
+    configure_recorder(DISABLE, exporter)
     with timed_span("epoch") as span:
         event = Event.create("metrics", {"best_val": None, "loss": 0.5})
         get_recorder().event(span, event)
@@ -92,7 +91,7 @@ def test_the_issue_example_keeps_the_good_values_and_the_event() -> None:
 @pytest.mark.parametrize("value", list(BAD_VALUES.values()), ids=list(BAD_VALUES))
 def test_every_bad_value_is_left_out_of_spans_and_events(value: Any) -> None:
     exporter = InMemoryExporter()
-    configure(DISABLE, exporter)
+    configure_recorder(DISABLE, exporter)
     with timed_span("s", span_attributes={"bad": value, "good": 1}) as span:
         assert span is not None
         span.add_attribute("bad_later", value)

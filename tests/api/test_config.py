@@ -6,8 +6,7 @@ from pydantic import ValidationError
 from nv_one_logger.api.config import LoggerConfig, OneLoggerConfig, OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.telemetry_config import ApplicationType, TelemetryConfig
 from nv_one_logger.core.exceptions import OneLoggerError
-
-from .helpers import DISABLE, PROPAGATE
+from tests.support.config import DISABLE, PROPAGATE
 
 REQUIRED = {"application_name": "app", "world_size_or_fn": 8, "session_tag_or_fn": "run-1"}
 

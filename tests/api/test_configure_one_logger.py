@@ -17,8 +17,8 @@ from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter
-
-from .helpers import DISABLE, PROPAGATE, library_records, make_config
+from tests.support.config import DISABLE, PROPAGATE, make_config
+from tests.support.log_records import library_records
 
 IN_MEMORY = "nv_one_logger.testing.InMemoryExporter"
 REPO_ROOT = Path(__file__).resolve().parents[2]

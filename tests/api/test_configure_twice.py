@@ -14,8 +14,8 @@ from nv_one_logger.api.timed_span import configure_one_logger, get_recorder, tim
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter
-
-from .helpers import DISABLE, PROPAGATE, library_records, make_config
+from tests.support.config import DISABLE, PROPAGATE, make_config
+from tests.support.log_records import library_records
 
 IN_MEMORY = {"class_name": "nv_one_logger.testing.InMemoryExporter"}
 PREFIX = "OneLoggerProvider already configured!"

@@ -7,14 +7,13 @@ from nv_one_logger.api import decorators
 from nv_one_logger.api.timed_span import timed, timed_span
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.testing import InMemoryExporter
-
-from .helpers import PROPAGATE, configure
+from tests.support.config import PROPAGATE, configure_recorder
 
 
 @pytest.fixture
 def exporter():
     exporter = InMemoryExporter()
-    configure(PROPAGATE, exporter)
+    configure_recorder(PROPAGATE, exporter)
     return exporter
 
 

@@ -8,8 +8,7 @@ from nv_one_logger.core.event import Event
 from nv_one_logger.core.span import Span
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter
-
-from .helpers import make_config
+from tests.support.config import make_config
 
 
 def test_disabled_rank_calls_are_no_ops_that_log_nothing(caplog, monkeypatch):

@@ -20,8 +20,7 @@ from nv_one_logger.api.timed_span import timed, timed_span
 from nv_one_logger.core.internal.describe import describe_exception, exception_message, exception_traceback
 from nv_one_logger.core.internal.safe_execution import GUARD_STATE
 from nv_one_logger.testing import InMemoryExporter
-
-from .helpers import DISABLE, PROPAGATE, configure
+from tests.support.config import DISABLE, PROPAGATE, configure_recorder
 
 
 class StrRaises(Exception):
@@ -112,7 +111,7 @@ def test_the_application_exception_propagates_unchanged_and_the_span_is_stopped(
     strategy: OneLoggerErrorHandlingStrategy, shape: Callable[[Exception], None], exc_type: Type[Exception]
 ) -> None:
     exporter = InMemoryExporter()
-    configure(strategy, exporter)
+    configure_recorder(strategy, exporter)
     original = exc_type()
     with pytest.raises(exc_type) as raised:
         shape(original)

@@ -5,8 +5,8 @@ from nv_one_logger.api.timed_span import configure_one_logger, get_recorder, tim
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter, reset_one_logger
-
-from .helpers import DISABLE, PROPAGATE, configure, library_records, make_config
+from tests.support.config import DISABLE, PROPAGATE, configure_recorder, make_config
+from tests.support.log_records import library_records
 
 
 def test_provider_is_a_singleton_reached_through_instance():
@@ -51,7 +51,7 @@ def test_configure_again_with_the_same_objects_is_a_no_op():
 @pytest.mark.parametrize("what", ["config", "recorder"])
 def test_configure_again_with_different_objects_propagate(what):
     exporter = InMemoryExporter()
-    recorder = configure(PROPAGATE, exporter)
+    recorder = configure_recorder(PROPAGATE, exporter)
     config = OneLoggerProvider.instance().config
     other_config = make_config(custom_metadata={"other": 1}) if what == "config" else config
     other_recorder = DefaultRecorder([InMemoryExporter()]) if what == "recorder" else recorder
@@ -65,7 +65,7 @@ def test_configure_again_with_different_objects_propagate(what):
 
 def test_configure_again_with_different_objects_disable(caplog):
     first, second = InMemoryExporter(), InMemoryExporter()
-    recorder = configure(DISABLE, first, second)
+    recorder = configure_recorder(DISABLE, first, second)
     configure_one_logger(make_config(DISABLE), DefaultRecorder([InMemoryExporter()]))  # no exception
     errors = library_records(caplog)
     assert len(errors) == 1 and "already configured" in errors[0].getMessage()
@@ -93,7 +93,7 @@ def test_configure_with_wrong_types_raises(config, recorder):
 
 def test_force_disable_logging():
     exporter = InMemoryExporter()
-    recorder = configure(PROPAGATE, exporter)
+    recorder = configure_recorder(PROPAGATE, exporter)
     provider = OneLoggerProvider.instance()
     provider.force_disable_logging()
     assert provider.one_logger_ready is True
@@ -107,13 +107,13 @@ def test_force_disable_logging():
 def test_force_disable_before_configure_survives_configure():
     OneLoggerProvider.instance().force_disable_logging()
     exporter = InMemoryExporter()
-    recorder = configure(PROPAGATE, exporter)
+    recorder = configure_recorder(PROPAGATE, exporter)
     assert OneLoggerProvider.instance().one_logger_enabled is False
     assert recorder.start("x") is None
 
 
 def test_disabled_rank_is_ready_but_not_enabled():
-    configure(PROPAGATE, InMemoryExporter(), enable_for_current_rank=False)
+    configure_recorder(PROPAGATE, InMemoryExporter(), enable_for_current_rank=False)
     provider = OneLoggerProvider.instance()
     assert provider.one_logger_ready is True
     assert provider.one_logger_enabled is False
@@ -121,13 +121,13 @@ def test_disabled_rank_is_ready_but_not_enabled():
 
 def test_reset_one_logger_allows_configuring_again_and_closes_nothing():
     exporter = InMemoryExporter()
-    configure(PROPAGATE, exporter)
+    configure_recorder(PROPAGATE, exporter)
     OneLoggerProvider.instance().force_disable_logging()
     reset_one_logger()
     assert exporter.closed is False
     assert OneLoggerProvider.instance().one_logger_ready is False
     new_exporter = InMemoryExporter()
-    recorder = configure(PROPAGATE, new_exporter)
+    recorder = configure_recorder(PROPAGATE, new_exporter)
     assert OneLoggerProvider.instance().one_logger_enabled
     span = recorder.start("after reset")
     assert new_exporter.started_spans == [span]

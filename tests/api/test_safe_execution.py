@@ -10,8 +10,8 @@ from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.safe_execution import GUARD_STATE, safely_execute
 from nv_one_logger.core.span import Span
 from nv_one_logger.testing import InMemoryExporter
-
-from .helpers import DISABLE, PROPAGATE, configure, library_records
+from tests.support.config import DISABLE, PROPAGATE, configure_recorder
+from tests.support.log_records import library_records
 
 calls = []
 
@@ -63,14 +63,14 @@ def test_async_function_under_both_strategies(caplog):
     with pytest.raises(OneLoggerError, match="Internal error in guarded_async"):
         asyncio.run(guarded_async(1, ValueError("x")))
     exporter = InMemoryExporter()
-    configure(DISABLE, exporter)
+    configure_recorder(DISABLE, exporter)
     assert asyncio.run(guarded_async(1, ValueError("x"))) is None
     assert len(library_records(caplog)) == 1 and len(exporter.telemetry_data_errors) == 1
     assert asyncio.run(guarded_async(1)) is None  # disabled now
 
 
 def test_disabled_fast_path_does_not_call_the_function(caplog):
-    configure(PROPAGATE, InMemoryExporter(), enable_for_current_rank=False)
+    configure_recorder(PROPAGATE, InMemoryExporter(), enable_for_current_rank=False)
     caplog.clear()  # the one "disabled for rank" warning of the config; calls below must log nothing
     caplog.set_level("DEBUG", logger="nv_one_logger")
     assert GUARD_STATE.disabled is True
@@ -83,7 +83,7 @@ def test_internal_bug_in_recorder_under_both_strategies(monkeypatch, caplog):
     def broken_create(*args, **kwargs):
         raise ZeroDivisionError("internal bug")
 
-    recorder = configure(PROPAGATE, InMemoryExporter())
+    recorder = configure_recorder(PROPAGATE, InMemoryExporter())
     monkeypatch.setattr(Span, "create", broken_create)
     with pytest.raises(OneLoggerError, match=r"Internal error in DefaultRecorder\.start: ZeroDivisionError") as info:
         recorder.start("x")
@@ -93,7 +93,7 @@ def test_internal_bug_in_recorder_under_both_strategies(monkeypatch, caplog):
 
     reset_one_logger()
     exporter = InMemoryExporter()
-    recorder = configure(DISABLE, exporter)
+    recorder = configure_recorder(DISABLE, exporter)
     assert recorder.start("x") is None
     errors = library_records(caplog)
     assert len(errors) == 1 and "DefaultRecorder.start" in errors[0].getMessage()
@@ -103,7 +103,7 @@ def test_internal_bug_in_recorder_under_both_strategies(monkeypatch, caplog):
 
 def test_concurrent_failures_log_one_line_and_report_once(caplog):
     first, second = InMemoryExporter(), InMemoryExporter()
-    configure(DISABLE, first, second)
+    configure_recorder(DISABLE, first, second)
     barrier = threading.Barrier(8)
 
     def fail():
@@ -121,7 +121,7 @@ def test_concurrent_failures_log_one_line_and_report_once(caplog):
 
 def test_free_function_failure_under_disable_reports_to_the_configured_recorder(caplog):
     exporter = InMemoryExporter()
-    configure(DISABLE, exporter)
+    configure_recorder(DISABLE, exporter)
     assert guarded(1, fail_with=OneLoggerError("domain helper failed")) is None
     assert "domain helper failed" in exporter.telemetry_data_errors[0].error_message
     assert guarded(2) is None and calls == [1]

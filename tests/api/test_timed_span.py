@@ -9,13 +9,12 @@ from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.testing import InMemoryExporter
-
-from .helpers import DISABLE, PROPAGATE, configure
+from tests.support.config import DISABLE, PROPAGATE, configure_recorder
 
 
 def test_timed_span_records_a_span_and_yields_it():
     exporter = InMemoryExporter()
-    configure(PROPAGATE, exporter)
+    configure_recorder(PROPAGATE, exporter)
     with timed_span("step", span_attributes={"step": 3}, start_event_attributes=Attributes({"lr": 0.1})) as span:
         assert span.active
         assert exporter.started_spans == [span]
@@ -27,7 +26,7 @@ def test_timed_span_records_a_span_and_yields_it():
 
 
 def test_nesting_sets_parents():
-    configure(PROPAGATE)
+    configure_recorder(PROPAGATE)
     with timed_span("outer") as outer:
         with timed_span("inner") as inner:
             pass
@@ -39,7 +38,7 @@ def test_nesting_sets_parents():
 @pytest.mark.parametrize("strategy", [PROPAGATE, DISABLE])
 def test_exception_is_recorded_and_reraised_unchanged(strategy):
     exporter = InMemoryExporter()
-    configure(strategy, exporter)
+    configure_recorder(strategy, exporter)
     error = ValueError("bad value")
     with pytest.raises(ValueError) as info, timed_span("failing") as span:
         raise error
@@ -58,7 +57,7 @@ def test_exception_is_recorded_and_reraised_unchanged(strategy):
 
 def test_keyboard_interrupt_stops_the_span_without_an_error_event():
     exporter = InMemoryExporter()
-    configure(PROPAGATE, exporter)
+    configure_recorder(PROPAGATE, exporter)
     with pytest.raises(KeyboardInterrupt), timed_span("interrupted") as span:
         raise KeyboardInterrupt
     assert exporter.stopped_spans == [span]
@@ -67,7 +66,7 @@ def test_keyboard_interrupt_stops_the_span_without_an_error_event():
 
 def test_span_stopped_inside_the_block_is_not_stopped_again():
     exporter = InMemoryExporter()
-    configure(PROPAGATE, exporter)
+    configure_recorder(PROPAGATE, exporter)
     with timed_span("early") as span:
         get_recorder().stop(span)
     assert exporter.stopped_spans == [span]
@@ -75,7 +74,7 @@ def test_span_stopped_inside_the_block_is_not_stopped_again():
 
 def test_block_exception_wins_over_a_telemetry_failure(caplog, monkeypatch):
     exporter = InMemoryExporter()
-    recorder = configure(PROPAGATE, exporter)
+    recorder = configure_recorder(PROPAGATE, exporter)
 
     def failing_error(span, message, exception=None):
         raise OneLoggerError("cannot record")
@@ -102,7 +101,7 @@ def test_before_configure_timed_span_is_a_no_op_with_one_warning(caplog):
 
 def test_disabled_rank_yields_none_and_records_nothing(caplog):
     exporter = InMemoryExporter()
-    configure(PROPAGATE, exporter, enable_for_current_rank=False)
+    configure_recorder(PROPAGATE, exporter, enable_for_current_rank=False)
     assert [r.name for r in caplog.records] == ["nv_one_logger.api.config"]  # the one "disabled for rank" line
     caplog.clear()
     with timed_span("s") as span:
@@ -113,7 +112,7 @@ def test_disabled_rank_yields_none_and_records_nothing(caplog):
 
 def test_threads_get_independent_nesting():
     exporter = InMemoryExporter()
-    configure(PROPAGATE, exporter)
+    configure_recorder(PROPAGATE, exporter)
     barrier = threading.Barrier(3)
     pairs = []
 
@@ -137,7 +136,7 @@ def test_threads_get_independent_nesting():
 
 
 def test_asyncio_tasks_created_inside_a_span_are_its_children():
-    configure(PROPAGATE)
+    configure_recorder(PROPAGATE)
 
     async def child(name):
         await asyncio.sleep(0)

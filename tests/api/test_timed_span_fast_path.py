@@ -5,8 +5,7 @@ import logging
 from nv_one_logger.api.timed_span import configure_one_logger, timed_span
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter, reset_one_logger
-
-from .helpers import make_config
+from tests.support.config import make_config
 
 
 def test_disabled_rank_returns_one_shared_no_op_context_manager():

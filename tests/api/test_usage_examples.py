@@ -12,8 +12,7 @@ from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.logger_exporter import LoggerExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter
-
-from .helpers import DISABLE, configure
+from tests.support.config import DISABLE, configure_recorder
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +54,7 @@ def test_readme_ten_lines_with_configured_exporters():
 
 def test_quickstart_errors_and_telemetry_data_errors():
     exporter = InMemoryExporter()
-    configure(DISABLE, exporter)
+    configure_recorder(DISABLE, exporter)
     with timed_span("checkpoint") as span:
         try:
             raise OSError("disk full")
@@ -69,7 +68,7 @@ def test_quickstart_errors_and_telemetry_data_errors():
 
 def test_quickstart_decorator():
     exporter = InMemoryExporter()
-    configure(DISABLE, exporter)
+    configure_recorder(DISABLE, exporter)
 
     @timed
     def load_batch(index: int) -> list:

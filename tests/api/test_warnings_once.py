@@ -136,8 +136,7 @@ def test_an_exporter_failing_for_the_same_cause_is_logged_once_and_counted_at_cl
     import logging
 
     from nv_one_logger.recorder.default_recorder import DefaultRecorder
-
-    from .helpers import FailingExporter
+    from tests.support.failing_exporters import FailingExporter
 
     exporter = FailingExporter(failing=("export_start",))
     recorder = DefaultRecorder([exporter])
@@ -153,7 +152,7 @@ def test_an_exporter_failing_for_the_same_cause_is_logged_once_and_counted_at_cl
 
 
 def test_the_disabled_rank_warning_is_logged_once_per_process(caplog) -> None:
-    from .helpers import make_config
+    from tests.support.config import make_config
 
     for _ in range(3):
         make_config(enable_for_current_rank=False)

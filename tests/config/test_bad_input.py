@@ -7,12 +7,9 @@ import pytest
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.exporter.exporter_config import ExporterConfig
 from tests.config.support_exporters import SUPPORT
+from tests.support.log_records import warning_messages
 
 GOOD = {"class_name": f"{SUPPORT}.PlainExporter", "config": {"label": "good"}}
-
-
-def warnings_of(caplog):
-    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def build(caplog, **kwargs):
@@ -31,7 +28,7 @@ def plugin(fake_entry_points):
 def test_malformed_json_names_file_and_line_and_keeps_package_defaults(plugin, write_config, caplog):
     path = write_config('{\n  "exporters": [\n    {"class_name": "x.Y",}\n  ]\n}\n', "bad.json")
     configs, exporters = build(caplog, config_file_path=path)
-    [warning] = warnings_of(caplog)
+    [warning] = warning_messages(caplog)
     assert f"{path}:3:" in warning and "invalid JSON" in warning
     assert f"{SUPPORT}.RecordingExporter" in [c.class_name for c in configs]
     assert any(type(e).__name__ == "RecordingExporter" for e in exporters)
@@ -40,7 +37,7 @@ def test_malformed_json_names_file_and_line_and_keeps_package_defaults(plugin, w
 def test_malformed_yaml_names_file_and_line(plugin, write_config, caplog):
     path = write_config("exporters:\n  - class_name: a.B\n    config: {label: [unclosed\n  - x\n", "bad.yaml")
     configs, _ = build(caplog, config_file_path=path)
-    [warning] = warnings_of(caplog)
+    [warning] = warning_messages(caplog)
     assert f"{path}:" in warning and "invalid YAML" in warning
     line = int(warning.split(f"{path}:")[1].split(":")[0])
     assert 3 <= line <= 5
@@ -50,7 +47,7 @@ def test_malformed_yaml_names_file_and_line(plugin, write_config, caplog):
 def test_yaml_tab_indentation_error_names_line(write_config, caplog):
     path = write_config("exporters:\n  - class_name: a.B\n\tconfig: {}\n", "tabs.yml")
     build(caplog, config_file_path=path)
-    [warning] = warnings_of(caplog)
+    [warning] = warning_messages(caplog)
     assert f"{path}:3:" in warning
 
 
@@ -66,7 +63,7 @@ def test_yaml_tab_indentation_error_names_line(write_config, caplog):
 def test_file_structure_errors_name_the_file(content, fragment, plugin, write_config, caplog):
     path = write_config(content, "structure.yaml" if content == "" else "structure.json")
     configs, _ = build(caplog, config_file_path=path)
-    [warning] = warnings_of(caplog)
+    [warning] = warning_messages(caplog)
     assert str(path) in warning and fragment in warning
     assert f"{SUPPORT}.RecordingExporter" in [c.class_name for c in configs]
 
@@ -84,7 +81,7 @@ def test_file_structure_errors_name_the_file(content, fragment, plugin, write_co
 def test_invalid_entry_is_skipped_others_built(bad_entry, fragment, write_config, caplog):
     path = write_config({"exporters": [bad_entry, GOOD]})
     _, exporters = build(caplog, config_file_path=path)
-    [warning] = warnings_of(caplog)
+    [warning] = warning_messages(caplog)
     assert str(path) in warning and fragment in warning
     assert [e.label for e in exporters] == ["good"]
 
@@ -101,7 +98,7 @@ def test_invalid_entry_is_skipped_others_built(bad_entry, fragment, write_config
 def test_unimportable_class_is_skipped_with_one_warning(class_name, fragment, write_config, caplog):
     path = write_config({"exporters": [{"class_name": class_name}, GOOD]})
     _, exporters = build(caplog, config_file_path=path)
-    [warning] = warnings_of(caplog)
+    [warning] = warning_messages(caplog)
     assert fragment in warning and f"(from config file {path})" in warning
     assert [e.label for e in exporters] == ["good"]
 
@@ -114,7 +111,7 @@ def test_module_that_fails_to_import_is_reported(tmp_path, monkeypatch, write_co
     monkeypatch.syspath_prepend(str(tmp_path))
     path = write_config({"exporters": [{"class_name": "broken_pkg_for_config_test.mod.Exp"}, GOOD]})
     _, exporters = build(caplog, config_file_path=path)
-    [warning] = warnings_of(caplog)
+    [warning] = warning_messages(caplog)
     assert "'broken_pkg_for_config_test.mod'" in warning and "a_dependency_that_is_not_installed" in warning
     assert [e.label for e in exporters] == ["good"]
 
@@ -122,7 +119,7 @@ def test_module_that_fails_to_import_is_reported(tmp_path, monkeypatch, write_co
 def test_constructor_that_raises_is_skipped_with_one_warning(write_config, caplog):
     path = write_config({"exporters": [{"class_name": f"{SUPPORT}.RaisingExporter", "config": {"label": "r"}}, GOOD]})
     _, exporters = build(caplog, config_file_path=path)
-    [warning] = warnings_of(caplog)
+    [warning] = warning_messages(caplog)
     assert f"'{SUPPORT}.RaisingExporter' raised in its constructor: RuntimeError: cannot start exporter r" in warning
     assert f"(from config file {path})" in warning
     assert [e.label for e in exporters] == ["good"]
@@ -132,14 +129,14 @@ def test_bad_direct_entries_are_skipped(caplog):
     _, exporters = build(
         caplog, direct_config=[{"class_name": f"{SUPPORT}.PlainExporter", "config": 3}, ExporterConfig(**GOOD)]
     )
-    [warning] = warnings_of(caplog)
+    [warning] = warning_messages(caplog)
     assert "direct exporters_config[0]" in warning and "'config' must be a mapping" in warning
     assert [e.label for e in exporters if type(e).__name__ == "PlainExporter"] == ["good"]
 
 
 def test_direct_config_of_wrong_type_is_ignored(caplog):
     configs, _ = build(caplog, direct_config={"class_name": "a.B"})
-    [warning] = warnings_of(caplog)
+    [warning] = warning_messages(caplog)
     assert "expected a list of ExporterConfig or dicts, got dict" in warning
     assert "a.B" not in [c.class_name for c in configs]
 
@@ -150,5 +147,5 @@ def test_create_with_invalid_items_skips_them(caplog):
             [{"class_name": f"{SUPPORT}.PlainExporter", "config": {"label": "dict"}}, 42]
         )
     assert [e.label for e in exporters] == ["dict"]
-    [warning] = warnings_of(caplog)
+    [warning] = warning_messages(caplog)
     assert "exporters_config[1]" in warning

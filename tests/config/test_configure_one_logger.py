@@ -8,6 +8,7 @@ import pytest
 from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.timed_span import configure_one_logger, timed_span
 from tests.config.support_exporters import SUPPORT
+from tests.support.log_records import warning_messages
 
 EXPORTER = f"{SUPPORT}.JsonLinesTestExporter"
 
@@ -100,7 +101,7 @@ def test_bad_entries_do_not_stop_the_application(strategy, tmp_path, write_confi
     with caplog.at_level(logging.WARNING, logger="nv_one_logger"):
         recorder = configure_one_logger(app_config(strategy), config_file_path=path)
     run_job(recorder)
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    warnings = warning_messages(caplog)
     assert len(warnings) == 2, warnings
     assert "'subprocess.Popen'" in warnings[0] and "'tests.config.support_exporters.RaisingExporter'" in warnings[1]
     assert all(str(path) in w for w in warnings)
@@ -119,7 +120,7 @@ def test_malformed_file_is_reported_and_the_application_continues(strategy, writ
     with caplog.at_level(logging.WARNING, logger="nv_one_logger"):
         recorder = configure_one_logger(app_config(strategy), config_file_path=path)
     run_job(recorder)  # no exporter of ours, but the job runs
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    warnings = warning_messages(caplog)
     # One warning for the file; with no exporter left, configure_one_logger also says telemetry goes nowhere.
     file_warnings = [w for w in warnings if "has no exporter" not in w]
     assert len(file_warnings) == 1 and f"{path}:2:" in file_warnings[0]

@@ -5,6 +5,7 @@ import logging
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.exporter.exporter_config import ExporterConfig
 from tests.config.support_exporters import SUPPORT
+from tests.support.log_records import warning_messages
 
 
 def test_group_name_is_the_spec_name():
@@ -36,7 +37,7 @@ def test_broken_entry_points_give_one_warning_each_and_the_rest_is_used(fake_ent
     with caplog.at_level(logging.WARNING):
         configs = ExporterConfigManager().generate_export_config()
     assert f"{SUPPORT}.RecordingExporter" in [c.class_name for c in configs]
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    warnings = warning_messages(caplog)
     assert len(warnings) == 5, warnings
     for name, fragment in [
         ("missing_attr", "DoesNotExist"),

@@ -6,6 +6,7 @@ import pytest
 
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from tests.config.support_exporters import SUPPORT
+from tests.support.log_records import warning_messages
 
 ENV = "ONE_LOGGER_EXPORTER_CONFIG_PATH"
 
@@ -44,7 +45,7 @@ def test_missing_explicit_path_falls_back_to_env_with_one_warning(write_config, 
     with caplog.at_level(logging.WARNING):
         configs = ExporterConfigManager().generate_export_config(config_file_path=missing)
     assert labels(configs) == ["env"]
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    warnings = warning_messages(caplog)
     assert len(warnings) == 1 and str(missing) in warnings[0] and "does not exist" in warnings[0]
 
 

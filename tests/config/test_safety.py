@@ -11,6 +11,7 @@ from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.exporter.exporter_config import ExporterConfig, ExporterConfigError
 from tests.config import support_exporters
 from tests.config.support_exporters import SUPPORT
+from tests.support.log_records import warning_messages
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_non_exporters_are_refused_before_anything_is_called(class_name, what, t
         exporters = ExporterConfigManager().create_exporters_from_config([config])
     assert exporters == []
     assert tripwires == [] and support_exporters.FORBIDDEN_CALLS == []
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    warnings = warning_messages(caplog)
     assert len(warnings) == 1
     assert repr(class_name) in warnings[0]
     if what is not None:
@@ -95,7 +96,7 @@ def test_unknown_keyword_argument_names_exporter_and_argument(caplog):
         exporters = ExporterConfigManager().create_exporters_from_config(configs)
     assert [type(e).__name__ for e in exporters] == ["KwargsExporter"]
     assert exporters[0].kwargs == {"anything": 1}
-    [warning] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    [warning] = warning_messages(caplog)
     assert f"'{SUPPORT}.PlainExporter'" in warning and "'lable'" in warning and "accepts: label" in warning
 
 
@@ -105,7 +106,7 @@ def test_missing_required_argument_is_reported_not_called(caplog):
             [ExporterConfig(f"{SUPPORT}.NeedsEndpointExporter")]
         )
     assert exporters == []
-    [warning] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    [warning] = warning_messages(caplog)
     assert "NeedsEndpointExporter" in warning and "'endpoint'" in warning
 
 

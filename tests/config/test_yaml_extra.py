@@ -6,6 +6,7 @@ import sys
 
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from tests.config.support_exporters import SUPPORT
+from tests.support.log_records import warning_messages
 
 
 def test_yaml_without_pyyaml_says_what_to_install(monkeypatch, write_config, caplog):
@@ -13,7 +14,7 @@ def test_yaml_without_pyyaml_says_what_to_install(monkeypatch, write_config, cap
     path = write_config(f"exporters:\n  - class_name: {SUPPORT}.PlainExporter\n", "exporters.yaml")
     with caplog.at_level(logging.WARNING):
         configs = ExporterConfigManager().generate_export_config(config_file_path=path)
-    [warning] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    [warning] = warning_messages(caplog)
     assert str(path) in warning and "nv-one-logger-core[yaml]" in warning
     assert f"{SUPPORT}.PlainExporter" not in [c.class_name for c in configs]
 

@@ -13,6 +13,7 @@ from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.exporter.exporter_config import ExporterConfig
 from nv_one_logger.exporter.file_exporter import FileExporter
+from tests.support.log_records import warning_messages
 
 
 @pytest.mark.parametrize("bad", [123, None, b"x.jsonl", "", "  ", ["x.jsonl"]])
@@ -61,5 +62,5 @@ def test_config_system_reports_the_bad_option_in_one_warning_naming_the_exporter
     with caplog.at_level(logging.WARNING):
         exporters = ExporterConfigManager().create_exporters_from_config([config])
     assert exporters == []
-    [warning] = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    [warning] = warning_messages(caplog)
     assert "FileExporter" in warning and "fsync must be True or False, got str 'yes'" in warning

@@ -16,8 +16,7 @@ from nv_one_logger.exporter.exporter import ExportError
 from nv_one_logger.recorder import default_recorder
 from nv_one_logger.recorder.default_recorder import DefaultRecorder, ExportCustomizationMode
 from nv_one_logger.testing import InMemoryExporter
-
-from ..api.helpers import FailingExporter
+from tests.support.failing_exporters import FailingExporter
 
 
 class StopRecordingRecorder(DefaultRecorder):

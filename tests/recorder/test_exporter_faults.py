@@ -8,8 +8,9 @@ from nv_one_logger.core.event import Event, TelemetryDataError
 from nv_one_logger.recorder._exporter_fanout import MAX_EXPORTER_FAILURES
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter
-
-from ..api.helpers import DISABLE, PROPAGATE, FailingExporter, FailingInitExporter, configure, library_records
+from tests.support.config import DISABLE, PROPAGATE, configure_recorder
+from tests.support.failing_exporters import FailingExporter, FailingInitExporter
+from tests.support.log_records import library_records
 
 NO_DATA = TelemetryDataError.ErrorType.NO_TELEMETRY_DATA
 INCOMPLETE = TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA
@@ -19,7 +20,7 @@ INCOMPLETE = TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA
 def test_failing_exporter_is_isolated(strategy, caplog):
     broken = FailingExporter(failing=("export_start",))
     healthy = InMemoryExporter()
-    recorder = DefaultRecorder([broken, healthy]) if strategy is None else configure(strategy, broken, healthy)
+    recorder = DefaultRecorder([broken, healthy]) if strategy is None else configure_recorder(strategy, broken, healthy)
     span = recorder.start("train")  # no exception reaches the application
     recorder.event(span, Event.create("loss"))
     recorder.stop(span)
@@ -116,7 +117,7 @@ def test_exporter_failing_to_close_does_not_stop_the_others(caplog):
 def test_failing_exporter_inside_timed_span_under_propagate_does_not_raise():
     broken = FailingExporter(failing=("export_start", "export_stop", "export_error"))
     healthy = InMemoryExporter()
-    configure(PROPAGATE, broken, healthy)
+    configure_recorder(PROPAGATE, broken, healthy)
     with pytest.raises(ZeroDivisionError), timed_span("step"):
         1 / 0  # noqa: B018
     assert len(healthy.errors) == 1 and len(healthy.stopped_spans) == 1

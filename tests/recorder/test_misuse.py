@@ -12,8 +12,8 @@ from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.span import Span
 from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.testing import InMemoryExporter
-
-from ..api.helpers import DISABLE, PROPAGATE, configure, library_records
+from tests.support.config import DISABLE, PROPAGATE, configure_recorder
+from tests.support.log_records import library_records
 
 
 def _stop_twice(recorder):
@@ -159,7 +159,7 @@ DATA_MATCH = dict(CASES)
 
 @pytest.mark.parametrize(("misuse", "match"), CASES, ids=IDS)
 def test_misuse_under_propagate_raises_one_logger_error_naming_the_problem(misuse, match):
-    recorder = configure(PROPAGATE, InMemoryExporter())
+    recorder = configure_recorder(PROPAGATE, InMemoryExporter())
     with pytest.raises(OneLoggerError, match=match):
         misuse(recorder)
     assert OneLoggerProvider.instance().one_logger_enabled  # PROPAGATE never disables the library
@@ -168,7 +168,7 @@ def test_misuse_under_propagate_raises_one_logger_error_naming_the_problem(misus
 @pytest.mark.parametrize(("misuse", "match"), MISUSE_CASES, ids=MISUSE_IDS)
 def test_misuse_under_disable_logs_once_reports_and_disables(misuse, match, caplog):
     first, second = InMemoryExporter(), InMemoryExporter()
-    recorder = configure(DISABLE, first, second)
+    recorder = configure_recorder(DISABLE, first, second)
     misuse(recorder)  # no exception reaches the application
 
     errors = library_records(caplog)
@@ -201,7 +201,7 @@ def test_disable_report_type_depends_on_what_each_exporter_already_exported(capl
     from nv_one_logger.core.event import TelemetryDataError
 
     early = InMemoryExporter()
-    recorder = configure(DISABLE, early)
+    recorder = configure_recorder(DISABLE, early)
     recorder.start("exported")
     # A second recorder that never exported anything, used directly while the provider is configured.
     from nv_one_logger.recorder.default_recorder import DefaultRecorder
@@ -220,7 +220,7 @@ def test_exception_inside_timed_span_is_not_misuse_under_either_strategy(caplog)
 
         reset_one_logger()
         exporter = InMemoryExporter()
-        configure(strategy, exporter)
+        configure_recorder(strategy, exporter)
         with pytest.raises(KeyError), timed_span("block"):
             raise KeyError("app bug")
         assert OneLoggerProvider.instance().one_logger_enabled
@@ -232,7 +232,7 @@ def test_exception_inside_timed_span_is_not_misuse_under_either_strategy(caplog)
 @pytest.mark.parametrize("bad_data", DATA_CASES, ids=[case.__name__.lstrip("_") for case in DATA_CASES])
 def test_bad_data_under_disable_is_reported_once_and_recording_goes_on(bad_data, caplog):
     first, second = InMemoryExporter(), InMemoryExporter()
-    recorder = configure(DISABLE, first, second)
+    recorder = configure_recorder(DISABLE, first, second)
     bad_data(recorder)  # no exception reaches the application
     bad_data(recorder)
 

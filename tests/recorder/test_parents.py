@@ -7,8 +7,7 @@ import threading
 from nv_one_logger.api.timed_span import timed_span
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter
-
-from ..api.helpers import PROPAGATE, configure
+from tests.support.config import PROPAGATE, configure_recorder
 
 
 def _names(span):
@@ -83,7 +82,7 @@ def test_thread_with_a_copied_context_inherits_the_parent():
 
 
 def test_concurrent_asyncio_tasks_get_the_right_parents():
-    configure(PROPAGATE)
+    configure_recorder(PROPAGATE)
     seen = {}
 
     async def step(name):

@@ -9,6 +9,7 @@ import pytest
 
 from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.timed_span import configure_one_logger, timed_span
+from tests.support.log_records import warning_messages
 
 DEPTH = 100_000
 
@@ -61,7 +62,7 @@ def test_hostile_config_file_costs_one_warning_and_nothing_else(tmp_path, monkey
     with timed_span("still-recording"):
         pass
     recorder.close()
-    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    warnings = warning_messages(caplog)
     assert len(warnings) == 1 and str(path) in warnings[0], warnings
     assert "RecursionError" not in warnings[0]
     names = [json.loads(line).get("name") for line in default_file.read_text().splitlines()]
