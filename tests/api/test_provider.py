@@ -131,3 +131,26 @@ def test_reset_one_logger_allows_configuring_again_and_closes_nothing():
     assert OneLoggerProvider.instance().one_logger_enabled
     span = recorder.start("after reset")
     assert new_exporter.started_spans == [span]
+
+
+def test_hot_path_reads_follow_every_state_change():
+    provider = OneLoggerProvider.instance()
+    assert (provider.active_recorder, provider.configured_recorder) == (None, None)
+    recorder = DefaultRecorder([InMemoryExporter()])
+    provider.configure(make_config(), recorder)
+    assert provider.active_recorder is recorder and provider.configured_recorder is recorder
+    provider.force_disable_logging()
+    assert provider.active_recorder is None and provider.configured_recorder is recorder
+    with timed_span("after disable") as span:
+        assert span is None
+    reset_one_logger()
+    provider = OneLoggerProvider.instance()
+    assert (provider.active_recorder, provider.configured_recorder) == (None, None)
+
+
+def test_disabled_rank_has_a_configured_but_no_active_recorder():
+    provider = OneLoggerProvider.instance()
+    recorder = DefaultRecorder([])
+    provider.configure(make_config(enable_for_current_rank=False), recorder)
+    assert provider.active_recorder is None and provider.configured_recorder is recorder
+    assert get_recorder() is recorder

@@ -51,8 +51,8 @@ def configured_recorder() -> Optional[Recorder]:
     """Return the provider's recorder, or None while OneLogger is not configured."""
     from nv_one_logger.api.one_logger_provider import OneLoggerProvider
 
-    provider = _SINGLETONS.get(OneLoggerProvider)
-    return None if provider is None else provider._recorder
+    provider: Optional[OneLoggerProvider] = _SINGLETONS.get(OneLoggerProvider)
+    return None if provider is None else provider.configured_recorder
 
 
 class DeferredRecorder(Recorder):

@@ -28,7 +28,21 @@ _LOGGER = get_logger(__name__)
 
 
 class OneLoggerProvider(metaclass=SingletonMeta):
-    """Holds the one configuration and recorder of the process (``OneLoggerProvider.instance()``)."""
+    """Holds the one configuration and recorder of the process (``OneLoggerProvider.instance()``).
+
+    Two plain attributes serve the hot path (``timed_span``, ``get_recorder()``), which must decide with one
+    attribute read whether and where to record. The provider replaces them, under its lock, whenever its state
+    changes (:meth:`configure`, :meth:`force_disable_logging`, reset); everyone else only reads them.
+    """
+
+    active_recorder: Optional[Recorder]
+    """The recorder to record with now, or None: not configured, disabled for this rank or force-disabled.
+
+    ``enable_for_current_rank`` is taken from the configuration as it was given to :meth:`configure`."""
+
+    configured_recorder: Optional[Recorder]
+    """The configured recorder, also on a disabled rank (its guarded calls are no-ops there), or None before
+    :meth:`configure`."""
 
     def __init__(self) -> None:
         # A new provider starts unconfigured, also when a test suite dropped the old one by clearing
@@ -38,6 +52,14 @@ class OneLoggerProvider(metaclass=SingletonMeta):
         self._config: Optional[OneLoggerConfig] = None
         self._recorder: Optional[Recorder] = None
         self._force_disabled = False
+        self._publish()
+
+    def _publish(self) -> None:
+        """Recompute the hot-path attributes from the state (called with the lock held, or from __init__)."""
+        config = self._config
+        self.configured_recorder = self._recorder
+        enabled = config is not None and not self._force_disabled and config.enable_for_current_rank
+        self.active_recorder = self._recorder if enabled else None
 
     def configure(self, config: OneLoggerConfig, recorder: Recorder) -> None:
         """Install ``config`` and ``recorder`` for the whole process.
@@ -66,6 +88,7 @@ class OneLoggerProvider(metaclass=SingletonMeta):
             GUARD_STATE.failure_handler = self._on_library_failure
             GUARD_STATE.bad_data_handler = self._on_bad_data
             GUARD_STATE.disabled = self._force_disabled or not config.enable_for_current_rank
+            self._publish()
 
     def check_reconfiguration(
         self, config: OneLoggerConfig, recorder: Optional[Recorder], other_differences: Sequence[str] = ()
@@ -137,6 +160,7 @@ class OneLoggerProvider(metaclass=SingletonMeta):
         with self._lock:
             self._force_disabled = True
             GUARD_STATE.disabled = True
+            self._publish()
 
     def _on_library_failure(self, message: str, origin: Optional[object]) -> None:
         """Report a library failure to the exporters of the recorder(s) involved, then disable the library."""
@@ -167,3 +191,4 @@ class OneLoggerProvider(metaclass=SingletonMeta):
             self._recorder = None
             self._force_disabled = False
             GUARD_STATE.reset()
+            self._publish()

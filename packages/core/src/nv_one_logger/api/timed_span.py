@@ -52,12 +52,12 @@ _SINGLETONS = SingletonMeta._instances
 
 def _enabled_recorder() -> Optional[Recorder]:
     """Return the recorder to use, or None when nothing should be recorded (not configured, or disabled)."""
-    # Fast path, once per span: the same test as ``provider.one_logger_enabled`` without three calls.
-    provider = _SINGLETONS.get(OneLoggerProvider)
+    # Fast path, once per span: one dict lookup and one attribute read (the provider keeps it up to date).
+    provider: Optional[OneLoggerProvider] = _SINGLETONS.get(OneLoggerProvider)
     if provider is not None:
-        config = provider._config
-        if config is not None and not provider._force_disabled and config.enable_for_current_rank:
-            return provider._recorder
+        recorder = provider.active_recorder
+        if recorder is not None:
+            return recorder
     return _enabled_recorder_slow()
 
 
@@ -137,7 +137,7 @@ class _TimedSpan:
         recorder = self._recorder
         self._span = self._recorder = None
         if exc_type is None:
-            if span._stop_perf is None:
+            if span.active:
                 recorder.stop(span)  # type: ignore[union-attr]
         elif issubclass(exc_type, Exception):
             _finish_after_exception(recorder, span, exc)  # type: ignore[arg-type]
