@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[2]
 Json = Dict[str, Any]
 
 MEMORY_TARGET_MB = 20.0
+SECTIONS = ("memory", "import", "throughput", "stall", "pytorch")
+"""The untimed sections; ``--only SECTION`` runs one of them alone."""
 
 
 def _machine() -> Json:
@@ -112,7 +114,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a fast smoke run: tiny batches, one round")
     parser.add_argument("--rounds", type=int, default=None, help="rounds over all workloads (default 3, quick 1)")
-    parser.add_argument("--only", default=None, help="run only timed workloads whose name contains this")
+    parser.add_argument(
+        "--only",
+        default=None,
+        help=f"run only timed workloads whose name contains this, or only one section ({', '.join(SECTIONS)})",
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     parser.add_argument("--no-collector", action="store_true", help="skip every row that needs the collector")
     parser.add_argument(
@@ -125,11 +131,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     args.warmup = 1 if args.quick else 2
     memory_events = 20_000 if args.quick else 1_000_000
     throughput_spans = 500 if args.quick else 20_000  # quick: a burst that fits the export queues
+    throughput_repeats, throughput_steps = (1, 2) if args.quick else (3, 6)
     import_repeats = 1 if args.quick else 7
     stall_steps, stall_rounds = (2_000, 1) if args.quick else (20_000, 3)
     training_iterations, training_rounds = (20, 1) if args.quick else (200, 7)
 
     names = [n for n in ORDER if args.only is None or args.only in n]
+    if args.only in SECTIONS:
+        names = []
     # A row is useless without its baseline: run the baselines of selected rows too.
     names = [n for n in ORDER if n in names or any(WORKLOADS[m].baseline == n for m in names)]
     started = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -144,6 +153,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             "warmup_batches": args.warmup,
             "memory_events": memory_events,
             "throughput_spans": throughput_spans,
+            "throughput_repeats": throughput_repeats,
+            "throughput_pace_steps": throughput_steps,
             "import_repeats": import_repeats,
             "stall_steps": stall_steps,
             "stall_rounds": stall_rounds,
@@ -179,7 +190,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         doc["timing"] = aggregate_timing(per_round)
         doc["training_loop"] = training_loop(doc["timing"])
 
-        if args.only is None:
+        def wanted(section: str) -> bool:
+            return args.only is None or args.only == section
+
+        if wanted("memory"):
             doc["memory"] = {}
             for variant in ("sdk", "none", "file", "otel_null"):
                 _progress(f"memory: {variant} ({memory_events:,} events on one open span)")
@@ -187,25 +201,37 @@ def main(argv: Optional[List[str]] = None) -> int:
                 if variant != "sdk":
                     row["target"] = MEMORY_TARGET_MB
                 doc["memory"][f"memory.{variant}"] = row
+        if wanted("import"):
             _progress("import time")
             doc["import"] = import_time.run_all(import_repeats, ROOT)
-            doc["throughput"] = {}
-            for kind in ("sdk", "onelogger"):
-                if collector is None:
-                    doc["throughput"][f"throughput.{kind}"] = {"error": collector_error}
-                    continue
-                _progress(f"throughput to the collector: {kind} ({throughput_spans:,} spans)")
-                doc["throughput"][f"throughput.{kind}"] = throughput.measure(
-                    kind, collector.sink, collector.grpc_endpoint, throughput_spans, ROOT
+        if wanted("throughput"):
+            if collector is None:
+                doc["throughput"] = {f"throughput.{kind}": {"error": collector_error} for kind in throughput.KINDS}
+            else:
+                _progress(
+                    f"throughput to the collector: {throughput_repeats} x both kinds, {throughput_spans:,} spans, "
+                    f"{throughput_steps} pace steps"
                 )
+                doc["throughput"] = throughput.compare(
+                    collector.sink,
+                    collector.grpc_endpoint,
+                    throughput_spans,
+                    ROOT,
+                    throughput_repeats,
+                    throughput_steps,
+                )
+        if wanted("stall"):
             if collector is None:
                 doc["stall"] = {"error": collector_error}
-                doc["pytorch"] = {"error": collector_error}
             else:
                 _progress(f"caller stall: {stall_rounds} x {stall_steps:,} span+event steps per kind")
                 doc["stall"] = stall.measure(
                     collector.grpc_endpoint, stall_steps, stall_rounds, ROOT, after_run=collector.sink.clear
                 )
+        if wanted("pytorch"):
+            if collector is None:
+                doc["pytorch"] = {"error": collector_error}
+            else:
                 _progress(f"PyTorch training loop: {training_rounds} rounds of {training_iterations} iterations")
                 doc["pytorch"] = training.measure(collector.grpc_endpoint, training_iterations, training_rounds, ROOT)
                 collector.sink.clear()

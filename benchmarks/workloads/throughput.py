@@ -11,12 +11,14 @@ Two halves:
 Delivered rate = N / (time of the last export request at the sink - time the sender started). If spans were
 lost at full speed (an export queue drops when it is full), the sending pace is bisected (see
 :func:`measure`) and the best zero-loss rate is reported together with what full speed delivered.
+:func:`compare` repeats that for both kinds, alternating, and reports the median per-pair ratio and its spread.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -135,7 +137,7 @@ def _one_run(
     }
 
 
-def measure(kind: str, sink: Any, endpoint: str, spans: int, cwd: Path, steps: int = 4) -> Dict[str, Any]:
+def measure(kind: str, sink: Any, endpoint: str, spans: int, cwd: Path, steps: int = 6) -> Dict[str, Any]:
     """Highest zero-loss delivered rate found: full speed first, then a bisection on the sending pace.
 
     The full-speed run gives the offered rate (how fast the sender produced spans). If it lost spans, the
@@ -170,6 +172,41 @@ def measure(kind: str, sink: Any, endpoint: str, spans: int, cwd: Path, steps: i
     if best is None:
         return {**attempts[-1], "note": f"loss at every pace tried; {full_speed}", "attempts": attempts}
     return {**best, "note": f"paced at {best['paced_at']:,.0f}/s; {full_speed}", "attempts": attempts}
+
+
+def compare(sink: Any, endpoint: str, spans: int, cwd: Path, repeats: int = 3, steps: int = 6) -> Dict[str, Any]:
+    """Measure both kinds ``repeats`` times, alternating, and compare them pair by pair.
+
+    The machine's speed drifts (the raw SDK's own zero-loss rate moved by 2x between runs on a shared
+    two-core machine), so one measurement per kind compares two different machines. Here the two kinds run
+    back to back ``repeats`` times (the order flips every repeat); the ratio is the median of the per-pair
+    ratios and its spread (lowest, highest pair) is reported, as is each kind's median run and its range.
+    Returns ``{"throughput.sdk": row, "throughput.onelogger": row}``; a row is the median run of that kind
+    plus ``runs`` (every repeat's rate); the OneLogger row also carries ``x_sdk``, ``x_sdk_min``, ``x_sdk_max``.
+    """
+    runs: Dict[str, List[Dict[str, Any]]] = {kind: [] for kind in KINDS}
+    for index in range(repeats):
+        for kind in KINDS if index % 2 == 0 else KINDS[::-1]:
+            result = measure(kind, sink, endpoint, spans, cwd, steps)
+            if "error" in result:
+                return {f"throughput.{k}": {"error": f"{kind}: {result['error']}"} for k in KINDS}
+            runs[kind].append(result)
+    out: Dict[str, Any] = {}
+    for kind in KINDS:
+        rates = [r["spans_per_second"] for r in runs[kind]]
+        middle = sorted(runs[kind], key=lambda r: r["spans_per_second"])[(len(rates) - 1) // 2]
+        out[f"throughput.{kind}"] = {
+            **{k: v for k, v in middle.items() if k != "attempts"},
+            "spans_per_second": statistics.median(rates),
+            "runs": rates,
+            "attempts": [r["attempts"] for r in runs[kind]],
+            "repeats": repeats,
+            "steps": steps,
+        }
+    ratios = [o["spans_per_second"] / s["spans_per_second"] for o, s in zip(runs["onelogger"], runs["sdk"])]
+    row = out["throughput.onelogger"]
+    row.update(x_sdk=statistics.median(ratios), x_sdk_min=min(ratios), x_sdk_max=max(ratios), x_sdk_runs=ratios)
+    return out
 
 
 def main(argv: Optional[List[str]] = None) -> int:
