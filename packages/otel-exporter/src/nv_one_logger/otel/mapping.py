@@ -6,9 +6,11 @@ Two layers, so that the live exporter and the replay tool share every rule:
    attributes, events, status) and ``build_readable_span`` turns them into an SDK ``ReadableSpan`` that any SDK
    ``SpanExporter`` (OTLP gRPC/HTTP, console, in-memory) can export. Nothing here reads clocks, generates ids or
    touches an OTel context, which is what makes a replay reproducible.
-2. Functions that apply the mapping table below to OneLogger objects: ``event_data`` (events, errors
-   as ``exception`` events), ``final_span_attributes`` (span attributes + ``one_logger.span.id``),
-   ``telemetry_data_error_attributes``.
+2. The mapping table below, applied to OneLogger data: ``map_event`` is the one event rule (plain events,
+   errors as ``exception`` events, ``timestamp_msec`` only with ``legacy_fields``), taking the event as plain
+   values so that the live exporter (``event_data``, ``sdk_event`` for a core ``Event``) and the replay (a
+   recorded event) apply the very same rule; ``keeps_lifecycle_event`` decides which start/stop events are sent;
+   ``final_span_attributes`` (span attributes + ``one_logger.span.id``), ``telemetry_data_error_attributes``.
 
 Mapping table (docs/otel.md repeats it with examples):
 
@@ -117,8 +119,13 @@ class OTelSpanData:
     """A span link (to the real parent of a span that begins a continuation trace, see ``trace_bounds``)."""
 
 
+def ns_from_seconds(seconds: float) -> int:
+    """Nanoseconds since the epoch of float seconds since the epoch (~0.25 us resolution), rounded."""
+    return round(seconds * 1e9)
+
+
 def timestamp_ns(timestamp: TracingTimestamp) -> int:
-    """Wall-clock nanoseconds since the epoch of a OneLogger timestamp (float seconds: ~0.25 us resolution)."""
+    """Wall-clock nanoseconds since the epoch of a OneLogger timestamp (``ns_from_seconds``)."""
     return round(timestamp.seconds_since_epoch * 1e9)
 
 
@@ -266,38 +273,74 @@ def plain_attributes(attributes: Any) -> Dict[str, Any]:
     return {name: getattr(value, "value", value) for name, value in snapshot.items()}
 
 
-def event_data(event: Event) -> OTelEventData:
-    """Map a OneLogger event; an ``ErrorEvent`` becomes an ``exception`` event (semantic conventions)."""
-    time_ns = timestamp_ns(event.timestamp)
-    if not isinstance(event, ErrorEvent):
-        return OTelEventData(event.name_str, time_ns, to_otel_attributes(event.attributes))
-    attributes = plain_attributes(event.attributes)
-    mapped: Dict[str, Any] = {k: v for k, v in attributes.items() if k not in _ERROR_KEYS}
-    if event.exception_type:
-        mapped["exception.type"] = event.exception_type
-    mapped["exception.message"] = event.exception_message or event.error_message
-    if event.exception_traceback:
-        mapped["exception.stacktrace"] = event.exception_traceback
-    mapped[ATTR_ERROR_MESSAGE] = event.error_message
+def map_event(
+    name: str,
+    time_ns: int,
+    attributes: Mapping[str, Any],
+    *,
+    is_error: bool = False,
+    legacy_fields: bool = True,
+) -> OTelEventData:
+    """Map an event given as plain values (name, time, attribute values): the one event rule of the bridge.
+
+    A plain event keeps its name and attributes; an error becomes an ``exception`` event (semantic conventions:
+    ``exception.type``, ``exception.message``, ``exception.stacktrace``) plus ``one_logger.error_message``, built
+    from the ``error_message`` / ``exception_*`` attributes an ``ErrorEvent`` stores its fields in (so an error
+    read back from a file maps exactly like the live one). ``legacy_fields=False`` leaves ``timestamp_msec`` out.
+    """
+    if not is_error:
+        converted = to_otel_attributes(attributes)
+        if not legacy_fields:
+            converted.pop(EVENT_TIMESTAMP_MSEC, None)
+        return OTelEventData(name, time_ns, converted)
+    mapped: Dict[str, Any] = {
+        k: v for k, v in attributes.items() if k not in _ERROR_KEYS and (legacy_fields or k != EVENT_TIMESTAMP_MSEC)
+    }
+    error_message = attributes.get(_ERROR_MESSAGE)
+    if attributes.get(_EXCEPTION_TYPE):
+        mapped["exception.type"] = attributes[_EXCEPTION_TYPE]
+    mapped["exception.message"] = attributes.get(_EXCEPTION_MESSAGE) or error_message
+    if attributes.get(_EXCEPTION_TRACEBACK):
+        mapped["exception.stacktrace"] = attributes[_EXCEPTION_TRACEBACK]
+    mapped[ATTR_ERROR_MESSAGE] = error_message
     return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, to_otel_attributes(mapped))
 
 
+def event_data(event: Event) -> OTelEventData:
+    """Map a OneLogger event (``map_event``); an ``ErrorEvent`` becomes an ``exception`` event."""
+    if not isinstance(event, ErrorEvent):
+        return OTelEventData(event.name_str, timestamp_ns(event.timestamp), to_otel_attributes(event.attributes))
+    return map_event(event.name_str, timestamp_ns(event.timestamp), plain_attributes(event.attributes), is_error=True)
+
+
 def sdk_event(event: Event, legacy_fields: bool = True) -> SdkEvent:
-    """Return the SDK span event of a OneLogger event: ``event_data`` without the intermediate object (live path).
+    """Return the SDK span event of a OneLogger event: ``map_event`` without the intermediate object (live path).
 
     ``legacy_fields=False`` leaves ``timestamp_msec`` out (the event's own time says it) without building the
     event twice.
     """
     if isinstance(event, ErrorEvent):
-        data = event_data(event)
-        attributes = data.attributes
-        if not legacy_fields and EVENT_TIMESTAMP_MSEC in attributes:
-            attributes = {k: v for k, v in attributes.items() if k != EVENT_TIMESTAMP_MSEC}
-        return SdkEvent(data.name, attributes, data.time_ns)
+        data = map_event(
+            event.name_str,
+            timestamp_ns(event.timestamp),
+            plain_attributes(event.attributes),
+            is_error=True,
+            legacy_fields=legacy_fields,
+        )
+        return SdkEvent(data.name, data.attributes, data.time_ns)
     converted = to_otel_attributes(event.attributes)
     if not legacy_fields:
         converted.pop(EVENT_TIMESTAMP_MSEC, None)
     return SdkEvent(utf8_safe(event.name_str), converted, round(event.timestamp.seconds_since_epoch * 1e9))
+
+
+def keeps_lifecycle_event(attributes: Optional[Mapping[str, Any]], legacy_fields: bool) -> bool:
+    """Tell whether a mapped ``span_start``/``span_stop`` event is sent.
+
+    Always with ``legacy_fields``; otherwise only when it carries attributes of its own (``timestamp_msec`` is
+    already left out by the mapping).
+    """
+    return legacy_fields or bool(attributes)
 
 
 def without_native_duplicates(event: SdkEvent) -> SdkEvent:
@@ -311,10 +354,9 @@ def without_native_duplicates(event: SdkEvent) -> SdkEvent:
 
 def lifecycle_event(event: SdkEvent, legacy_fields: bool) -> Optional[SdkEvent]:
     """Return the ``span_start``/``span_stop`` span event to send for a start/stop event, or None."""
-    if legacy_fields:
-        return event
-    event = without_native_duplicates(event)
-    return event if event.attributes else None
+    if not legacy_fields:
+        event = without_native_duplicates(event)
+    return event if keeps_lifecycle_event(event.attributes, legacy_fields) else None
 
 
 def final_span_attributes(span: Span) -> Dict[str, OTelValue]:

@@ -3,7 +3,7 @@
 Data flow, one module per step:
 
     record files --(records.reader: RecordReader)--> records --(records.spans: rebuild)--> rebuilt spans
-      --(otel.replay.plan: plan_replay; events via otel.replay.mapping -> otel.mapping; ids via otel.ids)-->
+      --(otel.replay.plan: plan_replay; events via otel.mapping.map_event; ids via otel.ids, otel.replay.ids)-->
       OTel span data with deterministic ids
       --(otel.replay.send: build_readable_span + the SDK's OTLP exporter)--> collector
 

@@ -2,9 +2,9 @@
 
 This is the replay's counterpart of ``live_spans.LiveSpanTranslator``: both end in ``mapping.py`` (the one place
 where OneLogger data becomes OTel span data), so a replayed span looks exactly like the final span the live
-exporter sends for the same OneLogger span. Recorded events are turned back into core ``Event`` objects (without
-the "near now" timestamp check: recorded data is old) and mapped by ``mapping.event_data``, so errors become
-``exception`` events by the same code in both paths.
+exporter sends for the same OneLogger span. Recorded events are mapped by ``mapping.map_event`` and start/stop
+events kept by ``mapping.keeps_lifecycle_event``, the rules the live exporter applies to the ``Event`` they were
+written from, so errors become ``exception`` events by the same code in both paths.
 
 Rules (docs/replay.md repeats them for users):
 
@@ -51,24 +51,21 @@ from nv_one_logger.otel.mapping import (
     ATTR_MARKER,
     ATTR_SPAN_ID,
     ATTR_TELEMETRY_DATA_ERROR,
+    EVENT_TIMESTAMP_MSEC,
     SPAN_DURATION_MSEC,
     TELEMETRY_DATA_ERROR_SPAN_NAME,
+    OTelEventData,
     OTelSpanData,
+    keeps_lifecycle_event,
+    map_event,
+    ns_from_seconds,
     telemetry_data_error_attributes,
 )
-from nv_one_logger.otel.replay.mapping import (
-    event_json,
-    map_recorded_event,
-    marker_span_id,
-    ns_of,
-    orphan_trace_id,
-    telemetry_data_error_span_id,
-    uuid_of,
-)
+from nv_one_logger.otel.replay.ids import marker_span_id, orphan_trace_id, telemetry_data_error_span_id, uuid_of
 from nv_one_logger.otel.trace_bounds import TraceAssigner
 from nv_one_logger.records.rotation import strip_rotation_suffix
 from nv_one_logger.records.spans import RebuildResult, RebuiltSpan
-from nv_one_logger.records.types import TelemetryDataErrorRecord
+from nv_one_logger.records.types import RecordedEvent, TelemetryDataErrorRecord
 
 ATTR_UNCLOSED = "one_logger.replay.unclosed"
 ATTR_MISSING_PARENT = "one_logger.parent_span.id"
@@ -78,6 +75,35 @@ DEFAULT_MAX_SPANS_PER_TRACE = 10000  # the live exporter's default (live_spans.D
 
 def _new_trace_id(span_key: int) -> int:
     return trace_id_from_uuid(uuid.UUID(int=span_key))
+
+
+def map_recorded_event(event: RecordedEvent, is_error: bool = False, legacy_fields: bool = False) -> OTelEventData:
+    """Map a recorded event by ``mapping.map_event``, as the live exporter maps the ``Event`` it was written from.
+
+    With ``legacy_fields`` the event carries ``timestamp_msec`` computed from its time, as the ``Event``
+    constructor sets it (a file from another writer may lack it).
+    """
+    attributes = event.attributes
+    if legacy_fields:
+        attributes = dict(attributes)
+        attributes[EVENT_TIMESTAMP_MSEC] = round(event.seconds_since_epoch * 1000)
+    return map_event(
+        event.name,
+        ns_from_seconds(event.seconds_since_epoch),
+        attributes,
+        is_error=is_error,
+        legacy_fields=legacy_fields,
+    )
+
+
+def event_json(event: RecordedEvent) -> Dict[str, Any]:
+    """Return the ``Event.to_json()`` form of a recorded event (a missing perf counter becomes 0)."""
+    perf = event.perf_counter_seconds if event.perf_counter_seconds is not None else 0.0
+    return {
+        "name": event.name,
+        "timestamp": {"seconds_since_epoch": event.seconds_since_epoch, "perf_counter_seconds": perf},
+        "attributes": event.attributes,
+    }
 
 
 @dataclass
@@ -292,12 +318,12 @@ class _WriterPlanner:
         mapped = [map_recorded_event(e, is_error=id(e) in error_ids, legacy_fields=legacy) for e in span.events]
         events = []
         start = map_recorded_event(span.start_event, legacy_fields=legacy)
-        if legacy or start.attributes:
+        if keeps_lifecycle_event(start.attributes, legacy):
             events.append(start)
         events.extend(mapped[overflow:])
         if span.stop_event is not None:
             stop = map_recorded_event(span.stop_event, legacy_fields=legacy)
-            if legacy or stop.attributes:
+            if keeps_lifecycle_event(stop.attributes, legacy):
                 events.append(stop)
 
         trace_id, parent, link = self._place(span)
@@ -320,8 +346,8 @@ class _WriterPlanner:
             name=span.name,
             trace_id=trace_id,
             span_id=self._span_id(span),
-            start_ns=ns_of(span.start_seconds),
-            end_ns=ns_of(end_seconds),
+            start_ns=ns_from_seconds(span.start_seconds),
+            end_ns=ns_from_seconds(end_seconds),
             parent_span_id=self._span_id(parent) if parent is not None else None,
             attributes=attributes,
             events=events,
@@ -374,9 +400,9 @@ class _WriterPlanner:
         data = OTelSpanData(
             name=TELEMETRY_DATA_ERROR_SPAN_NAME,
             trace_id=self._trace_of.get(root.id, self.trace_id) if root is not None else self.trace_id,
-            span_id=telemetry_data_error_span_id(self.trace_id, ns_of(seconds), error_type, message),
-            start_ns=ns_of(seconds),
-            end_ns=ns_of(seconds),
+            span_id=telemetry_data_error_span_id(self.trace_id, ns_from_seconds(seconds), error_type, message),
+            start_ns=ns_from_seconds(seconds),
+            end_ns=ns_from_seconds(seconds),
             parent_span_id=self._span_id(root) if root is not None else None,
             attributes=telemetry_data_error_attributes(error_type, message, extra),
             error_message=message,
