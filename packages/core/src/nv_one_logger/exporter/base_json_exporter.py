@@ -1,6 +1,7 @@
 """Turn exporter calls into JSON records, for exporters that write one JSON object per record.
 
-Record format (every record has ``type``, ``count`` and ``pid``; see docs/record-format.md):
+Record format (every record has ``type``, ``count`` and ``pid``; the fields of each type are defined once, in
+``nv_one_logger.exporter.json_line``; see docs/record-format.md):
 
 ========================  ==================================================================================
 ``identity``              ``application``, ``session_tag``, ``world_size``, ``rank``, ``is_baseline_run``, ``host``,
@@ -36,7 +37,9 @@ start never reaches the output. A sink that must show "what was running when it 
 or call ``flush_pending()`` from a periodic flush. Exactly one start record can be pending at any time.
 
 Dicts or lines: subclasses get each record as a dict (``_write``), or, if they override ``_write_line``, as one
-line of JSON encoded straight from the spans and events (faster; see :class:`BaseJsonExporter`).
+line of JSON encoded straight from the spans and events (faster; see :class:`BaseJsonExporter`). Both are
+rendered from the same ``json_line.RecordShape``, by the same code: only how a field value is made differs
+(:class:`_DictForm`, :class:`_LineForm`).
 """
 
 from __future__ import annotations
@@ -44,28 +47,39 @@ from __future__ import annotations
 import os
 import weakref
 from abc import abstractmethod
-from typing import Any, Dict, NoReturn, Optional, Tuple
+from typing import Dict, NoReturn, Optional, Tuple
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
-from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE, current_identity, prime_process_facts
+from nv_one_logger.core.identity import current_identity, prime_process_facts
 from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.exporter import BaseExporter, ExportError, ExporterState
 from nv_one_logger.exporter.json_line import (
+    APPLICATION_ERROR,
+    COMPLETE,
+    EVENT,
+    START,
+    STOP,
+    TELEMETRY_DATA_ERROR,
+    FieldValue,
+    JsonRecord,
+    PendingStart,
+    RecordShape,
     encode_event,
     encode_str,
     encode_value,
     event_json,
+    identity_line,
+    identity_record,
     span_attributes_json,
     span_id_str,
 )
 
-_logger = get_logger(__name__)
+__all__ = ["BaseJsonExporter", "JsonRecord"]
 
-JsonRecord = Dict[str, Any]
-"""One record: a dict of plain JSON types (str, int, float, bool, None, list, dict)."""
+_logger = get_logger(__name__)
 
 _pid = os.getpid()
 _live_exporters: weakref.WeakSet[BaseJsonExporter] = weakref.WeakSet()
@@ -78,8 +92,7 @@ def _after_fork_in_child() -> None:
     for exporter in list(_live_exporters):
         # A held-back start record belongs to the parent's span: the parent writes it (as start or complete).
         # Written by the child as well, at its next record, it would be a duplicate from another pid.
-        exporter._pending_span = None
-        exporter._pending_record = None
+        exporter._pending = None
 
 
 if hasattr(os, "register_at_fork"):
@@ -91,9 +104,6 @@ _MAX_CACHED_SPANS = 4096
 
 _READY = ExporterState.READY
 _ENCODING_ERRORS = (TypeError, ValueError, RecursionError)
-
-# A held-back start in line mode: (span, id_json, name_json, parent_json, attributes at start or None, start_event).
-_PendingStart = Tuple[Span, str, str, str, Optional[JsonRecord], str]
 
 
 def _writes_lines(cls: type) -> bool:
@@ -112,10 +122,26 @@ def _writes_lines(cls: type) -> bool:
     return False
 
 
-def _start_body(pending: _PendingStart) -> str:
-    _span, id_json, name_json, parent_json, attributes, start_json = pending
-    attributes_json = "" if attributes is None else f',"attributes":{encode_value(attributes)}'
-    return f'"id":{id_json},"name":{name_json},"parent_id":{parent_json}{attributes_json},"start_event":{start_json}'
+class _DictForm:
+    """Field values as they are: the record is a dict handed to ``_write``."""
+
+    null: Optional[str] = None
+    text = str  # a str as it is (str() of a str returns it, without a Python-level call)
+
+    @staticmethod
+    def value(value: JsonRecord) -> FieldValue:
+        return value
+
+    event = staticmethod(event_json)
+
+
+class _LineForm:
+    """Field values as JSON text: the record is one line handed to ``_write_line``."""
+
+    null = "null"
+    text = staticmethod(encode_str)
+    value = staticmethod(encode_value)
+    event = staticmethod(encode_event)
 
 
 class BaseJsonExporter(BaseExporter):
@@ -148,15 +174,20 @@ class BaseJsonExporter(BaseExporter):
         self._merge_start_stop = merge_start_stop
         self._lock = fork_safe_lock()
         self._count = 0
-        self._pending_span: Optional[Span] = None
-        self._pending_record: Any = None  # a JsonRecord, or a _PendingStart in line mode
+        self._pending: Optional[PendingStart] = None
         self._lines = _writes_lines(type(self))
-        # id(span) -> (span, id_json, name_json) from export_start to export_stop, so that the events of a span
-        # and its stop record do not format its uuid again. The span is kept to make the identity check safe.
-        self._span_json: Dict[int, Tuple[Span, str, str]] = {}
+        form = _LineForm if self._lines else _DictForm
+        self._null = form.null
+        self._text = form.text
+        self._value = form.value
+        self._event = form.event
+        # id(span) -> (span, id, name) in the records' form, from export_start to export_stop, so that the events
+        # of a span and its stop record do not format its uuid again. The span is kept to make the identity
+        # check safe.
+        self._span_fields: Dict[int, Tuple[Span, str, str]] = {}
         # The pid whose identity record was written (0: none yet; -1: this exporter writes none).
         self._identity_pid = 0 if self.writes_identity_record else -1
-        self._identity_config: Any = None  # the OneLoggerConfig the identity is read from (None: the provider's)
+        self._identity_config: object = None  # the OneLoggerConfig the identity is read from (None: the provider's)
         _live_exporters.add(self)
 
     def initialize(self) -> None:
@@ -188,22 +219,31 @@ class BaseJsonExporter(BaseExporter):
         """Write (or, when merging, hold back) a ``start`` record."""
         if self._state is not _READY:
             self._check_ready("export_start")
-        if self._lines:
-            self._start_line(span)
-            return
-        record: JsonRecord = {
-            "type": "start",
-            "count": 0,
-            "pid": 0,
-            "id": span_id_str(span),
-            "name": span.name_str,
-            "parent_id": None if span.parent_id is None else str(span.parent_id),
-        }
-        attributes = span_attributes_json(span)
-        if attributes:
-            record["attributes"] = attributes
-        record["start_event"] = span.start_event.to_json()
-        self._hold_or_emit_start(span, record)
+        cache = self._span_fields
+        text = self._text
+        try:
+            span_id = text(span_id_str(span))
+            name = text(span.name_str)
+            parent = span.parent_span
+            entry = None if parent is None else cache.get(id(parent))
+            parent_id: Optional[str]
+            if entry is not None and entry[0] is parent:
+                parent_id = entry[1]
+            else:
+                parent_uuid = span.parent_id
+                parent_id = self._null if parent_uuid is None else text(str(parent_uuid))
+            attributes = span_attributes_json(span) or None  # the start record shows the attributes at start
+            pending = PendingStart(span, span_id, name, parent_id, attributes, self._event(span.start_event))
+        except _ENCODING_ERRORS as exc:
+            self._unencodable(exc)
+        if len(cache) >= _MAX_CACHED_SPANS:
+            cache.clear()  # spans that were started and never stopped: a cache miss only costs time
+        cache[id(span)] = (span, span_id, name)
+        with self._lock:
+            self._flush_pending_locked()
+            self._pending = pending
+            if not self._merge_start_stop:
+                self._flush_pending_locked()
 
     def export_stop(self, span: Span) -> None:
         """Write a ``stop`` record, or a ``complete`` record when the span's start is still held back."""
@@ -212,78 +252,52 @@ class BaseJsonExporter(BaseExporter):
         stop_event = span.stop_event
         if stop_event is None:
             raise ExportError(f"{type(self).__name__}.export_stop(): span '{span.name_str}' is not stopped.")
-        if self._lines:
-            self._stop_line(span, stop_event)
-            return
-        span_id = span_id_str(span)
-        attributes = span_attributes_json(span) or None
-        stop_json = stop_event.to_json()
+        entry = self._span_fields.pop(id(span), None)
+        try:
+            if entry is not None and entry[0] is span:
+                span_id, name = entry[1], entry[2]
+            else:
+                span_id, name = self._text(span_id_str(span)), self._text(span.name_str)
+            attributes = span_attributes_json(span)
+            attributes_field = self._value(attributes) if attributes else None
+            stop_field = self._event(stop_event)
+        except _ENCODING_ERRORS as exc:
+            self._unencodable(exc)
         with self._lock:
-            pending = self._pending_record
-            if pending is not None and self._pending_span is span:
-                self._pending_span = self._pending_record = None
-                record: JsonRecord = {
-                    "type": "complete",
-                    "count": 0,
-                    "pid": 0,
-                    "id": span_id,
-                    "name": span.name_str,
-                    "parent_id": pending["parent_id"],
-                }
-                if attributes is not None:
-                    record["attributes"] = attributes
-                record["start_event"] = pending["start_event"]
-                record["stop_event"] = stop_json
+            pending = self._pending
+            if pending is not None and pending.span is span:
+                self._pending = None
+                self._emit_locked(
+                    COMPLETE,
+                    (span_id, name, pending.parent_id, attributes_field, pending.start_event, stop_field),
+                )
             else:
                 self._flush_pending_locked()
-                record = {"type": "stop", "count": 0, "pid": 0, "id": span_id, "name": span.name_str}
-                if attributes is not None:
-                    record["attributes"] = attributes
-                record["stop_event"] = stop_json
-            self._emit_locked(record)
+                self._emit_locked(STOP, (span_id, name, attributes_field, stop_field))
 
     def export_event(self, event: Event, span: Span) -> None:
         """Write an ``event`` record."""
         if self._state is not _READY:
             self._check_ready("export_event")
-        if self._lines:
-            self._event_line("event", event, span)
-        else:
-            self._emit(
-                {"type": "event", "count": 0, "pid": 0, "span_id": span_id_str(span), "event": event_json(event)}
-            )
+        self._event_record(EVENT, event, span)
 
     def export_error(self, event: ErrorEvent, span: Span) -> None:
         """Write an ``application_error`` record."""
         if self._state is not _READY:
             self._check_ready("export_error")
-        if self._lines:
-            self._event_line("application_error", event, span)
-        else:
-            self._emit(
-                {
-                    "type": "application_error",
-                    "count": 0,
-                    "pid": 0,
-                    "span_id": span_id_str(span),
-                    "event": event_json(event),
-                }
-            )
+        self._event_record(APPLICATION_ERROR, event, span)
 
     def export_telemetry_data_error(self, error: TelemetryDataError) -> None:
         """Write a ``telemetry_data_error`` record."""
         if self._state is not _READY:
             self._check_ready("export_telemetry_data_error")
-        if self._lines:
-            try:
-                body = f'"error":{encode_event(error)}'
-            except _ENCODING_ERRORS as exc:
-                self._unencodable(exc)
-            with self._lock:
-                self._flush_pending_locked()
-                self._emit_line_locked("telemetry_data_error", body)
-        else:
-            self._emit({"type": "telemetry_data_error", "count": 0, "pid": 0, "error": event_json(error)})
+        try:
+            error_field = self._event(error)
+        except _ENCODING_ERRORS as exc:
+            self._unencodable(exc)
+        with self._lock:
+            self._flush_pending_locked()
+            self._emit_locked(TELEMETRY_DATA_ERROR, (error_field,))
 
     def flush_pending(self) -> None:
         """Write a held-back start record now (no-op if there is none or the exporter is not ready)."""
@@ -298,12 +312,44 @@ class BaseJsonExporter(BaseExporter):
         finally:
             super().close()
 
-    # -- dict records --------------------------------------------------------------------------------------
+    # -- records -------------------------------------------------------------------------------------------
 
-    def _emit(self, record: JsonRecord) -> None:
+    def _event_record(self, shape: RecordShape, event: Event, span: Span) -> None:
+        entry = self._span_fields.get(id(span))
+        try:
+            span_id = entry[1] if entry is not None and entry[0] is span else self._text(span_id_str(span))
+            event_field = self._event(event)
+        except _ENCODING_ERRORS as exc:
+            self._unencodable(exc)
         with self._lock:
             self._flush_pending_locked()
-            self._emit_locked(record)
+            self._emit_locked(shape, (span_id, event_field))
+
+    def _emit_locked(self, shape: RecordShape, values: Tuple[FieldValue, ...]) -> None:
+        """Hand the record, numbered, to the subclass in its form (the identity header first if due)."""
+        if self._identity_pid != _pid and self._identity_pid != -1:
+            self._write_identity_locked()
+        self._count += 1
+        if self._lines:
+            self._write_line(shape.line(self._count, _pid, values))  # type: ignore[arg-type]  # texts in line form
+        else:
+            self._write(shape.record(self._count, _pid, values))
+
+    def _flush_pending_locked(self) -> None:
+        pending = self._pending
+        if pending is None:
+            return
+        # Cleared first: if the write fails, the record is not retried in front of every later record.
+        self._pending = None
+        attributes = pending.attributes
+        try:
+            attributes_field = None if attributes is None else self._value(attributes)
+        except _ENCODING_ERRORS as exc:
+            self._count += 1
+            raise self._not_json(self._count, exc) from exc
+        self._emit_locked(
+            START, (pending.span_id, pending.name, pending.parent_id, attributes_field, pending.start_event)
+        )
 
     def _write_identity_locked(self) -> None:
         """Write the identity record of this process (before its first other record; see the module docs).
@@ -319,7 +365,7 @@ class BaseJsonExporter(BaseExporter):
             if self._lines:
                 self._write_line(self._identity_line())
             else:
-                self._write({"type": IDENTITY_RECORD_TYPE, "count": 0, "pid": _pid, **self._identity_body()})
+                self._write(identity_record(_pid, self._identity_body()))
         except Exception as exc:  # the record itself meets the same fault next and is reported as usual
             _logger.debug("%r could not write its identity record: %s", self, describe_exception(exc))
 
@@ -329,114 +375,7 @@ class BaseJsonExporter(BaseExporter):
 
     def _identity_line(self) -> str:
         """Return the identity record as one line (a line writer repeats it at the top of a rotated file)."""
-        body = encode_value(self._identity_body())[1:]
-        return f'{{"type":"{IDENTITY_RECORD_TYPE}","count":0,"pid":{_pid},{body}'
-
-    def _emit_locked(self, record: JsonRecord) -> None:
-        if self._identity_pid != _pid and self._identity_pid != -1:
-            self._write_identity_locked()
-        self._count += 1
-        record["count"] = self._count
-        record["pid"] = _pid
-        self._write(record)
-
-    def _hold_or_emit_start(self, span: Span, record: Any) -> None:
-        with self._lock:
-            self._flush_pending_locked()
-            self._pending_span = span
-            self._pending_record = record
-            if not self._merge_start_stop:
-                self._flush_pending_locked()
-
-    def _flush_pending_locked(self) -> None:
-        pending = self._pending_record
-        if pending is None:
-            return
-        # Cleared first: if the write fails, the record is not retried in front of every later record.
-        self._pending_span = self._pending_record = None
-        if not self._lines:
-            self._emit_locked(pending)
-            return
-        try:
-            body = _start_body(pending)
-        except _ENCODING_ERRORS as exc:
-            self._count += 1
-            raise self._not_json(self._count, exc) from exc
-        self._emit_line_locked("start", body)
-
-    # -- lines ---------------------------------------------------------------------------------------------
-
-    def _emit_line_locked(self, record_type: str, body: str) -> None:
-        if self._identity_pid != _pid and self._identity_pid != -1:
-            self._write_identity_locked()
-        self._count += 1
-        self._write_line(f'{{"type":"{record_type}","count":{self._count},"pid":{_pid},{body}}}')
-
-    def _start_line(self, span: Span) -> None:
-        cache = self._span_json
-        try:
-            id_json = encode_str(span_id_str(span))
-            name_json = encode_str(span.name_str)
-            parent = span.parent_span
-            entry = None if parent is None else cache.get(id(parent))
-            if entry is not None and entry[0] is parent:
-                parent_json = entry[1]
-            else:
-                parent_id = span.parent_id
-                parent_json = "null" if parent_id is None else encode_str(str(parent_id))
-            attributes = span_attributes_json(span)  # the start record shows the attributes at start
-            pending: _PendingStart = (
-                span,
-                id_json,
-                name_json,
-                parent_json,
-                attributes or None,
-                encode_event(span.start_event),
-            )
-        except _ENCODING_ERRORS as exc:
-            self._unencodable(exc)
-        if len(cache) >= _MAX_CACHED_SPANS:
-            cache.clear()  # spans that were started and never stopped: a cache miss only costs time
-        cache[id(span)] = (span, id_json, name_json)
-        self._hold_or_emit_start(span, pending)
-
-    def _stop_line(self, span: Span, stop_event: Event) -> None:
-        entry = self._span_json.pop(id(span), None)
-        try:
-            if entry is not None and entry[0] is span:
-                id_json, name_json = entry[1], entry[2]
-            else:
-                id_json, name_json = encode_str(span_id_str(span)), encode_str(span.name_str)
-            attributes = span_attributes_json(span)
-            attributes_json = f',"attributes":{encode_value(attributes)}' if attributes else ""
-            stop_json = encode_event(stop_event)
-        except _ENCODING_ERRORS as exc:
-            self._unencodable(exc)
-        with self._lock:
-            pending = self._pending_record
-            if pending is not None and self._pending_span is span:
-                self._pending_span = self._pending_record = None
-                self._emit_line_locked(
-                    "complete",
-                    f'"id":{id_json},"name":{name_json},"parent_id":{pending[3]}{attributes_json},'
-                    f'"start_event":{pending[5]},"stop_event":{stop_json}',
-                )
-            else:
-                self._flush_pending_locked()
-                self._emit_line_locked(
-                    "stop", f'"id":{id_json},"name":{name_json}{attributes_json},"stop_event":{stop_json}'
-                )
-
-    def _event_line(self, record_type: str, event: Event, span: Span) -> None:
-        entry = self._span_json.get(id(span))
-        try:
-            id_json = entry[1] if entry is not None and entry[0] is span else encode_str(span_id_str(span))
-            body = f'"span_id":{id_json},"event":{encode_event(event)}'
-        except _ENCODING_ERRORS as exc:
-            self._unencodable(exc)
-        with self._lock:
-            self._flush_pending_locked()
-            self._emit_line_locked(record_type, body)
+        return identity_line(_pid, self._identity_body())
 
     def _unencodable(self, exc: BaseException) -> NoReturn:
         """Fail the call for a record that is not JSON; the record keeps its ``count`` (a gap shows the loss)."""

@@ -30,14 +30,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
-from nv_one_logger.core.identity import IDENTITY_RECORD_TYPE
 from nv_one_logger.core.internal.arguments import require_bool, require_number, require_optional_positive_int
 from nv_one_logger.core.internal.describe import describe_exception, exception_message
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.exporter._file_path import destination_problem, expand_path_template
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
 from nv_one_logger.exporter.exporter import ExportError
-from nv_one_logger.exporter.json_line import encode_value
+from nv_one_logger.exporter.json_line import IDENTITY_LINE_PREFIX, encode_value
 from nv_one_logger.records.rotation import rotation_number
 
 if TYPE_CHECKING:
@@ -55,9 +54,6 @@ _OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 
 
 
 _OWNER = "FileExporter"
-
-
-_IDENTITY_PREFIX = f'{{"type":"{IDENTITY_RECORD_TYPE}",'
 
 
 def _path_text(file_path: object) -> str:
@@ -214,12 +210,12 @@ class FileExporter(BaseJsonExporter):
             data = b"\n" + data
         if self._check_interval == 0.0 or time.monotonic() >= self._next_check:
             fd = self._check_file(fd)
-        if self._size == 0 and line.startswith(_IDENTITY_PREFIX):
+        if self._size == 0 and line.startswith(IDENTITY_LINE_PREFIX):
             self._header_bytes = len(data)
         # A file holding only its identity header is not full: the next record goes in with it.
         if self._max_bytes is not None and self._size > self._header_bytes and self._size + len(data) > self._max_bytes:
             rotated = self._maybe_rotate(fd)
-            if rotated != fd and self.writes_identity_record and not line.startswith(_IDENTITY_PREFIX):
+            if rotated != fd and self.writes_identity_record and not line.startswith(IDENTITY_LINE_PREFIX):
                 # Every file starts with the identity record, rotated segments included.
                 header = (self._identity_line() + "\n").encode("ascii")
                 self._header_bytes = len(header) if self._size == 0 else 0
