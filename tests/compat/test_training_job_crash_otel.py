@@ -12,8 +12,8 @@ from nv_one_logger.training_telemetry.api.training_telemetry_provider import Tra
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from tests.compat.job import configure, events_named, only, read_spans
-from tests.otel.helpers import otlp_env, set_env
 from tests.support.collector import ReceivedSpan
+from tests.support.otel_env import otlp_env, set_otel_env
 
 pytestmark = pytest.mark.collector
 
@@ -59,7 +59,7 @@ def _by_name(spans: List[ReceivedSpan]) -> Dict[str, List[ReceivedSpan]]:
 
 
 def test_crash_in_the_middle_reaches_the_file_and_the_collector(tmp_path, rotel, otlp_sink, monkeypatch):
-    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc"))
+    set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc"))
     path = tmp_path / "crash.jsonl"
     exporters = [FileExporter(path), OTelExporter()]
     configure(exporters, span_blacklist=["model_forward"], log_every_n_train_iterations=2)

@@ -25,7 +25,8 @@ import pytest
 from tests.support.collector import OtlpSink, RotelCollector
 from tests.support.doc_blocks import REPO_ROOT, Block, extract
 from tests.support.doc_runner import example_environment, run_block
-from tests.support.wheels import BuiltDistributions, FreshVenv, download_into_wheelhouse, run_command
+from tests.support.processes import run_command
+from tests.support.wheels import BuiltDistributions, FreshVenv, download_into_wheelhouse
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,8 @@ from typing import Dict, List
 import pytest
 
 from tests.support.collector import OtlpSink, RotelCollector
-from tests.support.wheels import ROOT, BuiltDistributions, FreshVenv, missing_modules, run_command
+from tests.support.processes import run_command
+from tests.support.wheels import ROOT, BuiltDistributions, FreshVenv, missing_modules
 
 pytestmark = pytest.mark.slow
 

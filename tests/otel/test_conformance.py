@@ -26,9 +26,10 @@ from nv_one_logger.otel.env_trace import LimitSettings, SamplerSettings
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.otel.trace_policy import TracePolicy
 from tests.otel.conformance_app import ATTRIBUTES
-from tests.otel.helpers import configure_job
 from tests.support.collector import OtlpSink, ReceivedRequest, ReceivedSpan, free_port
+from tests.support.otel_job import configure_job
 from tests.support.otlp_sink import flatten_request
+from tests.support.processes import child_env, run_command
 
 APP = Path(__file__).with_name("conformance_app.py")
 REAL = {"application", "train", "evaluate"}
@@ -36,13 +37,9 @@ pytestmark = pytest.mark.collector
 
 
 def run(mode: str, env: Dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "ONE_LOGGER_", "RANK"))}
     # Metrics and logs are not what is compared; the SDK program would otherwise also export them.
-    base.update({"OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none", "OTEL_BSP_SCHEDULE_DELAY": "100"})
-    base.update(env)
-    result = subprocess.run(
-        [sys.executable, str(APP), mode], env=base, cwd=cwd, capture_output=True, text=True, timeout=120, check=False
-    )
+    base = {"OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none", "OTEL_BSP_SCHEDULE_DELAY": "100"}
+    result = run_command([sys.executable, APP, mode], env=child_env({**base, **env}), cwd=cwd, timeout=120, check=False)
     assert result.returncode == 0 and "DONE" in result.stdout, result.stdout + result.stderr
     return result
 
@@ -185,7 +182,7 @@ def test_resource_has_sdk_distro_and_custom_metadata(otlp_sink, tmp_path):
 
 def test_export_runs_with_instrumentation_suppressed(monkeypatch):
     """What an auto-instrumentation of requests/gRPC checks before making a span: the suppression key."""
-    from tests.otel.helpers import set_env
+    from tests.support.otel_env import set_otel_env
 
     key = otel_context._SUPPRESS_INSTRUMENTATION_KEY
 
@@ -197,7 +194,7 @@ def test_export_runs_with_instrumentation_suppressed(monkeypatch):
             self.flags.append(otel_context.get_value(key))
             return SpanExportResult.SUCCESS
 
-    set_env(monkeypatch, {})
+    set_otel_env(monkeypatch, {})
     sdk_probe = Probe()
     provider = TracerProvider()
     provider.add_span_processor(BatchSpanProcessor(sdk_probe))
@@ -238,9 +235,9 @@ def test_grpc_endpoint_without_scheme_uses_tls_as_the_spec_says(otlp_sink, tmp_p
 
 def test_timeout_is_read_in_milliseconds(monkeypatch):
     """The OTel spec's unit is ms; the Python SDK reads seconds. A value copied from another OTel program means ms."""
-    from tests.otel.helpers import set_env
+    from tests.support.otel_env import set_otel_env
 
-    set_env(monkeypatch, {"OTEL_EXPORTER_OTLP_TIMEOUT": "2500", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"})
+    set_otel_env(monkeypatch, {"OTEL_EXPORTER_OTLP_TIMEOUT": "2500", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"})
     assert OtlpSettings.from_env().timeout_s == 2.5
 
 

@@ -9,7 +9,9 @@ from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.otel import defaults
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from tests.otel.helpers import by_name, otlp_env, real_spans, run_app, set_env
+from tests.support.otel_env import otlp_env, set_otel_env
+from tests.support.otel_job import run_env_only_app
+from tests.support.received_spans import by_name, real_spans
 
 SECRET = "s3cret-token-value"
 CLASS_NAME = "nv_one_logger.otel.exporter.otel_exporter.OTelExporter"
@@ -19,7 +21,7 @@ CLASS_NAME = "nv_one_logger.otel.exporter.otel_exporter.OTelExporter"
 @pytest.mark.parametrize("protocol", ["grpc", "http"])
 def test_env_only_app_ships_its_trace(rotel, otlp_sink, tmp_path, protocol):
     endpoint = rotel.grpc_endpoint if protocol == "grpc" else rotel.http_endpoint
-    result = run_app("run", otlp_env(endpoint, protocol), cwd=tmp_path)
+    result = run_env_only_app("run", otlp_env(endpoint, protocol), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("DONE")
     otlp_sink.wait_for_spans(lambda s: s.name == "application")  # delivered by the exit hook's close
@@ -42,7 +44,7 @@ def test_headers_arrive_at_the_receiver_and_never_in_logs(otlp_sink, tmp_path, p
         OTEL_EXPORTER_OTLP_HEADERS=f"x-tenant=generic,authorization=Bearer%20{SECRET}",
         OTEL_EXPORTER_OTLP_TRACES_HEADERS=f"x-tenant=team-a,authorization=Bearer%20{SECRET}",
     )
-    result = run_app("run", env, cwd=tmp_path)
+    result = run_env_only_app("run", env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     (request, *_) = otlp_sink.wait_for_requests()
     assert request.protocol == protocol
@@ -59,7 +61,7 @@ def test_traces_specific_http_endpoint_is_used_as_is(otlp_sink, tmp_path):
         "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf",
         "OTEL_BSP_SCHEDULE_DELAY": "100",
     }
-    result = run_app("run", env, cwd=tmp_path)
+    result = run_env_only_app("run", env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     (request, *_) = otlp_sink.wait_for_requests()
     assert request.protocol == "http"
@@ -68,7 +70,7 @@ def test_traces_specific_http_endpoint_is_used_as_is(otlp_sink, tmp_path):
 @pytest.mark.collector
 def test_unset_protocol_means_grpc(otlp_sink, tmp_path):
     env = {"OTEL_EXPORTER_OTLP_ENDPOINT": otlp_sink.grpc_endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"}
-    result = run_app("run", env, cwd=tmp_path)
+    result = run_env_only_app("run", env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     (request, *_) = otlp_sink.wait_for_requests()
     assert request.protocol == "grpc"
@@ -85,7 +87,7 @@ def test_unset_protocol_means_grpc(otlp_sink, tmp_path):
     ],
 )
 def test_entry_point_enabled_exactly_when_an_endpoint_is_set(monkeypatch, tmp_path, env, enabled):
-    set_env(monkeypatch, env)
+    set_otel_env(monkeypatch, env)
     assert defaults.get_default_config() == {"class_name": CLASS_NAME, "config": {}, "enabled": enabled}
     monkeypatch.delenv("ONE_LOGGER_EXPORTER_CONFIG_PATH", raising=False)
     monkeypatch.chdir(tmp_path)  # no config file may replace the package defaults
@@ -94,7 +96,7 @@ def test_entry_point_enabled_exactly_when_an_endpoint_is_set(monkeypatch, tmp_pa
 
 
 def test_sdk_disabled_exports_nothing(otlp_sink, monkeypatch):
-    set_env(monkeypatch, otlp_env(otlp_sink.grpc_endpoint, "grpc", OTEL_SDK_DISABLED="true"))
+    set_otel_env(monkeypatch, otlp_env(otlp_sink.grpc_endpoint, "grpc", OTEL_SDK_DISABLED="true"))
     exporter = OTelExporter()
     exporter.initialize()
     from nv_one_logger.core.span import Span
@@ -110,13 +112,15 @@ def test_sdk_disabled_exports_nothing(otlp_sink, monkeypatch):
 
 
 def test_unsupported_protocol_is_refused_naming_the_variable(monkeypatch):
-    set_env(monkeypatch, {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"})
+    set_otel_env(
+        monkeypatch, {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://x:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}
+    )
     with pytest.raises(OneLoggerError, match="OTEL_EXPORTER_OTLP_PROTOCOL"):
         OTelExporter()
 
 
 def test_settings_never_show_secrets(monkeypatch):
-    set_env(
+    set_otel_env(
         monkeypatch,
         {
             "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"https://user:{SECRET}@collector:4318/v1/traces?key={SECRET}",
@@ -135,10 +139,10 @@ def test_settings_never_show_secrets(monkeypatch):
 
 
 def test_batch_settings_follow_the_sdk_variables(monkeypatch):
-    set_env(
+    set_otel_env(
         monkeypatch,
         {"OTEL_BSP_SCHEDULE_DELAY": "250", "OTEL_BSP_MAX_QUEUE_SIZE": "100", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE": "500"},
     )
     assert BatchSettings.from_env() == BatchSettings(250, 100, 100, 30000)
-    set_env(monkeypatch, {"OTEL_BSP_SCHEDULE_DELAY": "soon"})
+    set_otel_env(monkeypatch, {"OTEL_BSP_SCHEDULE_DELAY": "soon"})
     assert BatchSettings.from_env().schedule_delay_ms == 5000

@@ -16,8 +16,9 @@ from nv_one_logger.api.timed_span import get_recorder, timed_span
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from tests.otel.helpers import configure_job, otlp_env, set_env
 from tests.support.collector import free_port
+from tests.support.otel_env import otlp_env, set_otel_env
+from tests.support.otel_job import configure_job
 
 pytestmark = [pytest.mark.collector, pytest.mark.slow]
 
@@ -55,7 +56,7 @@ def _sdk_lines(caplog) -> list:
 def test_collector_down_for_the_whole_run(monkeypatch, caplog, protocol):
     caplog.set_level(logging.INFO)
     nobody = f"http://127.0.0.1:{free_port()}"
-    set_env(monkeypatch, otlp_env(nobody, protocol, OTEL_EXPORTER_OTLP_TIMEOUT="2000"))
+    set_otel_env(monkeypatch, otlp_env(nobody, protocol, OTEL_EXPORTER_OTLP_TIMEOUT="2000"))
     job = configure_job(OTelExporter(shutdown_timeout_s=CLOSE_BOUND_S))
     with timed_span("application"):
         worst = _loop()
@@ -82,7 +83,7 @@ def test_collector_down_for_the_whole_run(monkeypatch, caplog, protocol):
 def test_collector_killed_and_restarted_mid_run(rotel, otlp_sink, monkeypatch, caplog, protocol):
     caplog.set_level(logging.INFO)
     endpoint = rotel.grpc_endpoint if protocol == "grpc" else rotel.http_endpoint
-    set_env(monkeypatch, otlp_env(endpoint, protocol, OTEL_EXPORTER_OTLP_TIMEOUT="3000"))
+    set_otel_env(monkeypatch, otlp_env(endpoint, protocol, OTEL_EXPORTER_OTLP_TIMEOUT="3000"))
     job = configure_job(OTelExporter(shutdown_timeout_s=CLOSE_BOUND_S))
     with timed_span("application"):
         with timed_span("phase1"):
@@ -123,7 +124,7 @@ def test_collector_killed_and_restarted_mid_run(rotel, otlp_sink, monkeypatch, c
 def test_port_that_accepts_and_never_answers(black_hole, monkeypatch, caplog, protocol):
     caplog.set_level(logging.INFO)
     # The SDK's own export timeout (10 s) is longer than our close bound: close() must not wait for it.
-    set_env(monkeypatch, otlp_env(black_hole.endpoint, protocol))
+    set_otel_env(monkeypatch, otlp_env(black_hole.endpoint, protocol))
     job = configure_job(OTelExporter(shutdown_timeout_s=CLOSE_BOUND_S))
     with timed_span("application"):
         worst = _loop()
@@ -146,7 +147,7 @@ def test_port_that_accepts_and_never_answers(black_hole, monkeypatch, caplog, pr
 
 def test_full_queue_drops_and_counts_instead_of_blocking(black_hole, monkeypatch, caplog):
     caplog.set_level(logging.INFO)
-    set_env(monkeypatch, otlp_env(black_hole.endpoint, "grpc"))
+    set_otel_env(monkeypatch, otlp_env(black_hole.endpoint, "grpc"))
     job = configure_job(OTelExporter(shutdown_timeout_s=CLOSE_BOUND_S, max_queue_size=50, max_export_batch_size=10))
     with timed_span("application"):
         worst = _loop(200)  # 600 calls into a 50-call queue whose worker is stuck on the black hole

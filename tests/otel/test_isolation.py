@@ -13,7 +13,9 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, TraceIdRatio
 from nv_one_logger.api.timed_span import get_recorder, timed_span
 from nv_one_logger.core.event import Event
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from tests.otel.helpers import by_name, configure_job, otlp_env, real_spans, set_env
+from tests.support.otel_env import otlp_env, set_otel_env
+from tests.support.otel_job import configure_job
+from tests.support.received_spans import by_name, real_spans
 
 pytestmark = pytest.mark.collector
 
@@ -33,7 +35,7 @@ def app_tracing(monkeypatch):
 
 def test_app_provider_context_and_spans_are_untouched(rotel, otlp_sink, monkeypatch, app_tracing):
     tracer, app_memory = app_tracing
-    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc"))
+    set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc"))
     provider_before = trace.get_tracer_provider()
     job = configure_job(OTelExporter())
     with tracer.start_as_current_span("app-request") as app_span:
@@ -58,7 +60,7 @@ def test_app_provider_context_and_spans_are_untouched(rotel, otlp_sink, monkeypa
 
 def test_opt_in_makes_one_logger_spans_children_of_the_current_app_span(rotel, otlp_sink, monkeypatch, app_tracing):
     tracer, app_memory = app_tracing
-    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc"))
+    set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc"))
     job = configure_job(OTelExporter(parent_from_current_otel_span=True))
     with tracer.start_as_current_span("app-request") as app_span, timed_span("application"), timed_span("train"):
         pass
@@ -87,7 +89,7 @@ def test_parent_based_sampler_follows_the_sampled_flag_of_the_app_span(
     rotel, otlp_sink, monkeypatch, app_sampler, sampler
 ):
     """OpenTelemetry: a parent-based sampler follows the parent's sampled flag (unsampled parent: nothing sent)."""
-    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", **sampler))
+    set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", **sampler))
     unsampled_app = TracerProvider(sampler=app_sampler).get_tracer("the-app")
     sampled_app = TracerProvider(sampler=ALWAYS_ON).get_tracer("the-app")
     job = configure_job(OTelExporter(parent_from_current_otel_span=True))
@@ -113,7 +115,7 @@ def test_parent_based_sampler_follows_the_sampled_flag_of_the_app_span(
 
 
 def test_opt_in_without_a_current_app_span_starts_its_own_trace(rotel, otlp_sink, monkeypatch):
-    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc"))
+    set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc"))
     job = configure_job(OTelExporter(parent_from_current_otel_span=True))
     with timed_span("application"):
         pass

@@ -10,7 +10,9 @@ from nv_one_logger.api.timed_span import get_recorder, timed_span
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from tests.otel.helpers import by_name, configure_job, marker_of, otlp_env, real_spans, set_env, start_app
+from tests.support.otel_env import otlp_env, set_otel_env
+from tests.support.otel_job import configure_job, start_env_only_app
+from tests.support.received_spans import by_name, marker_of, real_spans
 
 pytestmark = pytest.mark.collector
 
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.collector
 @pytest.mark.parametrize("protocol", ["grpc", "http"])
 def test_open_span_and_its_events_are_visible_before_it_ends(rotel, otlp_sink, monkeypatch, protocol):
     endpoint = rotel.grpc_endpoint if protocol == "grpc" else rotel.http_endpoint
-    set_env(monkeypatch, otlp_env(endpoint, protocol))
+    set_otel_env(monkeypatch, otlp_env(endpoint, protocol))
     job = configure_job(OTelExporter())
     recorder = get_recorder()
     with timed_span("application"), timed_span("train", span_attributes=Attributes({"epochs": 2})) as train:
@@ -56,7 +58,7 @@ def test_open_span_and_its_events_are_visible_before_it_ends(rotel, otlp_sink, m
 
 
 def test_short_spans_get_no_markers(rotel, otlp_sink, monkeypatch):
-    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", OTEL_BSP_SCHEDULE_DELAY="60000"))
+    set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", OTEL_BSP_SCHEDULE_DELAY="60000"))
     job = configure_job(OTelExporter())
     with timed_span("application"):
         for _ in range(20):
@@ -70,7 +72,7 @@ def test_short_spans_get_no_markers(rotel, otlp_sink, monkeypatch):
 
 
 def test_markers_can_be_switched_off(rotel, otlp_sink, monkeypatch):
-    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc"))
+    set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc"))
     job = configure_job(OTelExporter(start_markers=False, event_markers=False))
     with timed_span("application") as app:
         get_recorder().event(app, Event.create("tick"))
@@ -83,7 +85,7 @@ def test_markers_can_be_switched_off(rotel, otlp_sink, monkeypatch):
 @pytest.mark.parametrize("protocol", ["grpc", "http"])
 def test_span_open_at_sigkill_already_at_the_collector(rotel, otlp_sink, tmp_path, protocol):
     endpoint = rotel.grpc_endpoint if protocol == "grpc" else rotel.http_endpoint
-    app = start_app("hang", otlp_env(endpoint, protocol), cwd=tmp_path)
+    app = start_env_only_app("hang", otlp_env(endpoint, protocol), cwd=tmp_path)
     try:
         train_line = app.stdout.readline()
         assert train_line.startswith("TRAIN "), train_line + app.stderr.read()

@@ -10,13 +10,20 @@ from nv_one_logger.api.timed_span import get_recorder, timed_span
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from tests.otel.helpers import by_name, configure_job, ns, otlp_env, real_spans, set_env
+from tests.support.otel_env import otlp_env, set_otel_env
+from tests.support.otel_job import configure_job
+from tests.support.received_spans import by_name, real_spans
 
 pytestmark = pytest.mark.collector
 
 SPAN_KIND_INTERNAL = 1
 STATUS_ERROR = 2
 EXPECTED = {"application", "train", "step", "validate", "telemetry_data_error"}
+
+
+def ns(seconds: float) -> int:
+    """A OneLogger timestamp (seconds) as OTLP's nanoseconds."""
+    return round(seconds * 1e9)
 
 
 def _run_job(job) -> None:
@@ -46,7 +53,7 @@ def received(request, rotel, otlp_sink, monkeypatch):
     """Run the job once against rotel over one protocol; yield (job, {name: span}, all spans)."""
     protocol = request.param
     endpoint = rotel.grpc_endpoint if protocol == "grpc" else rotel.http_endpoint
-    set_env(
+    set_otel_env(
         monkeypatch,
         otlp_env(endpoint, protocol, OTEL_RESOURCE_ATTRIBUTES="team=ml-infra,deployment.environment=ci"),
     )
@@ -161,7 +168,7 @@ def test_markers_never_look_like_the_real_spans(received):
 
 
 def test_service_name_env_wins_over_application_name(rotel, otlp_sink, monkeypatch):
-    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", OTEL_SERVICE_NAME="from-env"))
+    set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", OTEL_SERVICE_NAME="from-env"))
     job = configure_job(OTelExporter(), application_name="from-config")
     with timed_span("application"):
         pass

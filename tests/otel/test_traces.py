@@ -27,8 +27,11 @@ from nv_one_logger.otel.ids import trace_id_from_session
 from nv_one_logger.otel.replay import replay_files
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import reset_one_logger
-from tests.otel.helpers import app_env, configure_job, otlp_env, real_spans, set_env
 from tests.support.collector import ReceivedSpan
+from tests.support.otel_env import otlp_env, set_otel_env
+from tests.support.otel_job import configure_job
+from tests.support.processes import child_env, run_command
+from tests.support.received_spans import real_spans
 
 pytestmark = pytest.mark.collector
 
@@ -42,10 +45,10 @@ TRACESTATE = "ci=pipeline-17,vendor=abc"
 def _run_ranks(mode: str, env: Dict[str, str], cwd: Path) -> None:
     children = []
     for rank in range(3):
-        child_env = app_env({**env, "RANK": str(rank)})
+        env_of_rank = child_env({**env, "RANK": str(rank)})
         children.append(
             subprocess.Popen(
-                [sys.executable, str(RANK_APP), mode], env=child_env, cwd=cwd, stdout=subprocess.PIPE, text=True
+                [sys.executable, str(RANK_APP), mode], env=env_of_rank, cwd=cwd, stdout=subprocess.PIPE, text=True
             )
         )
     for child in children:
@@ -61,7 +64,7 @@ def _ranks(spans: List[ReceivedSpan]) -> Dict[int, List[ReceivedSpan]]:
 
 
 def test_each_root_span_starts_its_own_trace(rotel, otlp_sink, monkeypatch):
-    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc"))
+    set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc"))
     job = configure_job(OTelExporter())
     for name in ("warmup", "train"):
         with timed_span(name), timed_span(f"{name}-step"):
@@ -92,13 +95,8 @@ def test_three_ranks_join_the_traceparent_of_their_pipeline_with_tracestate_kept
 
 def test_an_invalid_traceparent_is_reported_once_and_ignored(rotel, otlp_sink, tmp_path):
     env = otlp_env(rotel.grpc_endpoint, "grpc", TRACEPARENT="00-not-a-trace-01", RANK="0")
-    done = subprocess.run(
-        [sys.executable, str(RANK_APP), "carrier"],
-        env=app_env(env),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = run_command(
+        [sys.executable, RANK_APP, "carrier"], env=child_env(env), cwd=tmp_path, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("Ignoring TRACEPARENT='00-not-a-trace-01'") == 1
@@ -122,7 +120,7 @@ def test_parent_based_sampler_follows_the_sampled_flag_of_traceparent(rotel, otl
     for trace_id, flags in ((unsampled_trace, "00"), (sampled_trace, "01")):
         reset_one_logger()
         carrier = {"TRACEPARENT": f"00-{trace_id}-{PARENT_SPAN}-{flags}", "TRACESTATE": TRACESTATE}
-        set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", **sampler))
+        set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", **sampler))
         for name, value in carrier.items():
             monkeypatch.setenv(name, value)
         job = configure_job(OTelExporter())
@@ -143,7 +141,7 @@ def test_parent_based_sampler_follows_the_sampled_flag_of_traceparent(rotel, otl
 @pytest.mark.parametrize("flags", ["00", "01"])
 def test_continuation_traces_follow_the_sampled_flag_of_traceparent(monkeypatch, flags):
     """Spans beyond the cap continue in linked traces that hang under the same remote parent, so they go with it."""
-    set_env(monkeypatch, {"OTEL_TRACES_SAMPLER": "parentbased_always_on", "TRACEPARENT": TRACEPARENT[:-2] + flags})
+    set_otel_env(monkeypatch, {"OTEL_TRACES_SAMPLER": "parentbased_always_on", "TRACEPARENT": TRACEPARENT[:-2] + flags})
     memory = InMemorySpanExporter()
     recorder = DefaultRecorder([OTelExporter(memory, max_spans_per_trace=3)])
     configure_one_logger(OneLoggerConfig(application_name="cap", world_size_or_fn=1, session_tag_or_fn="s"), recorder)
@@ -171,7 +169,7 @@ def test_opt_in_session_trace_puts_every_ranks_root_in_one_trace(rotel, otlp_sin
 
 @pytest.mark.slow
 def test_a_50k_span_run_is_split_into_linked_traces_under_the_cap(rotel, otlp_sink, monkeypatch):
-    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", OTEL_BSP_MAX_QUEUE_SIZE="100000"))
+    set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", OTEL_BSP_MAX_QUEUE_SIZE="100000"))
     job = configure_job(OTelExporter(shutdown_timeout_s=120))
     cap = 10_000
     with timed_span("application"), timed_span("training_loop"):
@@ -209,7 +207,7 @@ def _short_program() -> None:
 
 
 def test_a_short_program_sends_exactly_what_the_raw_sdk_sends(rotel, otlp_sink, monkeypatch):
-    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", OTEL_BSP_SCHEDULE_DELAY="50"))
+    set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", OTEL_BSP_SCHEDULE_DELAY="50"))
     # The raw SDK: the same program written with a tracer.
     provider = TracerProvider(resource=Resource({"service.name": "raw-sdk"}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=rotel.grpc_endpoint, insecure=True)))
@@ -243,7 +241,7 @@ def test_a_short_program_sends_exactly_what_the_raw_sdk_sends(rotel, otlp_sink, 
 
 
 def test_every_event_is_exported_exactly_once(rotel, otlp_sink, monkeypatch):
-    set_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", OTEL_BSP_SCHEDULE_DELAY="50"))
+    set_otel_env(monkeypatch, otlp_env(rotel.grpc_endpoint, "grpc", OTEL_BSP_SCHEDULE_DELAY="50"))
     job = configure_job(OTelExporter(liveness_threshold_s=0.2))
     recorder = get_recorder()
     sent = 0
@@ -280,7 +278,7 @@ def test_every_event_is_exported_exactly_once(rotel, otlp_sink, monkeypatch):
 
 def test_a_replay_splits_the_traces_exactly_as_the_live_run(tmp_path, monkeypatch):
     """With deterministic ids, a replay of the file sends every span in the same (capped, linked) trace."""
-    set_env(monkeypatch, {})
+    set_otel_env(monkeypatch, {})
     live, replayed = InMemorySpanExporter(), InMemorySpanExporter()
     path = tmp_path / "run.jsonl"
     recorder = DefaultRecorder([OTelExporter(live, deterministic_ids=True, max_spans_per_trace=4), FileExporter(path)])
@@ -312,7 +310,7 @@ def test_a_replay_splits_the_traces_exactly_as_the_live_run(tmp_path, monkeypatc
 def test_replay_command_line_caps_traces_and_keeps_legacy_fields_on_request(tmp_path, rotel, otlp_sink, monkeypatch):
     from nv_one_logger.cli.main import main as cli_main
 
-    set_env(monkeypatch, {})
+    set_otel_env(monkeypatch, {})
     path = tmp_path / "run.jsonl"
     recorder = DefaultRecorder([FileExporter(path)])
     configure_one_logger(OneLoggerConfig(application_name="cap", world_size_or_fn=1, session_tag_or_fn="s"), recorder)

@@ -24,8 +24,8 @@ import pytest
 
 from nv_one_logger.records.reader import read_records
 from nv_one_logger.records.types import SpanCompleteRecord, SpanStopRecord
-from tests.reliability.app_process import AppProcess
 from tests.support.collector import BlackHoleServer, OtlpSink, RotelCollector, free_port
+from tests.support.processes import AppProcess
 
 OTEL_SHUTDOWN_S = 2.0
 EXIT_TIMEOUT_S = 3.0

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from nv_one_logger.records.reader import read_records
-from tests.reliability.app_process import AppProcess
+from tests.support.processes import AppProcess
 
 FILE_EXPORTER = "nv_one_logger.exporter.file_exporter.FileExporter"
 

@@ -27,9 +27,9 @@ from typing import Any, Callable
 import pytest
 
 from nv_one_logger.records.reader import read_records
-from tests.reliability.app_process import AppProcess
 from tests.support.collector import OtlpSink, ReceivedSpan, RotelCollector
 from tests.support.otlp_sink import flatten_request
+from tests.support.processes import AppProcess
 
 BATCH_DELAY_MS = 200
 EXPORT_ALLOWANCE_S = 0.4

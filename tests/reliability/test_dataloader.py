@@ -21,8 +21,8 @@ import pytest
 
 from nv_one_logger.records.reader import read_records
 from nv_one_logger.records.types import EventRecord, SpanCompleteRecord, SpanStopRecord
-from tests.reliability.app_process import AppProcess
 from tests.support.collector import OtlpSink, RotelCollector
+from tests.support.processes import AppProcess
 
 EPOCHS = 4
 ITEMS = 64

@@ -35,8 +35,8 @@ from nv_one_logger.records.types import (
     SpanStartRecord,
     SpanStopRecord,
 )
-from tests.reliability.app_process import AppProcess
 from tests.support.collector import OtlpSink, RotelCollector
+from tests.support.processes import AppProcess
 
 WORKERS = 4
 SPANS_PER_WORKER = 50

@@ -18,8 +18,8 @@ import pytest
 
 from nv_one_logger.records.reader import read_records
 from nv_one_logger.records.types import SpanCompleteRecord, SpanStopRecord
-from tests.reliability.app_process import REPO_ROOT, AppProcess
 from tests.support.collector import OtlpSink, RotelCollector
+from tests.support.processes import REPO_ROOT, AppProcess
 
 HELPER = REPO_ROOT / "packages/core/src/nv_one_logger/core/internal/locks.py"
 FORBIDDEN = {

@@ -16,7 +16,7 @@ from typing import Callable
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.otel.replay import format_dry_run, replay_files
-from tests.reliability.app_process import REPO_ROOT, run_command
+from tests.support.processes import REPO_ROOT, run_command
 
 
 def _write_chain(path: Path, depth: int) -> None:
@@ -69,6 +69,7 @@ def test_dry_run_listing_of_a_20000_deep_chain_is_linear_in_size(tmp_path: Path,
     result = run_command(
         [sys.executable, "-m", "nv_one_logger.cli", "replay", "--dry-run", "--no-progress", str(path)],
         timeout=600,
+        check=False,  # the test reads the exit status
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     assert result.returncode == 0, result.stderr[-2000:]

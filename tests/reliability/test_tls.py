@@ -22,9 +22,9 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from tests.reliability.app_process import AppProcess
 from tests.reliability.test_collector_faults import EXIT_TIMEOUT_S, STEPS, TEARDOWN_MARGIN_S, check_file_complete
 from tests.reliability.tls import TlsMaterial, TlsOtlpSink, make_tls_material
+from tests.support.processes import AppProcess
 
 PROTOCOLS = {"grpc": "grpc_endpoint", "http/protobuf": "http_endpoint"}
 

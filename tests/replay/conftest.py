@@ -4,14 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.replay.helpers import clean_otel_env, record_job
 from tests.support.fixtures import black_hole, otlp_sink, rotel  # noqa: F401
+from tests.support.otel_env import set_otel_env
+from tests.support.reference_job import record_job
 
 
 @pytest.fixture
 def recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """``run.jsonl`` written by ``record_job`` with no OTEL_* variables set (a replay then sees only its own)."""
-    clean_otel_env(monkeypatch)
+    set_otel_env(monkeypatch)
     path = tmp_path / "run.jsonl"
     record_job(path)
     return path

@@ -1,6 +1,6 @@
 """End to end through the real collector: a run exported live and recorded to a file, then the file replayed.
 
-The live exporter runs with ``deterministic_ids=True`` so that the replay must produce not only the same tree
+The live exporter runs with ``deterministic_ids=True`` so that the replay must produce not only the same span_tree
 (names, parents, attribute values, events, error status, timestamps) but the very same trace and span ids.
 Liveness markers are live-only; the comparison uses final spans only (``ReceivedSpan.is_marker``).
 """
@@ -12,15 +12,9 @@ import os
 import pytest
 
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from tests.replay.helpers import (
-    JOB_SPAN_NAMES,
-    clean_otel_env,
-    comparable,
-    is_replayed,
-    record_job,
-    replay_cli,
-    tree,
-)
+from tests.support.otel_env import set_otel_env
+from tests.support.received_spans import comparable, is_replayed, span_tree
+from tests.support.reference_job import JOB_SPAN_NAMES, record_job, replay_cli
 
 pytestmark = pytest.mark.collector
 
@@ -28,7 +22,7 @@ EVENT_LIMIT = 8  # small, so the "data" span (15 events) exercises the per-span 
 
 
 def _live_and_replay(tmp_path, rotel, otlp_sink, monkeypatch, replay_protocol):
-    clean_otel_env(
+    set_otel_env(
         monkeypatch,
         OTEL_EXPORTER_OTLP_ENDPOINT=rotel.grpc_endpoint,
         OTEL_EXPORTER_OTLP_PROTOCOL="grpc",
@@ -46,8 +40,8 @@ def _live_and_replay(tmp_path, rotel, otlp_sink, monkeypatch, replay_protocol):
     assert replay_cli(str(path), "--endpoint", endpoint, "--protocol", replay_protocol, "--no-progress") == 0
     otlp_sink.wait_for_spans(is_replayed, count=len(JOB_SPAN_NAMES))
     spans = otlp_sink.spans()
-    live = tree([s for s in spans if not is_replayed(s)])
-    replayed = tree([s for s in spans if is_replayed(s)])
+    live = span_tree([s for s in spans if not is_replayed(s)])
+    replayed = span_tree([s for s in spans if is_replayed(s)])
     return path, live, replayed
 
 
@@ -65,7 +59,7 @@ def test_replay_reproduces_the_live_export_tree_and_ids(tmp_path, rotel, otlp_si
         if path[-1] != "telemetry_data_error":  # the live exporter gives TDE spans random ids
             assert replay_span.span_id == live_span.span_id
 
-    # The tree itself, spelled out, so that a mapping change shows here and not only as "live == replay".
+    # The span_tree itself, spelled out, so that a mapping change shows here and not only as "live == replay".
     assert ("application", "train", "data") in replayed
     assert ("application", "validate") in replayed
     assert ("application", "telemetry_data_error") in replayed
@@ -113,7 +107,7 @@ def test_the_replay_arrives_with_the_live_runs_resource(tmp_path, rotel, otlp_si
 
 
 def test_a_second_replay_yields_the_same_ids(tmp_path, rotel, otlp_sink, monkeypatch):
-    clean_otel_env(monkeypatch, OTEL_EXPORTER_OTLP_ENDPOINT=rotel.grpc_endpoint)
+    set_otel_env(monkeypatch, OTEL_EXPORTER_OTLP_ENDPOINT=rotel.grpc_endpoint)
     path = tmp_path / "run.jsonl"
     record_job(path)
     assert replay_cli(str(path), "--no-progress") == 0

@@ -6,21 +6,16 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
+import sys
 
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from nv_one_logger.otel.replay import replay_files
 from nv_one_logger.otel.replay.progress import ProgressLine
-from tests.replay.helpers import (
-    CRASH_APP,
-    JOB_SPAN_NAMES,
-    PYTHON,
-    clean_otel_env,
-    python_env,
-    replay_cli,
-)
+from tests.support.otel_env import set_otel_env
+from tests.support.processes import child_env, run_command
+from tests.support.reference_job import CRASH_APP, JOB_SPAN_NAMES, replay_cli
 
 MISSING_EXTRA_HINT = "pip install 'nv-one-logger-core[otel]'"
 
@@ -99,9 +94,9 @@ def test_progress_line_is_rate_limited_and_rewritten_in_place_on_a_terminal():
 
 def test_environment_configures_the_replay_as_it_configures_the_live_exporter(tmp_path, otlp_sink, monkeypatch, capsys):
     path = tmp_path / "crashed.jsonl"
-    subprocess.run([PYTHON, str(CRASH_APP), str(path)], check=True, env=python_env(), timeout=60)
+    run_command([sys.executable, str(CRASH_APP), str(path)], env=child_env(), timeout=60)
     recorded_pid = json.loads(path.read_text().splitlines()[0])["pid"]
-    clean_otel_env(
+    set_otel_env(
         monkeypatch,
         OTEL_EXPORTER_OTLP_ENDPOINT=otlp_sink.http_endpoint,  # a base URL: /v1/traces is appended, as by the SDK
         OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
@@ -125,7 +120,7 @@ def test_environment_configures_the_replay_as_it_configures_the_live_exporter(tm
 
 
 def test_endpoint_option_overrides_the_environment(recorded, otlp_sink, monkeypatch, capsys):
-    clean_otel_env(monkeypatch, OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9", OTEL_EXPORTER_OTLP_PROTOCOL="bogus")
+    set_otel_env(monkeypatch, OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:9", OTEL_EXPORTER_OTLP_PROTOCOL="bogus")
     args = (str(recorded), "--no-progress", "--endpoint", otlp_sink.http_endpoint, "--protocol", "http/protobuf")
     assert replay_cli(*args) == 0
     assert f"to OTLP http/protobuf to {otlp_sink.http_endpoint}/v1/traces" in capsys.readouterr().out
@@ -133,7 +128,7 @@ def test_endpoint_option_overrides_the_environment(recorded, otlp_sink, monkeypa
 
 
 def test_a_failed_export_exits_1_and_says_how_many_spans_were_not_sent(recorded, otlp_sink, monkeypatch, capsys):
-    clean_otel_env(monkeypatch, OTEL_EXPORTER_OTLP_TIMEOUT="1000")
+    set_otel_env(monkeypatch, OTEL_EXPORTER_OTLP_TIMEOUT="1000")
     otlp_sink.set_unavailable(True)
     assert replay_cli(str(recorded), "--no-progress", "--endpoint", otlp_sink.grpc_endpoint) == 1
     captured = capsys.readouterr()
@@ -144,7 +139,7 @@ def test_a_failed_export_exits_1_and_says_how_many_spans_were_not_sent(recorded,
 
 
 def test_unusable_input_and_configuration(tmp_path, monkeypatch, capsys):
-    clean_otel_env(monkeypatch)
+    set_otel_env(monkeypatch)
     assert replay_cli(str(tmp_path / "missing.jsonl"), "--no-progress", "--dry-run") == 1
     assert "cannot open" in capsys.readouterr().err
     corrupt = tmp_path / "corrupt.jsonl"
@@ -177,7 +172,7 @@ def test_missing_otel_extra_gives_a_clear_message_and_exit_2(tmp_path, hidden):
         "from nv_one_logger.cli.main import main\n"
         f"sys.exit(main(['replay', {str(tmp_path / 'run.jsonl')!r}]))\n"
     )
-    done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, env=python_env(), timeout=60)
+    done = run_command([sys.executable, "-c", code], env=child_env(), timeout=60, check=False)
     assert done.returncode == 2, done.stderr
     assert MISSING_EXTRA_HINT in done.stderr
     assert "Traceback" not in done.stderr
@@ -190,6 +185,6 @@ def test_the_cli_parser_does_not_import_opentelemetry():
         "build_parser().parse_args(['replay', 'x.jsonl', '--dry-run'])\n"
         "print(sorted(m for m in sys.modules if m.startswith(('opentelemetry', 'nv_one_logger.otel'))))\n"
     )
-    done = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, env=python_env(), timeout=60)
+    done = run_command([sys.executable, "-c", code], env=child_env(), timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any, Dict, List
@@ -14,7 +14,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from nv_one_logger.otel.ids import span_id_from_uuid, trace_id_from_uuid
 from nv_one_logger.otel.replay import replay_files
 from nv_one_logger.testing import reset_one_logger
-from tests.replay.helpers import CRASH_APP, JOB_SPAN_NAMES, PYTHON, python_env, record_job
+from tests.support.processes import child_env, run_command
+from tests.support.reference_job import CRASH_APP, JOB_SPAN_NAMES, record_job
 
 UNCLOSED = "one_logger.replay.unclosed"
 
@@ -83,7 +84,7 @@ def test_a_truncated_file_replays_everything_before_the_torn_line(tmp_path):
 
 
 def _crash(path: Path, rank: int) -> None:
-    subprocess.run([PYTHON, str(CRASH_APP), str(path), str(rank)], check=True, env=python_env(), timeout=60)
+    run_command([sys.executable, str(CRASH_APP), str(path), str(rank)], env=child_env(), timeout=60)
 
 
 def test_spans_open_at_a_crash_end_at_the_last_record_of_their_process(tmp_path):

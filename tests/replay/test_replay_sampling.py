@@ -10,7 +10,8 @@ from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
 
 from nv_one_logger.otel.replay import replay_files
 from nv_one_logger.testing import reset_one_logger
-from tests.replay.helpers import clean_otel_env, record_job
+from tests.support.otel_env import set_otel_env
+from tests.support.reference_job import record_job
 
 RUNS = 10
 
@@ -27,7 +28,7 @@ def _record_runs(tmp_path: Path) -> List[Path]:
 
 
 def test_replay_keeps_or_drops_whole_traces_as_the_sdk_ratio_sampler_decides(tmp_path, monkeypatch):
-    clean_otel_env(monkeypatch, OTEL_TRACES_SAMPLER="traceidratio", OTEL_TRACES_SAMPLER_ARG="0.5")
+    set_otel_env(monkeypatch, OTEL_TRACES_SAMPLER="traceidratio", OTEL_TRACES_SAMPLER_ARG="0.5")
     paths = _record_runs(tmp_path)
     memory = InMemorySpanExporter()
     report = replay_files(paths, span_exporter=memory, on_warning=lambda message: None)
@@ -47,7 +48,7 @@ def test_replay_keeps_or_drops_whole_traces_as_the_sdk_ratio_sampler_decides(tmp
 
 
 def test_replay_with_always_off_sends_nothing_and_says_why(tmp_path, monkeypatch):
-    clean_otel_env(monkeypatch, OTEL_TRACES_SAMPLER="always_off")
+    set_otel_env(monkeypatch, OTEL_TRACES_SAMPLER="always_off")
     path = tmp_path / "run.jsonl"
     reset_one_logger()
     record_job(path, data_events=2)

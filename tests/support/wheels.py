@@ -23,7 +23,8 @@ API
   test process, no PYTHONPATH, the venv's bin first on PATH).
 - Fixtures (``built_distributions`` session-scoped, ``fresh_venv`` factory) live in tests/support/fixtures.py.
 
-Every subprocess has a generous timeout; a failed command raises ``AssertionError`` with its output.
+Every subprocess runs through ``tests.support.processes.run_command`` (a generous timeout, thread stacks on a
+hang); a failed command raises ``AssertionError`` with its output.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional
+
+from tests.support.processes import run_command
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIRS: Dict[str, Path] = {
@@ -43,39 +46,8 @@ PACKAGE_DIRS: Dict[str, Path] = {
     "nv-one-logger-file": ROOT / "packages" / "file-exporter",
     "nv-one-logger-otel": ROOT / "packages" / "otel-exporter",
 }
-#: Seconds any single build/pip/venv command may take (a loaded 2-core CI machine, cold pip cache).
-COMMAND_TIMEOUT = 600.0
 #: Variables of the test process that must not reach a fresh venv's programs (they would change what they do).
 _LEAKY_PREFIXES = ("OTEL_", "ONE_LOGGER_", "PYTHON", "VIRTUAL_ENV", "PIP_REQUIRE_VIRTUALENV", "COV_CORE")
-
-
-def run_command(
-    args: Sequence[str],
-    *,
-    env: Optional[Mapping[str, str]] = None,
-    cwd: Optional[Path] = None,
-    check: bool = True,
-    timeout: float = COMMAND_TIMEOUT,
-) -> subprocess.CompletedProcess:
-    """Run ``args``; with ``check``, a non-zero exit raises AssertionError showing the command and its output."""
-    try:
-        done = subprocess.run(
-            [str(a) for a in args],
-            env=None if env is None else dict(env),
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as e:
-        raise AssertionError(f"timed out after {timeout} s: {' '.join(map(str, args))}\n{e.stdout}\n{e.stderr}") from e
-    if check and done.returncode != 0:
-        raise AssertionError(
-            f"exit {done.returncode}: {' '.join(map(str, args))}\n--- stdout ---\n{done.stdout}\n"
-            f"--- stderr ---\n{done.stderr}"
-        )
-    return done
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,18 @@
-"""Run a small OneLogger application in its own process and watch what it reports, line by line.
+"""Run Python programs (and other commands) from tests in their own processes, so that a hang names its lock.
 
-Crash, collector-fault and fork tests need a real process: one that can be SIGKILLed, whose exit time can be
-measured, and that may fork without forking pytest itself. The applications live in `tests/reliability/apps/`
-and report progress on stdout, one line per fact ("W 17" = the file exporter returned from writing record 17).
-`AppProcess` stamps each line with the monotonic time it was read, so a test can reason about "before the kill"
-conservatively: a fact read at time t happened before t.
+Every child runs with faulthandler enabled (``PYTHONFAULTHANDLER=1``, inherited by forked workers). When a wait
+times out, the test sends the child SIGABRT first, so the stacks of all its threads are in the AssertionError
+that fails the test, instead of a bare timeout.
 
-A hang must name its lock: the application runs with faulthandler enabled (`PYTHONFAULTHANDLER=1`, inherited by
-forked workers), and when a wait times out the test sends it SIGABRT first, so the stacks of all its threads are
-in the stderr shown by the failure message.
+- ``child_env(env)``: the test process's environment without the variables that change what OneLogger does
+  (``OTEL_*``, ``ONE_LOGGER_*``, ``RANK*``, pytest's own), this checkout first on ``PYTHONPATH`` (so a child can
+  import ``tests.*``), then ``env``.
+- ``run_command(args, timeout=..., check=True)``: run to completion, capturing text output; ``check`` turns a
+  non-zero exit into an AssertionError showing the command and both output streams.
+- ``AppProcess``: a running ``python -m tests.reliability.apps.<module>``, whose stdout lines are read as they
+  come and stamped with the monotonic time they were read, so a test can reason about "before the kill"
+  conservatively (a fact read at time t happened before t). The applications report one fact per line
+  ("W 17" = the file exporter returned from writing record 17).
 """
 
 from __future__ import annotations
@@ -21,23 +25,52 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Dict, Mapping, Optional, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+#: Seconds a command may take unless the caller says otherwise (a loaded 2-core CI machine, cold caches).
+COMMAND_TIMEOUT = 600.0
+#: Variables of the test process that must not reach a child: they would change what the library in it does.
+CHILD_ENV_DROPPED_PREFIXES = ("OTEL_", "ONE_LOGGER_", "RANK", "PYTEST_")
+
+
+def child_env(env: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """The environment for a child process: see the module docstring."""
+    out = {k: v for k, v in os.environ.items() if not k.startswith(CHILD_ENV_DROPPED_PREFIXES)}
+    out["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), out.get("PYTHONPATH")]))
+    out["PYTHONFAULTHANDLER"] = "1"
+    out.update(env or {})
+    return out
+
+
+def _show(args: Sequence[object]) -> str:
+    return " ".join(map(str, args))
 
 
 def run_command(
-    args: list[str], timeout: float, env: Optional[dict[str, str]] = None, cwd: Optional[Path] = None
+    args: Sequence[object],
+    *,
+    timeout: float = COMMAND_TIMEOUT,
+    env: Optional[Mapping[str, str]] = None,
+    cwd: Optional[Path] = None,
+    check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    """`subprocess.run(args, capture_output=True, text=True)` for a Python command that must not hang.
+    """Run ``args`` to completion with captured text output and faulthandler on (``env`` default: inherited).
 
-    The command runs with faulthandler enabled; if it does not finish within `timeout` it is sent SIGABRT, and the
-    AssertionError raised carries the stacks of all its threads.
+    If it does not finish within ``timeout`` it is sent SIGABRT, and the AssertionError raised carries the
+    stacks of all its threads. With ``check``, a non-zero exit raises AssertionError with both output streams.
     """
+    command = [str(a) for a in args]
     full_env = dict(os.environ if env is None else env)
     full_env["PYTHONFAULTHANDLER"] = "1"
     with subprocess.Popen(
-        args, cwd=cwd, env=full_env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=cwd,
+        env=full_env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     ) as proc:
         try:
             out, err = proc.communicate(timeout=timeout)
@@ -48,8 +81,13 @@ def run_command(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 out, err = proc.communicate()
-            raise AssertionError(f"{args} did not finish within {timeout}s; its stacks:\n{err[-4000:]}") from None
-    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+            raise AssertionError(
+                f"{_show(args)} did not finish within {timeout}s; its stacks:\n{err[-4000:]}\n"
+                f"--- stdout ---\n{out[-2000:]}"
+            ) from None
+    if check and proc.returncode != 0:
+        raise AssertionError(f"exit {proc.returncode}: {_show(args)}\n--- stdout ---\n{out}\n--- stderr ---\n{err}")
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
 @dataclass(frozen=True)
@@ -72,11 +110,8 @@ class AppProcess:
     """`python -m tests.reliability.apps.<module> <args>` with a clean, explicit environment."""
 
     def __init__(self, module: str, args: list[str], env: dict[str, str], cwd: Path) -> None:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "ONE_LOGGER_"))}
-        full_env.update(env)
-        full_env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), full_env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        full_env = child_env(env)
         full_env["PYTHONUNBUFFERED"] = "1"
-        full_env["PYTHONFAULTHANDLER"] = "1"
         self._stderr_file = cwd / f"{module}-{id(self):x}.stderr"
         self.started_at = time.monotonic()
         with open(self._stderr_file, "wb") as stderr:
