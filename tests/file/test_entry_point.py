@@ -1,11 +1,16 @@
 """The nv_one_logger.exporter_configs entry point: enabled only when ONE_LOGGER_FILE_EXPORTER_PATH is set."""
 
+import ast
 import importlib.metadata
 import os
+import subprocess
+import sys
 
 import pytest
 
 from nv_one_logger.api.config import OneLoggerConfig
+from nv_one_logger.exporter import file_exporter_defaults
+from nv_one_logger.exporter._exporter_factory import resolve_exporter_class
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.exporter.file_exporter import PATH_ENV_VAR, FileExporter, FileExporterDefaults
 
@@ -27,7 +32,27 @@ def test_entry_point_is_registered():
     else:  # Python 3.9: a dict of group -> entry points (entry_points(group=...) is 3.10+)
         found = all_entry_points.get("nv_one_logger.exporter_configs", [])
     (ep,) = [e for e in found if e.name == "file"]
-    assert ep.load() is FileExporterDefaults
+    assert ep.load() is file_exporter_defaults
+
+
+def test_the_defaults_module_is_light_and_names_the_exporter(monkeypatch):
+    """Scanning entry points imports the defaults module only, not the exporter (as with the otel defaults)."""
+    code = (
+        "import os, sys\n"
+        "os.environ['ONE_LOGGER_FILE_EXPORTER_PATH'] = 'x.jsonl'\n"
+        "from nv_one_logger.exporter.file_exporter_defaults import get_default_config\n"
+        "assert get_default_config()['enabled']\n"
+        "print(sorted(m for m in sys.modules if m.startswith('nv_one_logger')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    imported = ast.literal_eval(out.stdout.strip())
+    assert "nv_one_logger.exporter.file_exporter" not in imported, imported
+    assert "nv_one_logger.exporter.file_exporter_defaults" in imported
+    assert resolve_exporter_class(file_exporter_defaults.FILE_EXPORTER_CLASS_NAME) is FileExporter
+    # The older entry point object, still importable from the exporter's module, answers the same.
+    monkeypatch.setenv(PATH_ENV_VAR, "y.jsonl")
+    assert FileExporterDefaults.get_default_config() == file_exporter_defaults.get_default_config()
+    assert FileExporterDefaults.get_default_config()["config"] == {"file_path": "y.jsonl"}
 
 
 def test_disabled_without_the_variable_so_nothing_writes_files_by_surprise(tmp_path):

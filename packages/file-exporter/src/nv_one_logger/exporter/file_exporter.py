@@ -27,7 +27,7 @@ import os
 import stat
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.arguments import require_bool, require_number, require_optional_positive_int
@@ -36,16 +36,16 @@ from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.exporter._file_path import destination_problem, expand_path_template
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
 from nv_one_logger.exporter.exporter import ExportError
+from nv_one_logger.exporter.file_exporter_defaults import PATH_ENV_VAR, FileExporterDefaults
 from nv_one_logger.exporter.json_line import IDENTITY_LINE_PREFIX, encode_value
 from nv_one_logger.records.rotation import rotation_number
 
 if TYPE_CHECKING:
     from nv_one_logger.api.config import OneLoggerConfig
 
-_logger = get_logger(__name__)
+__all__ = ["PATH_ENV_VAR", "ROTATION_RETRY_SECONDS", "FileExporter", "FileExporterDefaults"]
 
-PATH_ENV_VAR = "ONE_LOGGER_FILE_EXPORTER_PATH"
-"""Setting this variable enables the FileExporter's entry point default (its value is the path template)."""
+_logger = get_logger(__name__)
 
 ROTATION_RETRY_SECONDS = 10.0
 """After a failed rotation, records go on into the current file and rotation is retried after this long."""
@@ -375,22 +375,3 @@ class FileExporter(BaseJsonExporter):
             target = f"{self._path_str}.{self._rotation_number}"
             if not os.path.lexists(target):
                 return target
-
-
-class FileExporterDefaults:
-    """Entry point object of the ``nv_one_logger.exporter_configs`` group (``get_default_config``).
-
-    Installing nv-one-logger-file does not, by itself, make every program write a file into its working
-    directory: the default is enabled only when ``ONE_LOGGER_FILE_EXPORTER_PATH`` is set, and its value is
-    the path template (e.g. ``/scratch/run42/rank{rank}-{pid}.jsonl``).
-    """
-
-    @staticmethod
-    def get_default_config() -> Dict[str, Any]:
-        """Return ``{"class_name", "config", "enabled"}`` for the configuration system."""
-        path = os.environ.get(PATH_ENV_VAR, "").strip()
-        return {
-            "class_name": f"{FileExporter.__module__}.{FileExporter.__qualname__}",
-            "config": {"file_path": path} if path else {},
-            "enabled": bool(path),
-        }
