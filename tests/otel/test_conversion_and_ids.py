@@ -10,8 +10,9 @@ from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
 
 from nv_one_logger.otel import ids
-from nv_one_logger.otel.attributes import to_otel_attributes, to_otel_value
-from nv_one_logger.otel.mapping import OTelEventData, OTelSpanData, build_readable_span
+from nv_one_logger.core.event import Event
+from nv_one_logger.otel.attributes import owned_to_otel_attributes, to_otel_attributes, to_otel_value
+from nv_one_logger.otel.mapping import OTelEventData, OTelSpanData, build_readable_span, sdk_event
 
 
 class Color(str, Enum):
@@ -55,6 +56,30 @@ def test_converted_attributes_always_encode():
         OTelSpanData("s", trace_id=1, span_id=2, start_ns=1, end_ns=2, attributes=attributes), Resource({})
     )
     encode_spans([span])  # raises if any value is not OTLP-encodable
+
+
+AWKWARD_VALUES = {"big": 2**80, "accented": "\u00e9t\u00e9", "surrogate": "x\udc80", "ints": [1, 2**70], "f": 0.5}
+
+
+def test_owned_conversion_is_the_generic_conversion():
+    assert owned_to_otel_attributes(dict(AWKWARD_VALUES)) == to_otel_attributes(AWKWARD_VALUES)
+    odd_keys = {"\u00e9": 1, 3: "three", "x": 2**70}  # keys that are not plain ASCII strings: rebuilt
+    assert owned_to_otel_attributes(dict(odd_keys)) == to_otel_attributes(odd_keys)
+
+
+@pytest.mark.parametrize("legacy_fields", [False, True])
+def test_an_event_maps_from_its_plain_values_as_from_its_attributes(legacy_fields):
+    event = Event.create("metrics", dict(AWKWARD_VALUES))
+    expected = to_otel_attributes(Event.create("metrics", dict(AWKWARD_VALUES)).attributes)
+    expected["timestamp_msec"] = event.timestamp_msec
+    if not legacy_fields:
+        del expected["timestamp_msec"]
+    mapped = sdk_event(event, legacy_fields)
+    assert dict(mapped.attributes) == expected
+    assert mapped.timestamp == round(event.timestamp.seconds_since_epoch * 1e9)
+    # Once the application has read (and changed) the event's attributes, they are what is exported.
+    event.attributes["added"] = "later"
+    assert sdk_event(event, legacy_fields).attributes["added"] == "later"
 
 
 def test_deterministic_ids_are_stable_and_distinct():

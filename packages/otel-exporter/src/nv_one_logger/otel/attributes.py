@@ -130,3 +130,27 @@ def to_otel_attributes(attributes: Any) -> Dict[str, OTelValue]:
             key = utf8_safe(str(key)) or "<empty>"
         converted[key] = value
     return converted
+
+
+def owned_to_otel_attributes(values: Dict[str, Any]) -> Dict[str, OTelValue]:
+    """Convert a fresh ``{name: value}`` dict that the caller owns, in place, and return it.
+
+    Same rules as ``to_otel_attributes``, for the dicts that ``Event.attributes_json()`` and
+    ``Span.attributes_json()`` return (plain values, a new dict per call): the export thread then builds no second
+    dict and no ``Attribute`` objects. A key that is not a plain non-empty ASCII string hands the dict to
+    ``to_otel_attributes`` (which rebuilds it); the conversions are idempotent, so values converted before that
+    key are unchanged by the second pass.
+    """
+    for key, value in values.items():
+        if type(key) is not str or not key or not key.isascii():
+            return to_otel_attributes(values)
+        value_type = type(value)
+        if value_type is str:
+            if not value.isascii():
+                values[key] = utf8_safe(value)
+        elif value_type is int:
+            if not _INT64_MIN <= value <= _INT64_MAX:
+                values[key] = to_otel_value(value)
+        elif value_type is not float and value_type is not bool:
+            values[key] = to_otel_value(value.value if isinstance(value, _Attribute) else value)
+    return values

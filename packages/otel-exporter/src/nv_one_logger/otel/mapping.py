@@ -49,7 +49,7 @@ from nv_one_logger.core.event import ErrorEvent, Event, StandardEventAttributeNa
 from nv_one_logger.core.internal.version import __version__
 from nv_one_logger.core.span import Span
 from nv_one_logger.core.time import TracingTimestamp
-from nv_one_logger.otel.attributes import OTelValue, to_otel_attributes, utf8_safe
+from nv_one_logger.otel.attributes import OTelValue, owned_to_otel_attributes, to_otel_attributes, utf8_safe
 
 ATTR_SPAN_ID = "one_logger.span.id"
 ATTR_PARENT_SPAN_ID = "one_logger.parent_span.id"
@@ -328,9 +328,15 @@ def sdk_event(event: Event, legacy_fields: bool = True) -> SdkEvent:
             legacy_fields=legacy_fields,
         )
         return SdkEvent(data.name, data.attributes, data.time_ns)
-    converted = to_otel_attributes(event.attributes)
-    if not legacy_fields:
-        converted.pop(EVENT_TIMESTAMP_MSEC, None)
+    if type(event) is Event:  # the core class: its plain values, without building ``Attribute`` objects
+        values = event.attributes_json()
+        if not legacy_fields:
+            values.pop(EVENT_TIMESTAMP_MSEC, None)
+        converted = owned_to_otel_attributes(values)
+    else:  # a subclass may override ``attributes``
+        converted = to_otel_attributes(event.attributes)
+        if not legacy_fields:
+            converted.pop(EVENT_TIMESTAMP_MSEC, None)
     return SdkEvent(utf8_safe(event.name_str), converted, round(event.timestamp.seconds_since_epoch * 1e9))
 
 
