@@ -6,8 +6,8 @@ from nv_one_logger.core.event import Event
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.records import IdentityRecord, order_record_files, read_record_files, rotated_segments
-from nv_one_logger.records.chrome_trace import _log_name
 from nv_one_logger.records.rotation import rotation_number, split_rotation_suffix, strip_rotation_suffix
+from nv_one_logger.records.writers import writer_key
 from tests.file.helpers import json_lines
 
 STRAY_SUFFIXES = ["\u00b2", "\u0663", "\uff11", "1x", "", "-1", " 1"]  # superscript 2, Arabic-Indic 3, fullwidth 1
@@ -46,14 +46,13 @@ def test_readers_treat_non_ascii_suffixes_as_separate_files(tmp_path, suffix):
     stray = f"{tmp_path}/run.jsonl.{suffix}"
     assert split_rotation_suffix(stray) == (stray, None)
     assert strip_rotation_suffix(stray) == stray
-    assert _log_name(stray) == stray
+    assert writer_key(stray, 1).log == stray
     assert rotation_number(f"run.jsonl.{suffix}", "run.jsonl") is None
 
 
-def test_the_rule_is_shared_by_the_replay_planner(tmp_path):
-    replay_plan = pytest.importorskip("nv_one_logger.otel.replay.plan")
-    assert replay_plan.writer_source(f"{tmp_path}/run.jsonl.12") == f"{tmp_path}/run.jsonl"
-    assert replay_plan.writer_source(f"{tmp_path}/run.jsonl.\u0663") == f"{tmp_path}/run.jsonl.\u0663"
+def test_the_rule_is_the_one_writer_key_every_reader_uses(tmp_path):
+    assert writer_key(f"{tmp_path}/run.jsonl.12", 7) == (f"{tmp_path}/run.jsonl", 7)
+    assert writer_key(f"{tmp_path}/run.jsonl.\u0663", 7).log == f"{tmp_path}/run.jsonl.\u0663"
     assert split_rotation_suffix("a/run.jsonl.10") == ("a/run.jsonl", 10)
     assert split_rotation_suffix("a/.10") == ("a/.10", None)
     assert rotation_number("run.jsonl.7", "run.jsonl") == 7

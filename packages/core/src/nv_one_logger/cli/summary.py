@@ -77,7 +77,7 @@ def _notes(digest: RunDigest) -> List[str]:
         out.append(f"Spans still open at the end of the data: {len(digest.open_spans)}")
         for span in digest.open_spans[:MAX_LISTED]:
             age = format_duration(max(0.0, span.last_seconds - span.start_seconds))
-            where = f"pid {span.pid}" if span.rank.unknown else f"{span.rank}, pid {span.pid}"
+            where = str(span.rank) if span.rank.unknown else f"{span.rank}, pid {span.pid}"
             out.append(f"  {span.name} [{where}] open for at least {age}")
         if len(digest.open_spans) > MAX_LISTED:
             out.append(f"  ... and {len(digest.open_spans) - MAX_LISTED} more")
@@ -101,7 +101,7 @@ def render_summary(digest: RunDigest, *, by_rank: bool = False, k: float = DEFAU
     out: List[str] = []
     header = (
         f"OneLogger summary: {len(digest.paths)} file(s), {digest.record_count} records, "
-        f"{len(digest.pids)} process(es), {len(digest.ranks)} rank(s)"
+        f"{len(digest.writers)} process(es), {len(digest.ranks)} rank(s)"
     )
     if digest.first_seconds is not None and digest.last_seconds is not None:
         first, last = digest.first_seconds, digest.last_seconds

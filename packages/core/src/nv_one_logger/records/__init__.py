@@ -1,9 +1,10 @@
 """Read OneLogger JSON-lines record files back: typed records, rebuilt spans and statistics.
 
 This package is the reading half of the JSON record format (docs/record-format.md): ``reader`` parses files
-into the record types of ``types``, ``spans`` joins records into spans, ``stats`` computes per-name duration
-statistics. It uses only the standard library, so ``pip install nv-one-logger-core`` is enough to inspect
-files written anywhere (the ``one-logger summary`` and ``one-logger chrome-trace`` commands build on it).
+into the record types of ``types``, ``spans`` joins records into spans, ``writers`` tells whose data a record
+is (a pid in one log file) and where each writer's data ends, ``stats`` computes per-name duration statistics.
+It uses only the standard library, so ``pip install nv-one-logger-core`` is enough to inspect files written
+anywhere (``one-logger summary``, ``report``, ``chrome-trace`` and ``replay`` build on it).
 """
 
 from nv_one_logger.records.reader import (
@@ -31,6 +32,7 @@ from nv_one_logger.records.types import (
     SpanStopRecord,
     TelemetryDataErrorRecord,
 )
+from nv_one_logger.records.writers import Writer, WriterKey, Writers, writer_key
 
 __all__ = [
     "ApplicationErrorRecord",
@@ -51,6 +53,9 @@ __all__ = [
     "SpanStartRecord",
     "SpanStopRecord",
     "TelemetryDataErrorRecord",
+    "Writer",
+    "WriterKey",
+    "Writers",
     "order_record_files",
     "percentile",
     "read_record_files",
@@ -62,4 +67,5 @@ __all__ = [
     "split_rotation_suffix",
     "strip_rotation_suffix",
     "summarize_spans",
+    "writer_key",
 ]

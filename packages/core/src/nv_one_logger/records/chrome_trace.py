@@ -2,16 +2,16 @@
 
 Layout of the timeline:
 
-* one **process track per writer process** (pid; named after the pid and the file it wrote, so a
-  ``rank{rank}.jsonl`` template shows the rank), sorted by first activity;
+* one **process track per writer** (``records.writers``: a pid in one log file; named after the pid and the file
+  it wrote, so a ``rank{rank}.jsonl`` template shows the rank), sorted by first activity;
 * inside a process, spans are ``"X"`` (complete) events on **lanes** (Chrome "threads"): the trace format needs
   the slices of one thread to nest strictly, but spans of threads or asyncio tasks can overlap without nesting,
   so each span goes to the first lane where it nests, and extra lanes appear only when needed;
 * events are ``"i"`` (instant) markers on the span's lane; application errors are instant markers named
   ``error: <message>`` in category ``error`` with ``cname`` ``terrible`` (red); telemetry data errors are
   process-wide instant markers in category ``telemetry_data_error``, also red;
-* spans still open at the end of the data extend to the last record of their process and carry
-  ``args.still_open = true`` (and ``[open]`` in the name).
+* spans still open at the end of the data extend to the last record of their writer (``Writer.last_seconds``)
+  and carry ``args.still_open = true`` (and ``[open]`` in the name).
 
 Times are microseconds since the epoch. Within one process they come from the writer's monotonic clock
 (``perf_counter_seconds``), shifted onto the wall clock by the offset of the process's first span: this keeps
@@ -33,9 +33,9 @@ import os
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 from nv_one_logger.records.reader import PathLike
-from nv_one_logger.records.rotation import strip_rotation_suffix
 from nv_one_logger.records.spans import RebuildResult, RebuiltSpan, SpanAssembler
 from nv_one_logger.records.types import Record, RecordedEvent, TelemetryDataErrorRecord
+from nv_one_logger.records.writers import Writer, Writers
 
 ERROR_COLOR = "terrible"
 OPEN_COLOR = "yellow"
@@ -65,8 +65,8 @@ class _Entry:
 
 
 class _Process:
-    def __init__(self, key: Tuple[str, int], chrome_pid: int) -> None:
-        self.key = key
+    def __init__(self, writer: Writer, chrome_pid: int) -> None:
+        self.writer = writer
         self.chrome_pid = chrome_pid
         self.offset: Optional[float] = None  # wall - perf of the process's first span
         self.offset_order: Optional[Tuple[int, int]] = None
@@ -82,15 +82,12 @@ class _Process:
             return round((perf + self.offset) * 1e6, 3)
         return round(wall * 1e6, 3)
 
-    @property
-    def name(self) -> str:
-        path, real_pid = self.key
-        return f"pid {real_pid} ({os.path.basename(path)})"
-
-
-def _log_name(path: str) -> str:
-    """Return the file a record came from, without a rotation suffix (``run.jsonl.3`` -> ``run.jsonl``)."""
-    return strip_rotation_suffix(path)
+    def data_end_usec(self) -> float:
+        """Where the writer's data ends, on the process's timeline (its first activity when nothing is timed)."""
+        writer = self.writer
+        if writer.last_seconds is None:
+            return self.first_usec
+        return self.usec((writer.last_seconds, writer.last_perf_seconds))
 
 
 def _span_args(span: RebuiltSpan) -> Dict[str, Any]:
@@ -136,24 +133,26 @@ class ChromeTraceBuilder:
 
     ``order`` tells which span came first in the data (the process's time offset comes from its first span);
     ``build_chrome_trace`` passes the span's position, a streaming reader the position of its start record.
+    ``writers`` is the table the records were noted in (``RebuildResult.writers``): one process per writer.
     """
 
-    def __init__(self) -> None:
-        self._processes: Dict[Tuple[str, int], _Process] = {}
-        self._used_pids: Dict[int, Tuple[str, int]] = {}
+    def __init__(self, writers: Writers) -> None:
+        self._writers = writers
+        self._processes: Dict[Writer, _Process] = {}
+        self._used_pids: Dict[int, Writer] = {}
         self._names: Dict[str, str] = {}
         self.span_count = 0
         self._finished = False
 
     def _process(self, path: str, pid: int) -> _Process:
-        key = (_log_name(path), pid)
-        process = self._processes.get(key)
+        writer = self._writers.of(path, pid)
+        process = self._processes.get(writer)
         if process is None:
             chrome_pid = pid
             while chrome_pid in self._used_pids:  # the same pid in two files (two hosts): keep them apart
                 chrome_pid += 1_000_000
-            self._used_pids[chrome_pid] = key
-            process = self._processes[key] = _Process(key, chrome_pid)
+            self._used_pids[chrome_pid] = writer
+            process = self._processes[writer] = _Process(writer, chrome_pid)
         return process
 
     def _intern(self, name: str) -> str:
@@ -192,14 +191,9 @@ class ChromeTraceBuilder:
         for process in processes:
             for entry in process.entries:
                 process.first_usec = min(process.first_usec, process.usec(entry.start))
-                end = process.usec(entry.start)
-                if entry.stop is not None:
-                    end = max(end, process.usec(entry.stop))
-                for marker in entry.markers:
-                    end = max(end, process.usec((marker[2], marker[3])))
-                process.end_usec = max(process.end_usec, end)
             for moment, _, _ in process.telemetry:
                 process.first_usec = min(process.first_usec, process.usec(moment))
+            process.end_usec = process.data_end_usec()
 
             def interval(entry: _Entry, process: _Process = process) -> Tuple[float, float]:
                 start = process.usec(entry.start)
@@ -215,9 +209,9 @@ class ChromeTraceBuilder:
     def _metadata(self, processes: List[_Process]) -> Iterator[Dict[str, Any]]:
         for process in processes:
             pid = process.chrome_pid
-            yield _meta(pid, None, "process_name", {"name": process.name})
+            yield _meta(pid, None, "process_name", {"name": process.writer.name})
             if process.entries:
-                yield _meta(pid, None, "process_labels", {"labels": process.key[0]})
+                yield _meta(pid, None, "process_labels", {"labels": process.writer.shown_log})
             for lane in sorted(set(process.lanes)):
                 label = "spans" if lane == 0 else f"spans (overlapping, lane {lane + 1})"
                 yield _meta(pid, lane + 1, "thread_name", {"name": label})
@@ -281,7 +275,7 @@ class ChromeTraceBuilder:
 
 def build_chrome_trace(result: RebuildResult) -> Dict[str, Any]:
     """Return the trace as a JSON-ready dict ``{"traceEvents": [...], "displayTimeUnit": "ms", ...}``."""
-    builder = ChromeTraceBuilder()
+    builder = ChromeTraceBuilder(result.writers)
     for index, span in enumerate(result.spans):
         builder.add_span(span, (index, 0))
     for error in result.telemetry_data_errors:
@@ -294,8 +288,8 @@ def trace_records(stream: Iterable[Record], paths: Sequence[PathLike] = ()) -> C
 
     ``paths`` are the files in reading order, so that a span's start position orders the processes' spans.
     """
-    builder = ChromeTraceBuilder()
     assembler = SpanAssembler(keep=False, attach_events=True, problem_limit=0)
+    builder = ChromeTraceBuilder(assembler.result.writers)
     file_index = {os.fspath(path): index for index, path in enumerate(paths)}
 
     def order(span: RebuiltSpan) -> Tuple[int, int]:

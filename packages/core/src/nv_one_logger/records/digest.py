@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from nv_one_logger.records.files import ProgressHandler, ReadTotals, RecordStream
@@ -28,12 +28,12 @@ from nv_one_logger.records.stats import SpanNameStats, stats_of_durations
 from nv_one_logger.records.types import (
     ApplicationErrorRecord,
     EventRecord,
-    IdentityRecord,
     RecordedEvent,
     SpanCompleteRecord,
     SpanStartRecord,
     TelemetryDataErrorRecord,
 )
+from nv_one_logger.records.writers import Writer
 
 LISTED = 1000
 MAX_SERIES = 50
@@ -131,7 +131,8 @@ class RunDigest(ReadTotals):
     telemetry_error_total: int = 0
     problems: List[RebuildProblem] = field(default_factory=list)
     problem_total: int = 0
-    pids: Set[int] = field(default_factory=set)
+    writers: List[Writer] = field(default_factory=list)
+    """Every writer (log file + pid, ``records.writers``) in the data: the processes of the run."""
     first_seconds: Optional[float] = None
     last_seconds: Optional[float] = None
     dropped_series: int = 0
@@ -165,8 +166,8 @@ class RunDigest(ReadTotals):
 class _Digester:
     def __init__(self, listed: int, max_series: int) -> None:
         self.digest = RunDigest()
-        self.ranks = WriterRanks()
         self.assembler = SpanAssembler(keep=False, problem_limit=_LISTED_PROBLEMS)
+        self.ranks = WriterRanks(self.assembler.result.writers)
         self.errors = _Earliest(listed)
         self.telemetry = _Earliest(listed)
         self.max_series = max_series
@@ -213,9 +214,7 @@ class _Digester:
             self._seen(span.stop_event.seconds_since_epoch)
 
     def feed_all(self, stream: RecordStream) -> None:
-        digest = self.digest
         for record in stream:
-            digest.pids.add(record.pid)
             if isinstance(record, (SpanStartRecord, SpanCompleteRecord)):
                 rank = self.ranks.label(record.source.path, record.pid, record.attributes)
                 self.span_ranks[record.id] = rank
@@ -227,8 +226,6 @@ class _Digester:
                 owner = self.span_ranks.get(record.span_id)
                 if owner is not None and isinstance(record, EventRecord):
                     self._numbers(owner, record.event)
-            elif isinstance(record, IdentityRecord):
-                self.ranks.note_identity(record.source.path, record.pid, record.identity.rank)
             elif isinstance(record, TelemetryDataErrorRecord):
                 self._seen(record.error.seconds_since_epoch)
                 rank = self.ranks.label(record.source.path, record.pid, {})
@@ -273,14 +270,32 @@ class _Digester:
         result = self.assembler.finish()
         for span in result.spans:
             rank = self.span_ranks.get(span.id) or self.ranks.label(span.source.path, span.pid, {})
-            last = result.last_seconds_by_pid.get(span.pid, span.start_seconds)
+            writer_end = result.writers.of(span.source.path, span.pid).last_seconds
+            last = writer_end if writer_end is not None else span.start_seconds
             digest.open_spans.append(OpenSpan(span.name, rank, span.pid, span.start_seconds, last))
             digest.open_counts[span.name] = digest.open_counts.get(span.name, 0) + 1
         digest.problem_total = self.assembler.problem_count
         digest.problems = list(result.problems)
         digest.errors, digest.error_total = self.errors.sorted(), self.errors.count
         digest.telemetry_errors, digest.telemetry_error_total = self.telemetry.sorted(), self.telemetry.count
+        digest.writers = list(result.writers)
+        _rename_lanes(digest, self.ranks.renamed())
         return digest
+
+
+def _rename_lanes(digest: RunDigest, renames: Dict[RankLabel, RankLabel]) -> None:
+    """Apply ``WriterRanks.renamed`` (two writers without a rank share a pid) to everything keyed by lane."""
+    if not renames:
+        return
+
+    def lane(rank: RankLabel) -> RankLabel:
+        return renames.get(rank, rank)
+
+    digest.spans = {(lane(rank), name): series for (rank, name), series in digest.spans.items()}
+    digest.numbers = {(lane(rank), name): series for (rank, name), series in digest.numbers.items()}
+    digest.open_spans = [replace(span, rank=lane(span.rank)) for span in digest.open_spans]
+    digest.errors = [replace(entry, rank=lane(entry.rank)) for entry in digest.errors]
+    digest.telemetry_errors = [replace(entry, rank=lane(entry.rank)) for entry in digest.telemetry_errors]
 
 
 def digest_files(

@@ -63,8 +63,8 @@ class RecordStream:
     """The records of several files in ``order_record_files`` order, read lazily, with what reading reported.
 
     Every command that reads record files starts here (``load_files`` for the whole-span view, ``digest_files``
-    for the bounded one), so they order rotated segments, warn about unlisted ones and count skipped lines
-    the same way.
+    for the bounded one, ``one-logger chrome-trace`` and ``one-logger replay``), so they order rotated segments,
+    warn about unlisted ones and count skipped lines the same way.
     """
 
     def __init__(
@@ -87,6 +87,11 @@ class RecordStream:
         self._strict = strict
         self._on_warning = on_warning
         self._on_progress = on_progress
+
+    @property
+    def record_count(self) -> int:
+        """Records read so far from all files (what a progress line counts)."""
+        return sum(report.records for report in self.reports)
 
     def _total_bytes(self) -> int:
         total = 0
@@ -125,7 +130,11 @@ def load_files(
     Every span, with its events and attributes, stays in memory: use ``digest_files`` (``records.digest``)
     when statistics are enough.
     """
-    stream = RecordStream(paths, strict=strict, on_warning=on_warning, on_progress=on_progress)
+    return load_stream(RecordStream(paths, strict=strict, on_warning=on_warning, on_progress=on_progress))
+
+
+def load_stream(stream: RecordStream) -> LoadedFiles:
+    """Read a ``RecordStream`` and rebuild all its spans (``load_files`` for a caller that watches the stream)."""
     result = rebuild(stream)
     return LoadedFiles(
         paths=stream.paths, result=result, reports=stream.reports, unlisted_segments=stream.unlisted_segments

@@ -1,7 +1,7 @@
 """Which rank wrote a record: the one place that decides it, so every per-rank view agrees.
 
-A *writer* is one process writing one log (the file without its rotation suffix, plus the pid): a rank that
-was restarted is two writers of the same rank. Its rank comes, in this order, from
+A *writer* is one process writing one log (``records.writers``): a rank that was restarted is two writers of the
+same rank. Its rank comes, in this order, from
 
 0. the writer's ``identity`` record (the first record of each process, ``nv_one_logger.core.identity``), when
    it names a rank;
@@ -9,7 +9,9 @@ was restarted is two writers of the same rank. Its rank comes, in this order, fr
 2. the file name, when the path template put the rank in it (``rank{rank}-{pid}.jsonl`` -> ``rank3-812.jsonl``).
 
 A writer with neither is shown by its pid. ``WriterRanks`` remembers the decision per writer, taken at the
-writer's first span, so that a file is never split over two lanes.
+writer's first span, so that a file is never split over two lanes. Writers without a rank that share a pid
+(files from two hosts, pid 1 in every container) are two lanes, named ``pid 1 (<host>)`` -- or by file when
+the host is not recorded or is the same.
 """
 
 from __future__ import annotations
@@ -17,14 +19,11 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional
 
-from nv_one_logger.records.rotation import strip_rotation_suffix
+from nv_one_logger.records.writers import Writer, WriterKey, Writers
 
 _RANK_IN_NAME = re.compile(r"(?:^|[^a-z])rank[-_]?(\d+)(?:[^0-9]|$)", re.IGNORECASE)
-
-WriterKey = Tuple[str, int]
-"""(log path without rotation suffix, pid)."""
 
 
 def rank_from(path: str, attributes: Mapping[str, Any]) -> Optional[int]:
@@ -45,32 +44,80 @@ class RankLabel:
     unknown: bool
     number: int
     """The rank, or the pid when ``unknown``."""
+    writer: str = ""
+    """Only for a pid shared by several writers without a rank: which one (host, else file name, else path)."""
 
     def __str__(self) -> str:
-        return f"pid {self.number}" if self.unknown else f"rank {self.number}"
+        if not self.unknown:
+            return f"rank {self.number}"
+        return f"pid {self.number} ({self.writer})" if self.writer else f"pid {self.number}"
+
+
+def _names(writer: Writer) -> List[str]:
+    """Ways to tell ``writer`` from another writer of the same pid, shortest first."""
+    names = [os.path.basename(writer.shown_log), writer.shown_log, writer.log]
+    return ([writer.host] if writer.host else []) + names
 
 
 class WriterRanks:
-    """Remember the rank of each writer, decided at its first span (see the module docstring)."""
+    """Remember the lane of each writer, decided at its first span (see the module docstring).
 
-    def __init__(self) -> None:
-        self._by_writer: Dict[WriterKey, RankLabel] = {}
+    ``writers`` is the table the records are noted in (a ``SpanAssembler``'s), so that the identity record a
+    writer wrote before its first span is known when its lane is decided.
+    """
 
-    def note_identity(self, path: str, pid: int, rank: Optional[int]) -> None:
-        """Take the rank from the writer's identity record (it comes before the writer's first span)."""
-        if rank is not None and rank >= 0:
-            self._by_writer.setdefault((strip_rotation_suffix(path), pid), RankLabel(unknown=False, number=rank))
+    def __init__(self, writers: Optional[Writers] = None) -> None:
+        self._writers = writers if writers is not None else Writers()
+        self._lanes: Dict[Writer, RankLabel] = {}
+        self._by_pid: Dict[int, List[Writer]] = {}  # writers without a rank, per pid
 
     def label(self, path: str, pid: int, attributes: Mapping[str, Any]) -> RankLabel:
         """Return the lane of a span of process ``pid`` read from ``path`` with ``attributes``."""
-        key = (strip_rotation_suffix(path), pid)
-        known = self._by_writer.get(key)
+        writer = self._writers.of(path, pid)
+        known = self._lanes.get(writer)
         if known is None:
-            rank = rank_from(path, attributes)
-            known = RankLabel(unknown=True, number=pid) if rank is None else RankLabel(unknown=False, number=rank)
-            self._by_writer[key] = known
+            known = self._lanes[writer] = self._decide(writer, path, attributes)
         return known
+
+    def _decide(self, writer: Writer, path: str, attributes: Mapping[str, Any]) -> RankLabel:
+        identity = writer.identity
+        rank = identity.rank if identity is not None and identity.rank is not None and identity.rank >= 0 else None
+        if rank is None:
+            rank = rank_from(path, attributes)
+        if rank is not None:
+            return RankLabel(unknown=False, number=rank)
+        sharing = self._by_pid.setdefault(writer.pid, [])
+        sharing.append(writer)
+        if len(sharing) == 1:
+            return RankLabel(unknown=True, number=writer.pid)
+        return RankLabel(unknown=True, number=writer.pid, writer=self._unused_name(writer, sharing))
+
+    def _unused_name(self, writer: Writer, sharing: List[Writer]) -> str:
+        """Return the first of ``writer``'s names that no other writer of its pid has or would take first."""
+        others = [other for other in sharing if other is not writer]
+        taken = {self._lanes[other].writer for other in others if other in self._lanes}
+        taken |= {_names(other)[0] for other in others}
+        for name in _names(writer):
+            if name not in taken:
+                return name
+        return writer.log
+
+    def renamed(self) -> Dict[RankLabel, RankLabel]:
+        """Name the first writer of each shared pid too; return ``{old lane: new lane}`` for the lanes renamed.
+
+        Called once all records are read: only then is it known which pids are shared, and the first writer of
+        one got the plain ``pid N`` lane.
+        """
+        renames: Dict[RankLabel, RankLabel] = {}
+        for sharing in self._by_pid.values():
+            first = sharing[0]
+            old = self._lanes[first]
+            if len(sharing) < 2 or old.writer:
+                continue
+            new = RankLabel(unknown=True, number=first.pid, writer=self._unused_name(first, sharing))
+            self._lanes[first] = renames[old] = new
+        return renames
 
     def writers(self) -> Dict[WriterKey, RankLabel]:
         """Every writer seen so far and its lane."""
-        return dict(self._by_writer)
+        return {writer.key: lane for writer, lane in self._lanes.items()}

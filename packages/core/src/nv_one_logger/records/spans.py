@@ -16,7 +16,6 @@ from nv_one_logger.core.identity import JobIdentity
 from nv_one_logger.records.types import (
     ApplicationErrorRecord,
     EventRecord,
-    IdentityRecord,
     Record,
     RecordedEvent,
     RecordSource,
@@ -25,6 +24,7 @@ from nv_one_logger.records.types import (
     SpanStopRecord,
     TelemetryDataErrorRecord,
 )
+from nv_one_logger.records.writers import Writers
 
 
 @dataclass(eq=False)
@@ -115,14 +115,33 @@ class RebuildResult:
     spans: List[RebuiltSpan] = field(default_factory=list)
     telemetry_data_errors: List[TelemetryDataErrorRecord] = field(default_factory=list)
     problems: List[RebuildProblem] = field(default_factory=list)
-    last_seconds_by_pid: Dict[int, float] = field(default_factory=dict)
-    """Latest wall-clock time seen in any record of each pid: where the data of that process ends."""
-    identities: Dict[int, JobIdentity] = field(default_factory=dict)
-    """The identity of each pid that has an identity record (files from older versions have none).
+    writers: Writers = field(default_factory=Writers)
+    """Every writer (log file + pid) in the data: its identity and where its data ends (``records.writers``)."""
 
-    Keyed by pid only: when files from several hosts reuse a pid, use ``identity_records`` (with their paths).
-    """
-    identity_records: List[IdentityRecord] = field(default_factory=list)
+    @property
+    def last_seconds_by_pid(self) -> Dict[int, float]:
+        """Latest wall-clock time in any record of each pid: where the data of that process ends.
+
+        Keyed by pid only: when files from several hosts reuse a pid, this is the latest of them; ``writers``
+        keeps them apart.
+        """
+        ends: Dict[int, float] = {}
+        for writer in self.writers:
+            if writer.last_seconds is not None and writer.last_seconds > ends.get(writer.pid, float("-inf")):
+                ends[writer.pid] = writer.last_seconds
+        return ends
+
+    @property
+    def identities(self) -> Dict[int, JobIdentity]:
+        """The identity of each pid that has an identity record (files from older versions have none).
+
+        Keyed by pid only: when files from several hosts reuse a pid, the first; ``writers`` keeps them apart.
+        """
+        found: Dict[int, JobIdentity] = {}
+        for writer in self.writers:
+            if writer.identity is not None:
+                found.setdefault(writer.pid, writer.identity)
+        return found
 
     def identity_of(self, pid: int) -> Optional[JobIdentity]:
         """Return the identity (application, session, rank, host...) of the process ``pid``, if recorded."""
@@ -130,7 +149,7 @@ class RebuildResult:
 
     def rank_of(self, pid: int) -> Optional[int]:
         """Return the rank of the process ``pid`` (None when unknown)."""
-        identity = self.identities.get(pid)
+        identity = self.identity_of(pid)
         return None if identity is None else identity.rank
 
     @property
@@ -142,21 +161,6 @@ class RebuildResult:
     def open_spans(self) -> List[RebuiltSpan]:
         """Spans still open at the end of the data."""
         return [span for span in self.spans if span.open]
-
-
-def _record_times(record: Record) -> List[float]:
-    if isinstance(record, (SpanStartRecord, SpanCompleteRecord)):
-        times = [record.start_event.seconds_since_epoch]
-        if isinstance(record, SpanCompleteRecord):
-            times.append(record.stop_event.seconds_since_epoch)
-        return times
-    if isinstance(record, SpanStopRecord):
-        return [record.stop_event.seconds_since_epoch]
-    if isinstance(record, (EventRecord, ApplicationErrorRecord)):
-        return [record.event.seconds_since_epoch]
-    if isinstance(record, TelemetryDataErrorRecord):
-        return [record.error.seconds_since_epoch]
-    return []
 
 
 class SpanAssembler:
@@ -205,10 +209,7 @@ class SpanAssembler:
     def feed(self, record: Record) -> Optional[RebuiltSpan]:
         """Take the next record (in file order); return the span it completed, if any."""
         result = self.result
-        for seconds in _record_times(record):
-            previous = result.last_seconds_by_pid.get(record.pid)
-            if previous is None or seconds > previous:
-                result.last_seconds_by_pid[record.pid] = seconds
+        result.writers.note(record)
         if isinstance(record, (SpanStartRecord, SpanCompleteRecord)):
             if record.id in self._by_id:
                 self._problem(record, f"duplicate start of span {record.id} ({record.name!r}); ignored")
@@ -252,9 +253,6 @@ class SpanAssembler:
                     span_or_none.errors.append(record.event)
         elif isinstance(record, TelemetryDataErrorRecord):
             result.telemetry_data_errors.append(record)
-        elif isinstance(record, IdentityRecord):
-            result.identities.setdefault(record.pid, record.identity)
-            result.identity_records.append(record)
         return None
 
     def finish(self) -> RebuildResult:

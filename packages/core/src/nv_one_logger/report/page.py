@@ -114,7 +114,7 @@ def _header(digest: RunDigest) -> str:
         f"{len(digest.paths)} file(s)",
         f"{digest.record_count:,} records",
         f"{len(digest.ranks)} rank(s)",
-        f"{len(digest.pids)} process(es)",
+        f"{len(digest.writers)} process(es)",
     ]
     if digest.first_seconds is not None and digest.last_seconds is not None:
         span = max(0.0, digest.last_seconds - digest.first_seconds)

@@ -2,7 +2,7 @@
 
 Data flow, one module per step:
 
-    record files --(records.reader: RecordReader)--> records --(records.spans: rebuild)--> rebuilt spans
+    record files --(records.files: RecordStream, load_stream)--> rebuilt spans, writers (records.writers)
       --(otel.replay.plan: plan_replay; events via otel.mapping.map_event; ids via otel.ids, otel.replay.ids)-->
       OTel span data with deterministic ids
       --(otel.replay.send: build_readable_span + the SDK's OTLP exporter)--> collector
@@ -35,9 +35,8 @@ from nv_one_logger.otel.replay.plan import (
     PlannedTrace,
     ReplayPlan,
     plan_replay,
-    writer_source,
 )
-from nv_one_logger.otel.replay.progress import ProgressLine, count_lines
+from nv_one_logger.otel.replay.progress import ProgressLine
 from nv_one_logger.otel.replay.send import (
     SendResult,
     build_replay_span_exporter,
@@ -45,9 +44,9 @@ from nv_one_logger.otel.replay.send import (
     replay_settings,
     send_planned_spans,
 )
-from nv_one_logger.records.reader import ReaderError, ReadReport, RecordReader, order_record_files, rotated_segments
-from nv_one_logger.records.spans import RebuildProblem, RebuildResult, rebuild
-from nv_one_logger.records.types import Record
+from nv_one_logger.records.files import LoadedFiles, RecordStream, load_stream
+from nv_one_logger.records.reader import ReaderError, ReadReport
+from nv_one_logger.records.spans import RebuildProblem
 
 PathLike = Union[str, "os.PathLike[str]"]
 EXIT_OK = 0
@@ -92,31 +91,23 @@ def _read(
     strict: bool,
     on_warning: Optional[Callable[[str], None]],
     progress: Optional[ProgressLine],
-) -> tuple[List[Path], RebuildResult, List[ReadReport]]:
-    """Read and rebuild the files (``records.files.load_files`` with a progress hook)."""
-    ordered = order_record_files(paths)
-    reports: List[ReadReport] = []
-    lines_per_file = [count_lines([path]) for path in ordered] if progress is not None else [0] * len(ordered)
-    total_lines = sum(lines_per_file)
+) -> LoadedFiles:
+    """Read and rebuild the files through ``records`` (``load_stream``), showing records read on ``progress``."""
+    stream: Optional[RecordStream] = None
 
-    def records() -> Iterator[Record]:
-        lines_before = 0
-        count = 0
-        for path, lines in zip(ordered, lines_per_file):
-            reader = RecordReader(path, strict=strict, on_warning=on_warning)
-            reports.append(reader.report)
-            for record in reader:
-                count += 1
-                if progress is not None and count % 1024 == 0:
-                    progress.update(count, (lines_before + record.source.line) / total_lines if total_lines else None)
-                yield record
-            lines_before += lines
-        if progress is not None:
-            progress.finish(count)
+    def on_bytes(done: int, total: int) -> None:
+        if progress is not None and stream is not None:
+            progress.update(stream.record_count, done / total if total else None)
 
+    stream = RecordStream(
+        paths, strict=strict, on_warning=on_warning, on_progress=on_bytes if progress is not None else None
+    )
     if progress is not None:
         progress.start("reading", "records")
-    return ordered, rebuild(records()), reports
+    loaded = load_stream(stream)
+    if progress is not None:
+        progress.finish(loaded.record_count)
+    return loaded
 
 
 def replay_files(
@@ -151,9 +142,8 @@ def replay_files(
                 on_warning(problem)
         if not dry_run:
             exporter = build_replay_span_exporter(settings)
-    files, result, reports = _read(paths, strict, on_warning, progress)
-    given = {os.path.abspath(p) for p in files}
-    unlisted = [s for p in files for s in rotated_segments(p) if os.path.abspath(s) not in given]
+    loaded = _read(paths, strict, on_warning, progress)
+    result = loaded.result
     if progress is not None:
         progress.start("planning", "spans", total=len(result.spans) + len(result.telemetry_data_errors))
     plan = plan_replay(
@@ -166,11 +156,11 @@ def replay_files(
     if progress is not None:
         progress.finish(plan.span_count)
     report = ReplayReport(
-        files=files,
+        files=loaded.paths,
         plan=plan,
-        reports=reports,
+        reports=loaded.reports,
         problems=list(result.problems),
-        unlisted_segments=unlisted,
+        unlisted_segments=loaded.unlisted_segments,
         target=target,
         dry_run=dry_run,
     )
@@ -178,10 +168,7 @@ def replay_files(
         if exporter is not None:
             exporter.shutdown()
         return report
-    identities = {(writer_source(r.source.path), r.pid): r.identity for r in reversed(result.identity_records)}
-    resources: List[Resource] = [
-        replay_resource(trace.pid, trace.trace_id, identities.get((trace.source, trace.pid))) for trace in plan.traces
-    ]
+    resources: List[Resource] = [replay_resource(trace.pid, trace.trace_id, trace.identity) for trace in plan.traces]
     spans = plan.spans
     if progress is not None:
         progress.start("sending", "spans", total=len(spans))

@@ -35,13 +35,13 @@ Rules (docs/replay.md repeats them for users):
 
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from nv_one_logger.core.event import TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.identity import JobIdentity
 from nv_one_logger.otel.attributes import to_otel_attributes
 from nv_one_logger.otel.ids import span_id_from_uuid, trace_id_from_uuid
 from nv_one_logger.otel.mapping import (
@@ -63,9 +63,9 @@ from nv_one_logger.otel.mapping import (
 )
 from nv_one_logger.otel.replay.ids import marker_span_id, orphan_trace_id, telemetry_data_error_span_id, uuid_of
 from nv_one_logger.otel.trace_bounds import TraceAssigner
-from nv_one_logger.records.rotation import strip_rotation_suffix
 from nv_one_logger.records.spans import RebuildResult, RebuiltSpan
 from nv_one_logger.records.types import RecordedEvent, TelemetryDataErrorRecord
+from nv_one_logger.records.writers import Writer
 
 ATTR_UNCLOSED = "one_logger.replay.unclosed"
 ATTR_MISSING_PARENT = "one_logger.parent_span.id"
@@ -129,9 +129,11 @@ class PlannedTrace:
 
     pid: int
     source: str
-    """The record file (the live file's path for rotated segments)."""
+    """The writer's log file (``Writer.log``: absolute, the live file's path for rotated segments)."""
     trace_id: int
     spans: List[PlannedSpan] = field(default_factory=list)
+    identity: Optional[JobIdentity] = None
+    """The writer's identity record (its resource attributes), None for files written before it existed."""
 
 
 @dataclass
@@ -177,28 +179,12 @@ class ReplayPlan:
 
 
 @dataclass
-class _Writer:
-    """The records of one writer process: a pid in one record file (rotated segments included)."""
+class _WriterData:
+    """What one writer (``records.writers``: a pid in one log file, rotated segments included) sends."""
 
-    pid: int
-    source: str
+    writer: Writer
     spans: List[RebuiltSpan] = field(default_factory=list)
     errors: List[TelemetryDataErrorRecord] = field(default_factory=list)
-
-    def last_seconds(self) -> Optional[float]:
-        """Latest wall-clock time in any of the writer's records: where its data ends."""
-        times = [e.error.seconds_since_epoch for e in self.errors]
-        for span in self.spans:
-            times.append(span.start_seconds)
-            times.extend(e.seconds_since_epoch for e in span.events)
-            if span.stop_event is not None:
-                times.append(span.stop_event.seconds_since_epoch)
-        return max(times, default=None)
-
-
-def writer_source(path: str) -> str:
-    """Return the record file a path belongs to: ``run.jsonl.3`` (a rotated segment) belongs to ``run.jsonl``."""
-    return strip_rotation_suffix(os.path.abspath(path))
 
 
 class _WriterPlanner:
@@ -206,24 +192,26 @@ class _WriterPlanner:
 
     def __init__(
         self,
-        writer: _Writer,
+        data: _WriterData,
         trace_index: int,
         event_limit: int,
         on_span: Optional[Callable[[], None]] = None,
         max_spans_per_trace: int = DEFAULT_MAX_SPANS_PER_TRACE,
         legacy_fields: bool = False,
     ) -> None:
+        writer = data.writer
         self.pid = writer.pid
         self.legacy_fields = legacy_fields
         self.traces = TraceAssigner(max_spans_per_trace, _new_trace_id)
         self._trace_of: Dict[str, int] = {}
-        self.source = writer.source
+        self.source = writer.log
+        self.identity = writer.identity
         self.trace_index = trace_index
         self.on_span = on_span
         self._span_ids: Dict[str, int] = {}
-        self.spans = writer.spans
-        self.errors = writer.errors
-        self.last_seconds = writer.last_seconds()
+        self.spans = data.spans
+        self.errors = data.errors
+        self.last_seconds = writer.last_seconds
         self.event_limit = max(2, event_limit)
         self.ids = {id(span) for span in self.spans}
         self.roots = [span for span in self.spans if not self._has_parent(span)]
@@ -279,7 +267,7 @@ class _WriterPlanner:
         return depths
 
     def plan(self) -> PlannedTrace:
-        trace = PlannedTrace(pid=self.pid, source=self.source, trace_id=self.trace_id)
+        trace = PlannedTrace(pid=self.pid, source=self.source, trace_id=self.trace_id, identity=self.identity)
         depths = self._depths()
         for span in self.spans:
             trace.spans.append(self._plan_span(span, depths[id(span)], trace.spans))
@@ -437,14 +425,14 @@ def plan_replay(
         if on_progress is not None and planned % 1024 == 0:
             on_progress(planned)
 
-    writers: Dict[Tuple[str, int], _Writer] = {}
+    writers: Dict[Writer, _WriterData] = {}
 
-    def writer_of(path: str, pid: int) -> _Writer:
-        key = (writer_source(path), pid)
-        writer = writers.get(key)
-        if writer is None:
-            writer = writers[key] = _Writer(pid=pid, source=key[0])
-        return writer
+    def writer_of(path: str, pid: int) -> _WriterData:
+        writer = result.writers.of(path, pid)
+        data = writers.get(writer)
+        if data is None:
+            data = writers[writer] = _WriterData(writer)
+        return data
 
     for span in result.spans:
         writer_of(span.source.path, span.pid).spans.append(span)
