@@ -47,7 +47,7 @@ from __future__ import annotations
 import os
 import weakref
 from abc import abstractmethod
-from typing import Dict, NoReturn, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, NoReturn, Optional, Tuple
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.identity import current_identity, prime_process_facts
@@ -76,6 +76,9 @@ from nv_one_logger.exporter.json_line import (
     span_attributes_json,
     span_id_str,
 )
+
+if TYPE_CHECKING:
+    from nv_one_logger.api.config import OneLoggerConfig
 
 __all__ = ["BaseJsonExporter", "JsonRecord"]
 
@@ -164,13 +167,15 @@ class BaseJsonExporter(BaseExporter):
     Args:
         merge_start_stop: write a span without records in between as a single ``complete`` record (see the
             module docstring for the durability tradeoff).
+        one_logger_config: what the ``identity`` record says about the job (see ``exporter.Exporter``; None:
+            the configuration the process is set up with when the first record is written).
     """
 
     writes_identity_record = True
     """Whether the first record of each process is preceded by an ``identity`` record (files: yes)."""
 
-    def __init__(self, merge_start_stop: bool = True) -> None:
-        super().__init__()
+    def __init__(self, merge_start_stop: bool = True, one_logger_config: Optional[OneLoggerConfig] = None) -> None:
+        super().__init__(one_logger_config)
         self._merge_start_stop = merge_start_stop
         self._lock = fork_safe_lock()
         self._count = 0
@@ -187,7 +192,6 @@ class BaseJsonExporter(BaseExporter):
         self._span_fields: Dict[int, Tuple[Span, str, str]] = {}
         # The pid whose identity record was written (0: none yet; -1: this exporter writes none).
         self._identity_pid = 0 if self.writes_identity_record else -1
-        self._identity_config: object = None  # the OneLoggerConfig the identity is read from (None: the provider's)
         _live_exporters.add(self)
 
     def initialize(self) -> None:
@@ -370,8 +374,8 @@ class BaseJsonExporter(BaseExporter):
             _logger.debug("%r could not write its identity record: %s", self, describe_exception(exc))
 
     def _identity_body(self) -> JsonRecord:
-        """Return the fields of this process's identity record (from ``_identity_config``, else the provider's)."""
-        return current_identity(self._identity_config).to_json()
+        """Return the fields of this process's identity record (see :meth:`current_one_logger_config`)."""
+        return current_identity(self.current_one_logger_config()).to_json()
 
     def _identity_line(self) -> str:
         """Return the identity record as one line (a line writer repeats it at the top of a rotated file)."""

@@ -9,12 +9,16 @@ loudly with an :class:`ExportError` instead of writing to a closed file or socke
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Optional
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.span import Span
 from nv_one_logger.core.str_enum import StrEnum
+
+if TYPE_CHECKING:
+    from nv_one_logger.api.config import OneLoggerConfig
 
 
 class ExportError(OneLoggerError):
@@ -25,6 +29,18 @@ class Exporter(ABC):
     """Receives every change of every exported span, in order.
 
     Implementations must be safe to call from several threads (a recorder does not serialize calls).
+
+    Configuration reaches an exporter one way: as arguments of its constructor. The application's
+    ``OneLoggerConfig`` (job name, session tag, world size ..., which an exporter needs to describe the run: a
+    ``{session_tag}`` file path, the identity record, the OTel resource) is one of them, the keyword parameter
+    ``one_logger_config``:
+
+    - the configuration system (``configure_one_logger``, ``ExporterConfigManager.create_exporters_from_config``)
+      passes it to every exporter class whose constructor declares a parameter of that name;
+    - code that builds an exporter itself passes it, or leaves it None. None stands for "the configuration the
+      process is set up with", which such an exporter is usually built before (the recorder that holds it is
+      handed to ``configure_one_logger``). :meth:`BaseExporter.current_one_logger_config` is the one place that
+      resolves it, at the moment the exporter needs it; exporters do not look the configuration up themselves.
     """
 
     @abstractmethod
@@ -74,11 +90,25 @@ class BaseExporter(Exporter):
     raises. ``close()`` is idempotent and allowed from any state; subclasses flush and release their resources,
     then call ``super().close()`` (or call it first and check :attr:`closed` - whatever keeps their resource
     handling simple).
+
+    Args:
+        one_logger_config: the application's configuration, for exporters that describe the run with it (see
+            :class:`Exporter`); None: the one the process is configured with, when the exporter needs it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, one_logger_config: Optional[OneLoggerConfig] = None) -> None:
         self._state = ExporterState.NOT_INITIALIZED
         self._state_lock = fork_safe_lock()
+        self._one_logger_config = one_logger_config
+
+    def current_one_logger_config(self) -> Optional[OneLoggerConfig]:
+        """Return the configuration given at construction, else the one the process is configured with now.
+
+        None when neither exists (an exporter used before, or without, ``configure_one_logger``): the fields
+        that come from it are then left out or get their documented placeholder.
+        """
+        config = self._one_logger_config
+        return config if config is not None else _process_one_logger_config()
 
     @property
     def state(self) -> ExporterState:
@@ -140,3 +170,14 @@ class BaseExporter(Exporter):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(state={self._state.value!r})"
+
+
+def _process_one_logger_config() -> Optional[OneLoggerConfig]:
+    """Return the provider's configuration if the process is configured (imported here: it is optional)."""
+    try:
+        from nv_one_logger.api.one_logger_provider import OneLoggerProvider
+
+        provider = OneLoggerProvider.instance()
+        return provider.config if provider.one_logger_ready else None
+    except Exception:  # never fail an exporter over the description of the run
+        return None

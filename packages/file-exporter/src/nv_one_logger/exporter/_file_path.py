@@ -29,17 +29,7 @@ RANK_ENV_VAR = "RANK"
 UNKNOWN_SESSION_TAG = "unknown-session"
 
 
-def _session_tag(one_logger_config: Optional[OneLoggerConfig]) -> str:
-    config = one_logger_config
-    if config is None:
-        try:
-            from nv_one_logger.api.one_logger_provider import OneLoggerProvider
-
-            provider = OneLoggerProvider.instance()
-            if provider.one_logger_ready:
-                config = provider.config
-        except Exception:  # the provider is optional here; fall back to the documented default
-            config = None
+def _session_tag(config: Optional[OneLoggerConfig]) -> str:
     if config is None:
         _logger.warning(
             "file path template uses {session_tag} but no OneLoggerConfig is available; using %r",

@@ -93,7 +93,8 @@ class FileExporter(BaseJsonExporter):
             away while open, and reopen it at ``file_path``. 0 checks before every record.
         merge_start_stop: see ``BaseJsonExporter`` (a span without records in between is one ``complete``
             record).
-        one_logger_config: supplies ``{session_tag}``; defaults to the configured provider's config.
+        one_logger_config: supplies ``{session_tag}`` and the ``identity`` record's job fields (see
+            ``exporter.Exporter``; None: the configuration the process is set up with, if any, at the time).
     """
 
     def __init__(
@@ -108,7 +109,10 @@ class FileExporter(BaseJsonExporter):
     ) -> None:
         # Every argument is checked here, so that a wrong value (often a typo in a config file) is refused with
         # a OneLoggerError naming it, instead of failing at the first record or as a bare TypeError.
-        super().__init__(merge_start_stop=require_bool(_OWNER, "merge_start_stop", merge_start_stop))
+        super().__init__(
+            merge_start_stop=require_bool(_OWNER, "merge_start_stop", merge_start_stop),
+            one_logger_config=one_logger_config,
+        )
         self._template = _path_text(file_path)
         self._overwrite = require_bool(_OWNER, "overwrite", overwrite)
         self._fsync = require_bool(_OWNER, "fsync", fsync)
@@ -116,8 +120,7 @@ class FileExporter(BaseJsonExporter):
         self._check_interval = require_number(
             _OWNER, "reopen_check_interval_seconds", reopen_check_interval_seconds, allow_zero=True
         )
-        self._path = expand_path_template(self._template, one_logger_config)
-        self._identity_config = one_logger_config
+        self._path = expand_path_template(self._template, self.current_one_logger_config())
         self._header_bytes = 0  # size of the identity record at the top of the current file (0: none)
         self._path_str = str(self._path)
         self._next_check = 0.0

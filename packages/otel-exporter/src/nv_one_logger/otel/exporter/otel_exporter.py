@@ -14,8 +14,9 @@ Configuration (all keyword arguments, so that an exporter config file can set th
 
 - ``otel_span_exporter``: any SDK ``SpanExporter``; default: the OTLP exporter built from the standard
   environment (``env.py``; ``OTEL_EXPORTER_OTLP_*``, protocol unset -> grpc).
-- ``one_logger_config``: the ``OneLoggerConfig`` for the resource (default: the configured provider's config,
-  read when the first batch is built - after ``configure_one_logger`` in practice).
+- ``one_logger_config``: the ``OneLoggerConfig`` for the resource (see ``exporter.Exporter``; default: the
+  configuration the process is set up with, read when the first batch is built - after ``configure_one_logger``
+  in practice).
 - ``shutdown_timeout_s`` (default 5): ``close()`` returns within this bound whatever the collector does.
 - ``start_markers`` / ``event_markers`` (default True): the liveness markers (see ``live_markers.py``), sent only
   for spans open longer than ``liveness_threshold_s`` (default 1 s).
@@ -102,7 +103,7 @@ class OTelExporter(BaseExporter):
         max_export_batch_size: Optional[int] = None,
         export_timeout_ms: Optional[int] = None,
     ) -> None:
-        super().__init__()
+        super().__init__(one_logger_config)
         # Every argument is checked before anything is built, so that a wrong value (often a typo in a config
         # file) is refused with a OneLoggerError naming it instead of failing later or as a bare TypeError.
         if otel_span_exporter is not None and not isinstance(otel_span_exporter, SpanExporter):
@@ -144,7 +145,6 @@ class OTelExporter(BaseExporter):
             export_timeout_ms=export_timeout_ms or batch.export_timeout_ms,
         )
         self._batch = replace(batch, max_export_batch_size=min(batch.max_export_batch_size, batch.max_queue_size))
-        self._one_logger_config = one_logger_config
         if otel_span_exporter is not None:
             self._target = type(otel_span_exporter).__name__
         else:
@@ -302,9 +302,8 @@ class OTelExporter(BaseExporter):
     # --- internals -----------------------------------------------------------------------------------------
     def _build_resource(self) -> Resource:
         """Build the resource (on the worker, at the first batch: the provider is configured by then)."""
-        config = self._one_logger_config if self._one_logger_config is not None else _provider_config()
         try:
-            return build_resource(config, self._resource_attributes, self._base_resource)
+            return build_resource(self.current_one_logger_config(), self._resource_attributes, self._base_resource)
         except Exception as error:  # spans without our resource attributes beat no spans at all
             _logger.warning("OneLogger OTel exporter: could not build the resource (%s); using the SDK's.", error)
             return self._base_resource if self._base_resource is not None else Resource.create({})
@@ -357,14 +356,3 @@ def _resource_attributes(value: object) -> Dict[str, Any]:
 
 def _discard(item: Any) -> None:
     """Drop ``item``: the submit function while there is no worker (disabled, or closed)."""
-
-
-def _provider_config() -> Optional[OneLoggerConfig]:
-    """Return the provider's ``OneLoggerConfig`` if it is configured (the exporter may be built before)."""
-    try:
-        from nv_one_logger.api.one_logger_provider import OneLoggerProvider
-
-        provider = OneLoggerProvider.instance()
-        return provider.config if provider.one_logger_ready else None
-    except Exception:
-        return None
