@@ -2,30 +2,27 @@
 
 import importlib.util
 import json
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from tests.support.chrome_trace import validate_trace
+from tests.support.processes import child_env, run_command
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "training_demo.py"
 
 
 @pytest.mark.slow
 def test_demo_writes_records_prints_summary_and_trace_path(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env["RANK"] = "0"
-    proc = subprocess.run(
-        [sys.executable, str(DEMO), "--out", str(tmp_path / "demo"), "--iterations", "9", "--checkpoint-every", "3"],
-        capture_output=True,
-        text=True,
+    env = child_env({"RANK": "0"})
+    proc = run_command(
+        [sys.executable, DEMO, "--out", tmp_path / "demo", "--iterations", "9", "--checkpoint-every", "3"],
         timeout=120,
         cwd=tmp_path,
         env=env,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
@@ -51,8 +48,6 @@ def test_demo_writes_records_prints_summary_and_trace_path(tmp_path):
     command = re.search(r"^Re-run the analysis from any shell: (.+)$", out, re.MULTILINE).group(1)
     fresh_env = {k: v for k, v in env.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     fresh_env["PATH"] = "/usr/bin:/bin"
-    rerun = subprocess.run(
-        ["/bin/sh", "-c", command], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=fresh_env
-    )
+    rerun = run_command(["/bin/sh", "-c", command], timeout=120, cwd=tmp_path, env=fresh_env, check=False)
     assert rerun.returncode == 0, rerun.stderr
     assert re.search(r"^training_iteration\s+9\s+0\s", rerun.stdout, re.MULTILINE)

@@ -13,7 +13,7 @@ from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from tests.compat.job import configure, events_named, only, read_spans
 from tests.support.collector import ReceivedSpan
-from tests.support.otel_env import otlp_env, set_otel_env
+from tests.support.environment import otlp_env, set_otel_env
 
 pytestmark = pytest.mark.collector
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from nv_one_logger.training_telemetry.api import callbacks as cb
@@ -10,6 +9,7 @@ from nv_one_logger.training_telemetry.api import callbacks as cb
 from nv_one_logger.api.config import OneLoggerErrorHandlingStrategy
 from nv_one_logger.exporter.file_exporter import FileExporter
 from tests.compat.job import configure
+from tests.support.jsonl import json_lines
 
 DISABLE = OneLoggerErrorHandlingStrategy.DISABLE_QUIETLY_AND_REPORT_METRIC_ERROR
 
@@ -21,7 +21,7 @@ def test_misuse_under_the_disable_strategy_keeps_the_job_running_and_flags_the_d
     assert cb.on_train_end() is None  # no training loop was started: a misuse, swallowed
     assert cb.on_training_single_iteration_start() is None  # the library is disabled now: a cheap no-op
     cb.on_app_end()
-    records = [json.loads(line) for line in path.read_text().splitlines()]
+    records = json_lines(path, identity=True)
     errors = [r for r in records if r["type"] == "telemetry_data_error"]
     assert len(errors) == 1
     assert "training_loop" in errors[0]["error"]["attributes"]["error_message"]

@@ -9,9 +9,8 @@ from typing import Callable, Dict
 
 import pytest
 
+from tests.support.environment import clear_library_env
 from tests.support.fixtures import otlp_sink  # noqa: F401
-
-OTEL_ENV_PREFIXES = ("OTEL_",)
 
 
 @pytest.fixture(autouse=True)
@@ -20,14 +19,8 @@ def isolated_lookup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     workdir = tmp_path / "cwd"
     workdir.mkdir()
     monkeypatch.chdir(workdir)
-    # Variables that select config files or switch on the sibling packages' default exporters.
-    for name in ("ONE_LOGGER_EXPORTER_CONFIG_PATH", "ONE_LOGGER_FILE_EXPORTER_PATH"):
-        monkeypatch.delenv(name, raising=False)
-    import os
-
-    for name in list(os.environ):
-        if name.startswith(OTEL_ENV_PREFIXES):
-            monkeypatch.delenv(name)
+    # Also the variables that select config files or switch on the sibling packages' default exporters.
+    clear_library_env(monkeypatch)
     return workdir
 
 

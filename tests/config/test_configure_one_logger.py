@@ -8,6 +8,7 @@ import pytest
 from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.timed_span import configure_one_logger, timed_span
 from tests.config.support_exporters import SUPPORT
+from tests.support.jsonl import json_lines
 from tests.support.log_records import warning_messages
 
 EXPORTER = f"{SUPPORT}.JsonLinesTestExporter"
@@ -20,10 +21,6 @@ def app_config(strategy=OneLoggerErrorHandlingStrategy.PROPAGATE_EXCEPTIONS):
     return OneLoggerConfig(
         application_name="config-e2e", world_size_or_fn=1, session_tag_or_fn="s1", error_handling_strategy=strategy
     )
-
-
-def read(path):
-    return [json.loads(line) for line in path.read_text().splitlines()]
 
 
 def run_job(recorder):
@@ -40,7 +37,7 @@ def test_data_reaches_an_exporter_chosen_only_by_a_config_file(tmp_path, write_c
     )
     recorder = configure_one_logger(app_config(), config_file_path=path)
     run_job(recorder)
-    records = read(out)
+    records = json_lines(out, identity=True)
     assert records[0] == {"type": "initialize", "application_name": "config-e2e"}  # got one_logger_config
     assert [(r["type"], r.get("name")) for r in records[1:]] == [
         ("start", "training"),
@@ -61,7 +58,7 @@ def test_config_file_from_environment_and_working_directory(tmp_path, write_conf
     )
     monkeypatch.setenv("ONE_LOGGER_EXPORTER_CONFIG_PATH", str(env_file))
     run_job(configure_one_logger(app_config()))
-    assert [r["name"] for r in read(out_env) if r["type"] == "start"] == ["training", "step"]
+    assert [r["name"] for r in json_lines(out_env, identity=True) if r["type"] == "start"] == ["training", "step"]
     assert not out_cwd.exists()
 
 
@@ -77,7 +74,7 @@ def test_direct_config_overrides_the_file(tmp_path, write_config, isolated_looku
     )
     run_job(recorder)
     assert not from_file.exists()
-    assert [r["name"] for r in read(from_code) if r["type"] == "stop"] == ["step", "training"]
+    assert [r["name"] for r in json_lines(from_code, identity=True) if r["type"] == "stop"] == ["step", "training"]
 
 
 @pytest.mark.parametrize(
@@ -105,7 +102,7 @@ def test_bad_entries_do_not_stop_the_application(strategy, tmp_path, write_confi
     assert len(warnings) == 2, warnings
     assert "'subprocess.Popen'" in warnings[0] and "'tests.config.support_exporters.RaisingExporter'" in warnings[1]
     assert all(str(path) in w for w in warnings)
-    assert [r["name"] for r in read(out) if r["type"] == "start"] == ["training", "step"]
+    assert [r["name"] for r in json_lines(out, identity=True) if r["type"] == "start"] == ["training", "step"]
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,6 @@
 """`one-logger doctor`: what would be created, from where, the resolved OTLP settings, and no secrets."""
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -10,6 +8,7 @@ import pytest
 
 from nv_one_logger.cli.main import main
 from tests.config.support_exporters import SUPPORT
+from tests.support.processes import child_env, run_command
 
 SECRET = "s3cr3t-token-value-9f2c"
 
@@ -116,16 +115,14 @@ def test_console_script_never_prints_header_values(tmp_path, write_config):
     script = Path(sys.executable).with_name("one-logger")
     assert script.exists(), "the one-logger console script is not installed in this environment"
     path = write_config({"exporters": [{"class_name": f"{SUPPORT}.KwargsExporter", "config": {"token": SECRET}}]})
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env.update(
+    env = child_env(
         {
             "OTEL_EXPORTER_OTLP_ENDPOINT": "https://otlp.example:4317",
             "OTEL_EXPORTER_OTLP_HEADERS": f"api-key={SECRET}",
             "ONE_LOGGER_EXPORTER_CONFIG_PATH": str(path),
-            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
         }
     )
-    result = subprocess.run([str(script), "doctor"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    result = run_command([script, "doctor"], env=env, cwd=tmp_path, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert SECRET not in result.stdout + result.stderr
     assert "https://otlp.example:4317  (OTEL_EXPORTER_OTLP_ENDPOINT)" in result.stdout

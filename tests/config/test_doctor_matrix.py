@@ -7,8 +7,6 @@ sink (a real OTLP server) with and without faults.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Dict, Tuple
@@ -18,17 +16,14 @@ import pytest
 pytest.importorskip("nv_one_logger.otel.env")
 
 from tests.support.collector import free_port
+from tests.support.processes import child_env, run_command
 
 SECRET = "doctor-s3cret-value"
 
 
 def doctor(tmp_path: Path, env: Dict[str, str], *args: str) -> Tuple[int, str]:
     script = Path(sys.executable).with_name("one-logger")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "ONE_LOGGER_"))}
-    base.update(env)
-    result = subprocess.run(
-        [str(script), "doctor", *args], capture_output=True, text=True, env=base, cwd=tmp_path, timeout=120
-    )
+    result = run_command([script, "doctor", *args], env=child_env(env), cwd=tmp_path, timeout=120, check=False)
     out = result.stdout + result.stderr
     assert SECRET not in out
     return result.returncode, out

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from nv_one_logger.records import EventRecord
-from tests.file.helpers import telemetry_records
+from tests.support.jsonl import telemetry_records
 
 CHILD = textwrap.dedent(
     """

@@ -2,7 +2,6 @@
 
 import ast
 import importlib.metadata
-import os
 import subprocess
 import sys
 
@@ -13,6 +12,7 @@ from nv_one_logger.exporter import file_exporter_defaults
 from nv_one_logger.exporter._exporter_factory import resolve_exporter_class
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.exporter.file_exporter import PATH_ENV_VAR, FileExporter, FileExporterDefaults
+from tests.support.environment import clear_library_env
 
 CLASS_NAME = "nv_one_logger.exporter.file_exporter.FileExporter"
 
@@ -20,9 +20,7 @@ CLASS_NAME = "nv_one_logger.exporter.file_exporter.FileExporter"
 @pytest.fixture(autouse=True)
 def clean_env(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("OTEL_") or name in ("ONE_LOGGER_EXPORTER_CONFIG_PATH", PATH_ENV_VAR):
-            monkeypatch.delenv(name)
+    clear_library_env(monkeypatch)
 
 
 def test_entry_point_is_registered():

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from nv_one_logger.api.config import OneLoggerConfig
-from nv_one_logger.core.event import Event
+from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.exporter import ExportError
@@ -21,7 +21,26 @@ from nv_one_logger.records import (
     rebuild,
     rotated_segments,
 )
-from tests.file.helpers import exercise, json_lines, telemetry_records
+from tests.support.jsonl import json_lines, telemetry_records
+
+
+def exercise(exporter: FileExporter, iterations: int = 3) -> Span:
+    """application > N iterations (each with one event) + an error + a telemetry data error."""
+    app = Span.create("application")
+    exporter.export_start(app)
+    for i in range(iterations):
+        it = Span.create("training_iteration", parent_span=app)
+        exporter.export_start(it)
+        exporter.export_event(Event.create("loss", {"value": 1.0 / (i + 1)}), it)
+        it.stop()
+        exporter.export_stop(it)
+    exporter.export_error(ErrorEvent.create("handled problem", ValueError("bad batch")), app)
+    exporter.export_telemetry_data_error(
+        TelemetryDataError.create(TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA, "lost a few")
+    )
+    app.stop()
+    exporter.export_stop(app)
+    return app
 
 
 def _open(path, **kwargs):

@@ -1,7 +1,5 @@
 """A broken file never breaks the application, under either error-handling strategy."""
 
-import os
-
 import pytest
 
 from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
@@ -10,6 +8,7 @@ from nv_one_logger.api.timed_span import configure_one_logger, timed_span
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter
+from tests.support.environment import clear_library_env
 
 STRATEGIES = list(OneLoggerErrorHandlingStrategy)
 
@@ -39,9 +38,7 @@ def test_application_and_other_exporters_keep_running(tmp_path, strategy, bad_pa
 @pytest.fixture
 def isolated_config(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("OTEL_", "ONE_LOGGER_")):
-            monkeypatch.delenv(name)
+    clear_library_env(monkeypatch)
 
 
 @pytest.mark.usefixtures("isolated_config")

@@ -9,7 +9,6 @@ deviates from the OpenTelemetry specification, the test says so and checks OneLo
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +26,7 @@ from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.otel.trace_policy import TracePolicy
 from tests.otel.conformance_app import ATTRIBUTES
 from tests.support.collector import OtlpSink, ReceivedRequest, ReceivedSpan, free_port
+from tests.support.environment import set_otel_env
 from tests.support.otel_job import configure_job
 from tests.support.otlp_sink import flatten_request
 from tests.support.processes import child_env, run_command
@@ -86,9 +86,7 @@ def test_traces_exporter_console_prints_spans(otlp_sink, tmp_path, value):
 def test_traces_exporter_otlp_without_endpoint_uses_the_default_endpoint(monkeypatch):
     from nv_one_logger.otel.defaults import get_default_config
 
-    for name in [n for n in os.environ if n.startswith("OTEL_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
+    set_otel_env(monkeypatch, OTEL_TRACES_EXPORTER="otlp")
     assert get_default_config()["enabled"] is True  # the bridge is on, as the SDK's exporter would be
     assert OtlpSettings.from_env().target.url == "http://localhost:4317"
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
@@ -182,8 +180,6 @@ def test_resource_has_sdk_distro_and_custom_metadata(otlp_sink, tmp_path):
 
 def test_export_runs_with_instrumentation_suppressed(monkeypatch):
     """What an auto-instrumentation of requests/gRPC checks before making a span: the suppression key."""
-    from tests.support.otel_env import set_otel_env
-
     key = otel_context._SUPPRESS_INSTRUMENTATION_KEY
 
     class Probe(SpanExporter):
@@ -235,8 +231,6 @@ def test_grpc_endpoint_without_scheme_uses_tls_as_the_spec_says(otlp_sink, tmp_p
 
 def test_timeout_is_read_in_milliseconds(monkeypatch):
     """The OTel spec's unit is ms; the Python SDK reads seconds. A value copied from another OTel program means ms."""
-    from tests.support.otel_env import set_otel_env
-
     set_otel_env(monkeypatch, {"OTEL_EXPORTER_OTLP_TIMEOUT": "2500", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318"})
     assert OtlpSettings.from_env().timeout_s == 2.5
 

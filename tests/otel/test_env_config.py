@@ -9,7 +9,7 @@ from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.otel import defaults
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from tests.support.otel_env import otlp_env, set_otel_env
+from tests.support.environment import otlp_env, set_otel_env
 from tests.support.otel_job import run_env_only_app
 from tests.support.received_spans import by_name, real_spans
 

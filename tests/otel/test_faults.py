@@ -17,7 +17,7 @@ from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from tests.support.collector import free_port
-from tests.support.otel_env import otlp_env, set_otel_env
+from tests.support.environment import otlp_env, set_otel_env
 from tests.support.otel_job import configure_job
 
 pytestmark = [pytest.mark.collector, pytest.mark.slow]

@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, TraceIdRatio
 from nv_one_logger.api.timed_span import get_recorder, timed_span
 from nv_one_logger.core.event import Event
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from tests.support.otel_env import otlp_env, set_otel_env
+from tests.support.environment import otlp_env, set_otel_env
 from tests.support.otel_job import configure_job
 from tests.support.received_spans import by_name, real_spans
 

@@ -10,7 +10,7 @@ from nv_one_logger.api.timed_span import get_recorder, timed_span
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from tests.support.otel_env import otlp_env, set_otel_env
+from tests.support.environment import otlp_env, set_otel_env
 from tests.support.otel_job import configure_job, start_env_only_app
 from tests.support.received_spans import by_name, marker_of, real_spans
 

@@ -28,7 +28,7 @@ from nv_one_logger.otel.replay import replay_files
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import reset_one_logger
 from tests.support.collector import ReceivedSpan
-from tests.support.otel_env import otlp_env, set_otel_env
+from tests.support.environment import otlp_env, set_otel_env
 from tests.support.otel_job import configure_job
 from tests.support.processes import child_env, run_command
 from tests.support.received_spans import real_spans

@@ -7,7 +7,6 @@ answers), and an OTLP partial success that rejects spans (the sink answers with 
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any, Callable
 
@@ -15,6 +14,7 @@ import pytest
 
 from nv_one_logger.core.span import Span
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
+from tests.support.environment import set_otel_env
 from tests.support.otlp_sink import OtlpSink
 
 PROTOCOLS = ["grpc", "http/protobuf"]
@@ -22,12 +22,13 @@ WAIT_S = 60.0
 
 
 def _point_at(sink: OtlpSink, protocol: str, monkeypatch: pytest.MonkeyPatch, **extra: str) -> None:
-    for name in [n for n in os.environ if n.startswith("OTEL_")]:
-        monkeypatch.delenv(name)
     endpoint = sink.grpc_endpoint if protocol == "grpc" else sink.http_endpoint
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
-    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
+    set_otel_env(
+        monkeypatch,
+        OTEL_EXPORTER_OTLP_ENDPOINT=endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL=protocol,
+        OTEL_BSP_SCHEDULE_DELAY="50",
+    )
     for name, value in extra.items():
         monkeypatch.setenv(name, value)
 

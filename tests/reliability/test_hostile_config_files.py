@@ -2,13 +2,13 @@
 
 import json
 import logging
-import os
 import tracemalloc
 
 import pytest
 
 from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.timed_span import configure_one_logger, timed_span
+from tests.support.environment import clear_library_env
 from tests.support.log_records import warning_messages
 
 DEPTH = 100_000
@@ -42,8 +42,7 @@ FILES = {"deep.json": _deep_json, "deep.yaml": _deep_yaml, "bomb.yaml": _alias_b
 @pytest.mark.parametrize("strategy", list(OneLoggerErrorHandlingStrategy))
 @pytest.mark.parametrize("name", list(FILES))
 def test_hostile_config_file_costs_one_warning_and_nothing_else(tmp_path, monkeypatch, caplog, figure, name, strategy):
-    for variable in [v for v in os.environ if v.startswith("OTEL_")] + ["ONE_LOGGER_EXPORTER_CONFIG_PATH"]:
-        monkeypatch.delenv(variable, raising=False)
+    clear_library_env(monkeypatch)
     monkeypatch.chdir(tmp_path)
     default_file = tmp_path / "default.jsonl"
     monkeypatch.setenv("ONE_LOGGER_FILE_EXPORTER_PATH", str(default_file))  # the file exporter's package default

@@ -22,6 +22,7 @@ from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.otel.request_size import TRUNCATED_VALUES_ATTRIBUTE
 from nv_one_logger.records import IdentityRecord, read_records
 from tests.support.collector import RotelCollector
+from tests.support.environment import otlp_env, set_otel_env
 from tests.support.otlp_sink import OtlpSink
 from tests.support.processes import REPO_ROOT, run_command
 
@@ -31,11 +32,8 @@ WAIT_S = 60.0
 
 
 def _otel_exporter(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> OTelExporter:
-    for name in [n for n in os.environ if n.startswith("OTEL_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
-    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")
-    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "5000")  # one cycle: everything in the same batch
+    # One batch cycle (5 s): everything in the same batch.
+    set_otel_env(monkeypatch, otlp_env(endpoint, "grpc", OTEL_BSP_SCHEDULE_DELAY="5000"))
     exporter = OTelExporter(start_markers=False, event_markers=False, max_queue_size=4096)
     exporter.initialize()
     return exporter

@@ -8,7 +8,7 @@ from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.records import IdentityRecord, order_record_files, read_record_files, rotated_segments
 from nv_one_logger.records.rotation import rotation_number, split_rotation_suffix, strip_rotation_suffix
 from nv_one_logger.records.writers import writer_key
-from tests.file.helpers import json_lines
+from tests.support.jsonl import json_lines
 
 STRAY_SUFFIXES = ["\u00b2", "\u0663", "\uff11", "1x", "", "-1", " 1"]  # superscript 2, Arabic-Indic 3, fullwidth 1
 

@@ -9,7 +9,6 @@ appear in anything the process prints, in the record file, or in the doctor's ou
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -17,7 +16,7 @@ from typing import Any, Callable
 import pytest
 
 from tests.support.collector import free_port
-from tests.support.processes import REPO_ROOT, AppProcess, run_command
+from tests.support.processes import AppProcess, child_env, run_command
 
 SECRETS = ["SECRET-TOKEN-ALPHA", "SECRET-TOKEN-BRAVO", "SECRET-TOKEN-CHARLIE", "SECRET-TOKEN-DELTA", "SECRET-ECHO"]
 
@@ -82,10 +81,7 @@ def test_tokens_never_leak_from_the_application(
 
 @pytest.mark.parametrize("shape", list(HEADER_SHAPES))
 def test_tokens_never_leak_from_the_doctor(tmp_path: Path, shape: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "ONE_LOGGER_"))}
-    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{free_port()}"
-    env.update(shape_env(shape, free_port()))
-    env["PYTHONPATH"] = str(REPO_ROOT)
+    env = child_env({"OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{free_port()}", **shape_env(shape, free_port())})
     result = run_command(
         [sys.executable, "-m", "nv_one_logger.cli", "doctor"],
         timeout=60,

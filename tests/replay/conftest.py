@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.environment import set_otel_env
 from tests.support.fixtures import black_hole, otlp_sink, rotel  # noqa: F401
-from tests.support.otel_env import set_otel_env
 from tests.support.reference_job import record_job
 
 

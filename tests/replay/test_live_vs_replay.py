@@ -12,7 +12,7 @@ import os
 import pytest
 
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from tests.support.otel_env import set_otel_env
+from tests.support.environment import set_otel_env
 from tests.support.received_spans import comparable, is_replayed, span_tree
 from tests.support.reference_job import JOB_SPAN_NAMES, record_job, replay_cli
 

@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from nv_one_logger.otel.replay import replay_files
 from nv_one_logger.otel.replay.progress import ProgressLine
-from tests.support.otel_env import set_otel_env
+from tests.support.environment import set_otel_env
 from tests.support.processes import child_env, run_command
 from tests.support.reference_job import CRASH_APP, JOB_SPAN_NAMES, replay_cli
 

@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from nv_one_logger.otel.ids import span_id_from_uuid, trace_id_from_uuid
 from nv_one_logger.otel.replay import replay_files
 from nv_one_logger.testing import reset_one_logger
+from tests.support.jsonl import json_lines
 from tests.support.processes import child_env, run_command
 from tests.support.reference_job import CRASH_APP, JOB_SPAN_NAMES, record_job
 
@@ -43,10 +44,6 @@ def _snapshot(span: ReadableSpan) -> Dict[str, Any]:
     }
 
 
-def _records(path: Path) -> List[Dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
 def test_ids_are_derived_from_the_recorded_uuids_and_stable(tmp_path):
     path = tmp_path / "run.jsonl"
     record_job(path)
@@ -55,7 +52,7 @@ def test_ids_are_derived_from_the_recorded_uuids_and_stable(tmp_path):
     assert first == second
     assert sorted(s["name"] for s in first) == sorted(JOB_SPAN_NAMES)
 
-    records = _records(path)
+    records = json_lines(path, identity=True)
     uuids = {r["name"]: r["id"] for r in records if r["type"] in ("start", "complete")}
     app_trace = trace_id_from_uuid(uuid.UUID(uuids["application"]))
     for span in first:
@@ -91,7 +88,7 @@ def test_spans_open_at_a_crash_end_at_the_last_record_of_their_process(tmp_path)
     path = tmp_path / "shared.jsonl"
     _crash(path, 0)
     _crash(path, 1)  # a second process appends to the same file: a second pid, a second trace
-    records = _records(path)
+    records = json_lines(path, identity=True)
     pids = sorted({r["pid"] for r in records}, key=[r["pid"] for r in records].index)
     assert len(pids) == 2
 
@@ -120,7 +117,7 @@ def test_spans_open_at_a_crash_end_at_the_last_record_of_their_process(tmp_path)
 def test_a_span_whose_parent_is_not_in_the_data_becomes_a_root_that_names_its_parent(tmp_path):
     path = tmp_path / "run.jsonl"
     record_job(path)
-    records = _records(path)
+    records = json_lines(path, identity=True)
     app_id = next(r["id"] for r in records if r.get("name") == "application")
     # Drop the application span's records, as if they were in an older rotated segment that was not given.
     kept = [r for r in records if r.get("id") != app_id and r.get("span_id") != app_id]
@@ -151,13 +148,13 @@ def test_the_same_pid_in_two_files_is_two_processes_and_rotated_segments_are_one
     record_job(first)
     reset_one_logger()
     record_job(second)
-    assert {r["pid"] for r in _records(first)} == {r["pid"] for r in _records(second)}
+    assert {r["pid"] for r in json_lines(first, identity=True)} == {r["pid"] for r in json_lines(second, identity=True)}
     memory = InMemorySpanExporter()
     report = replay_files([first, second], span_exporter=memory)
     assert [trace.source for trace in report.plan.traces] == [str(first), str(second)]
     spans = [_snapshot(s) for s in memory.get_finished_spans()]
     for path in (first, second):
-        app_uuid = next(r["id"] for r in _records(path) if r.get("name") == "application")
+        app_uuid = next(r["id"] for r in json_lines(path, identity=True) if r.get("name") == "application")
         trace = [s for s in spans if s["trace_id"] == trace_id_from_uuid(uuid.UUID(app_uuid))]
         assert sorted(s["name"] for s in trace) == sorted(JOB_SPAN_NAMES)
         assert [s["name"] for s in trace if s["parent"] is None] == ["application"]

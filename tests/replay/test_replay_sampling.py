@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace.sampling import TraceIdRatioBased
 
 from nv_one_logger.otel.replay import replay_files
 from nv_one_logger.testing import reset_one_logger
-from tests.support.otel_env import set_otel_env
+from tests.support.environment import set_otel_env
 from tests.support.reference_job import record_job
 
 RUNS = 10

@@ -27,11 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, Mapping, Optional, Sequence
 
+from tests.support.environment import LIBRARY_ENV_PREFIXES
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Seconds a command may take unless the caller says otherwise (a loaded 2-core CI machine, cold caches).
 COMMAND_TIMEOUT = 600.0
 #: Variables of the test process that must not reach a child: they would change what the library in it does.
-CHILD_ENV_DROPPED_PREFIXES = ("OTEL_", "ONE_LOGGER_", "RANK", "PYTEST_")
+CHILD_ENV_DROPPED_PREFIXES = (*LIBRARY_ENV_PREFIXES, "RANK", "PYTEST_")
 
 
 def child_env(env: Optional[Mapping[str, str]] = None) -> Dict[str, str]:

@@ -1,7 +1,8 @@
-"""The ``OTEL_*`` environment of a test: exactly the variables the test chose, none inherited from the caller.
+"""The environment variables of a test: exactly the ones the test chose, none inherited from the caller.
 
-The OTel bridge, the replay and the doctor read their settings from ``OTEL_*`` variables, as an operator sets
-them; a variable left in the developer's shell must not change what a test sees.
+The OTel bridge, the replay and the doctor read their settings from ``OTEL_*`` variables, the exporter
+configuration lookup from ``ONE_LOGGER_*`` ones, as an operator sets them; a variable left in the developer's
+shell must not change what a test sees. (Child processes: ``tests.support.processes.child_env``.)
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Dict, Mapping, Optional
 import pytest
 
 OTEL_PREFIX = "OTEL_"
+#: Prefixes of the variables that change what the library does.
+LIBRARY_ENV_PREFIXES = (OTEL_PREFIX, "ONE_LOGGER_")
 
 
 def otlp_env(endpoint: str, protocol: str, **extra: str) -> Dict[str, str]:
@@ -34,3 +37,9 @@ def set_otel_env(monkeypatch: pytest.MonkeyPatch, env: Optional[Mapping[str, str
         monkeypatch.delenv(name)
     for name, value in {**(env or {}), **more}.items():
         monkeypatch.setenv(name, value)
+
+
+def clear_library_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove every ``OTEL_*`` and ``ONE_LOGGER_*`` variable of this process (restored after the test)."""
+    for name in [n for n in os.environ if n.startswith(LIBRARY_ENV_PREFIXES)]:
+        monkeypatch.delenv(name)
