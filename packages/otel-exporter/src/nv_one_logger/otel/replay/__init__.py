@@ -44,7 +44,7 @@ from nv_one_logger.otel.replay.send import (
     replay_settings,
     send_planned_spans,
 )
-from nv_one_logger.records.files import LoadedFiles, RecordStream, load_stream
+from nv_one_logger.records.files import LoadedFiles, ReadTotals, RecordStream, load_stream
 from nv_one_logger.records.reader import ReaderError, ReadReport
 from nv_one_logger.records.spans import RebuildProblem
 
@@ -55,8 +55,8 @@ EXIT_USAGE = 2
 
 
 @dataclass
-class ReplayReport:
-    """What a replay read, planned and sent."""
+class ReplayReport(ReadTotals):
+    """What a replay read (with the totals of ``records.files.ReadTotals``), planned and sent."""
 
     files: List[Path]
     plan: ReplayPlan
@@ -72,13 +72,8 @@ class ReplayReport:
 
     @property
     def records(self) -> int:
-        """Records read from all files."""
-        return sum(report.records for report in self.reports)
-
-    @property
-    def torn_lines(self) -> int:
-        """Torn records skipped (e.g. the torn last line of a file whose writer was killed)."""
-        return sum(len(report.torn_lines) for report in self.reports)
+        """Records read from all files (``record_count``)."""
+        return self.record_count
 
     @property
     def ok(self) -> bool:
