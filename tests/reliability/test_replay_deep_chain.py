@@ -15,7 +15,8 @@ from typing import Callable
 
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.file_exporter import FileExporter
-from nv_one_logger.otel.replay import format_dry_run, replay_files
+from nv_one_logger.otel.replay import replay_files
+from nv_one_logger.otel.replay.cli import format_dry_run
 from tests.support.processes import REPO_ROOT, run_command
 
 

@@ -8,7 +8,8 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from nv_one_logger.otel.replay import format_counts, replay_files
+from nv_one_logger.otel.replay import replay_files
+from nv_one_logger.otel.replay.cli import format_counts
 from tests.support.reference_job import JOB_SPAN_NAMES
 
 TOTAL = len(JOB_SPAN_NAMES)

@@ -6,9 +6,9 @@ names, attributes, events, errors and parents, as if they had been exported live
 recorded span uuids, so replaying the same file twice yields the same trace (a retried upload does not create
 a second trace).
 
-The work is done by ``nv_one_logger.otel.replay`` (the ``otel`` extra). Core never imports OpenTelemetry, so
-this module only parses the arguments and imports the implementation when the command actually runs; when the
-extra is missing it says what to install and exits with status 2.
+The work is done by ``nv_one_logger.otel.replay`` (the ``otel`` extra; ``replay.cli.run_cli``). Core never
+imports OpenTelemetry, so this module only parses the arguments and imports the implementation when the command
+actually runs; when the extra is missing it says what to install and exits with status 2.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 from nv_one_logger.core.internal.describe import exception_message
 
-IMPLEMENTATION_MODULE = "nv_one_logger.otel.replay"
+IMPLEMENTATION_MODULE = "nv_one_logger.otel.replay.cli"
 MISSING_EXTRA_EXIT_CODE = 2
 MISSING_EXTRA_MESSAGE = (
     "one-logger replay: error: replay needs the OpenTelemetry bridge, which is not installed.\n"
