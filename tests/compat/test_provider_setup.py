@@ -10,7 +10,7 @@ from nv_one_logger.training_telemetry.api.training_telemetry_provider import Tra
 
 from nv_one_logger.api.one_logger_provider import OneLoggerProvider
 from nv_one_logger.core.exceptions import OneLoggerError
-from tests.compat.job import events_named, only, read_spans
+from tests.support.training_telemetry_job import events_named, only, read_spans
 
 FILE_EXPORTER = "nv_one_logger.exporter.file_exporter.FileExporter"
 

@@ -11,9 +11,9 @@ from nv_one_logger.training_telemetry.api.training_telemetry_provider import Tra
 
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from tests.compat.job import configure, events_named, only, read_spans
 from tests.support.collector import ReceivedSpan
 from tests.support.environment import otlp_env, set_otel_env
+from tests.support.training_telemetry_job import configure, events_named, only, read_spans
 
 pytestmark = pytest.mark.collector
 

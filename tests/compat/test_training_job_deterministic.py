@@ -15,7 +15,15 @@ from nv_one_logger.training_telemetry.api.training_telemetry_provider import Tra
 
 from nv_one_logger.api.one_logger_provider import OneLoggerProvider
 from nv_one_logger.exporter.file_exporter import FileExporter
-from tests.compat.job import PERF_START, WALL_START, FakeClock, configure, events_named, only, read_spans
+from tests.support.training_telemetry_job import (
+    PERF_START,
+    WALL_START,
+    FakeClock,
+    configure,
+    events_named,
+    only,
+    read_spans,
+)
 
 ITERATION_SECONDS = [2.0, 4.0, 6.0, 8.0, 10.0, 12.0]
 VALIDATION_SECONDS = [1.5, 0.5]

@@ -8,8 +8,8 @@ from nv_one_logger.training_telemetry.api import callbacks as cb
 
 from nv_one_logger.api.config import OneLoggerErrorHandlingStrategy
 from nv_one_logger.exporter.file_exporter import FileExporter
-from tests.compat.job import configure
 from tests.support.jsonl import json_lines
+from tests.support.training_telemetry_job import configure
 
 DISABLE = OneLoggerErrorHandlingStrategy.DISABLE_QUIETLY_AND_REPORT_METRIC_ERROR
 

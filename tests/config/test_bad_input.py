@@ -6,7 +6,7 @@ import pytest
 
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.exporter.exporter_config import ExporterConfig
-from tests.config.support_exporters import SUPPORT
+from tests.support.config_exporters import SUPPORT
 from tests.support.log_records import warning_messages
 
 GOOD = {"class_name": f"{SUPPORT}.PlainExporter", "config": {"label": "good"}}

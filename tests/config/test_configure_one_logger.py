@@ -7,7 +7,7 @@ import pytest
 
 from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.timed_span import configure_one_logger, timed_span
-from tests.config.support_exporters import SUPPORT
+from tests.support.config_exporters import SUPPORT
 from tests.support.jsonl import json_lines
 from tests.support.log_records import warning_messages
 
@@ -100,7 +100,7 @@ def test_bad_entries_do_not_stop_the_application(strategy, tmp_path, write_confi
     run_job(recorder)
     warnings = warning_messages(caplog)
     assert len(warnings) == 2, warnings
-    assert "'subprocess.Popen'" in warnings[0] and "'tests.config.support_exporters.RaisingExporter'" in warnings[1]
+    assert "'subprocess.Popen'" in warnings[0] and "'tests.support.config_exporters.RaisingExporter'" in warnings[1]
     assert all(str(path) in w for w in warnings)
     assert [r["name"] for r in json_lines(out, identity=True) if r["type"] == "start"] == ["training", "step"]
 

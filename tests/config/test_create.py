@@ -4,7 +4,7 @@ from pathlib import Path
 
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.exporter.exporter_config import ExporterConfig
-from tests.config.support_exporters import SUPPORT
+from tests.support.config_exporters import SUPPORT
 
 
 class FakeOneLoggerConfig:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from nv_one_logger.cli.main import main
-from tests.config.support_exporters import SUPPORT
+from tests.support.config_exporters import SUPPORT
 from tests.support.processes import child_env, run_command
 
 SECRET = "s3cr3t-token-value-9f2c"
@@ -42,7 +42,7 @@ def test_lists_exporters_with_source_and_redacts_secret_config(write_config, cap
     assert SECRET not in out
     assert f"[1] {SUPPORT}.KwargsExporter" in out
     assert f"config file {path}" in out
-    assert "would create tests.config.support_exporters.KwargsExporter" in out
+    assert "would create tests.support.config_exporters.KwargsExporter" in out
     assert '"visible-label"' in out
     assert "headers: <redacted>" in out and "api_token: <redacted>" in out
     assert '"password": "<redacted>"' in out and '"retries": 3' in out

@@ -1,7 +1,7 @@
 """`one-logger doctor` warns when no exporter would be created (it used to say only "No problems found.")."""
 
 from nv_one_logger.cli.main import main
-from tests.config.support_exporters import SUPPORT
+from tests.support.config_exporters import SUPPORT
 
 
 def run(capsys, *args):

@@ -7,7 +7,7 @@ from unittest import mock
 from nv_one_logger.exporter import export_config_manager
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.exporter.exporter_config import ExporterConfig
-from tests.config.support_exporters import SUPPORT
+from tests.support.config_exporters import SUPPORT
 
 GROUP = ExporterConfigManager.ENTRY_POINT_NAME
 

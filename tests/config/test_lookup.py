@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
-from tests.config.support_exporters import SUPPORT
+from tests.support.config_exporters import SUPPORT
 from tests.support.log_records import warning_messages
 
 ENV = "ONE_LOGGER_EXPORTER_CONFIG_PATH"
@@ -109,8 +109,8 @@ def test_no_file_anywhere_leaves_only_package_defaults(fake_entry_points):
 @pytest.mark.parametrize(
     "content",
     [
-        '{"exporters": [{"class_name": "tests.config.support_exporters.PlainExporter"}]}',
-        "exporters:\n  - class_name: tests.config.support_exporters.PlainExporter\n",
+        '{"exporters": [{"class_name": "tests.support.config_exporters.PlainExporter"}]}',
+        "exporters:\n  - class_name: tests.support.config_exporters.PlainExporter\n",
     ],
 )
 def test_file_without_known_suffix_is_sniffed(content, write_config, monkeypatch):

@@ -4,7 +4,7 @@ import pytest
 
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.exporter.exporter_config import ConfigSource, ExporterConfig
-from tests.config.support_exporters import SUPPORT
+from tests.support.config_exporters import SUPPORT
 
 RECORDING = f"{SUPPORT}.RecordingExporter"
 PLAIN = f"{SUPPORT}.PlainExporter"

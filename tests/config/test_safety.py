@@ -9,8 +9,8 @@ import pytest
 from nv_one_logger.exporter._exporter_factory import resolve_exporter_class
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.exporter.exporter_config import ExporterConfig, ExporterConfigError
-from tests.config import support_exporters
-from tests.config.support_exporters import SUPPORT
+from tests.support import config_exporters
+from tests.support.config_exporters import SUPPORT
 from tests.support.log_records import warning_messages
 
 
@@ -20,9 +20,9 @@ def tripwires(monkeypatch):
     calls = []
     monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: calls.append(("Popen", a, k)))
     monkeypatch.setattr(os, "system", lambda *a, **k: calls.append(("system", a, k)))
-    support_exporters.FORBIDDEN_CALLS.clear()
+    config_exporters.FORBIDDEN_CALLS.clear()
     yield calls
-    support_exporters.FORBIDDEN_CALLS.clear()
+    config_exporters.FORBIDDEN_CALLS.clear()
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ def tripwires(monkeypatch):
         ("os.path", "the module posixpath" if os.name == "posix" else "the module"),
         ("builtins.eval", "builtin_function_or_method eval"),
         ("builtins.dict", "the class builtins.dict"),
-        (f"{SUPPORT}.NotAnExporter", "the class tests.config.support_exporters.NotAnExporter"),
+        (f"{SUPPORT}.NotAnExporter", "the class tests.support.config_exporters.NotAnExporter"),
         (f"{SUPPORT}.not_an_exporter_function", "not_an_exporter_function"),
         (f"{SUPPORT}.SUPPORT", "a str value"),
         (f"{SUPPORT}.AbstractExporter", "is abstract"),
@@ -46,7 +46,7 @@ def test_non_exporters_are_refused_before_anything_is_called(class_name, what, t
     with caplog.at_level(logging.WARNING):
         exporters = ExporterConfigManager().create_exporters_from_config([config])
     assert exporters == []
-    assert tripwires == [] and support_exporters.FORBIDDEN_CALLS == []
+    assert tripwires == [] and config_exporters.FORBIDDEN_CALLS == []
     warnings = warning_messages(caplog)
     assert len(warnings) == 1
     assert repr(class_name) in warnings[0]

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
-from tests.config.support_exporters import SUPPORT
+from tests.support.config_exporters import SUPPORT
 from tests.support.log_records import warning_messages
 
 

@@ -9,8 +9,8 @@ import pytest
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.resources import Resource
 
-from nv_one_logger.otel import ids
 from nv_one_logger.core.event import Event
+from nv_one_logger.otel import ids
 from nv_one_logger.otel.attributes import owned_to_otel_attributes, to_otel_attributes, to_otel_value
 from nv_one_logger.otel.mapping import OTelEventData, OTelSpanData, build_readable_span, sdk_event
 

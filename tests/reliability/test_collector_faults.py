@@ -22,17 +22,11 @@ from typing import Any, Callable, Optional
 
 import pytest
 
-from nv_one_logger.records.reader import read_records
-from nv_one_logger.records.types import SpanCompleteRecord, SpanStopRecord
 from tests.support.collector import BlackHoleServer, OtlpSink, RotelCollector, free_port
+from tests.support.fault_app import EXIT_TIMEOUT_S, STEPS, TEARDOWN_MARGIN_S, check_file_complete
 from tests.support.processes import AppProcess
 
 OTEL_SHUTDOWN_S = 2.0
-EXIT_TIMEOUT_S = 3.0
-# Room for interpreter teardown on a loaded 2-core machine (seen: 3.3 s beyond the bound at load 20). Still far
-# below what an unbounded close costs: the SDK's OTLP retry backoff alone runs for tens of seconds.
-TEARDOWN_MARGIN_S = 12.0
-STEPS = 60
 PAUSE_S = 0.05
 BATCH_DELAY_MS = 200
 
@@ -74,15 +68,6 @@ def finish_app(app: AppProcess, figure: Callable[[str, Any], None]) -> float:
     assert code == 0, app.stderr()[-3000:]
     assert exit_seconds <= EXIT_TIMEOUT_S + TEARDOWN_MARGIN_S, f"exit took {exit_seconds:.2f} s"
     return exit_seconds
-
-
-def check_file_complete(path: Path, expected_steps: int = STEPS) -> None:
-    steps = set()
-    for record in read_records(path):
-        if isinstance(record, (SpanCompleteRecord, SpanStopRecord)) and record.name == "step":
-            steps.add(record.attributes["step"])
-    expected = set(range(expected_steps))
-    assert steps == expected, f"file misses steps {sorted(expected - steps)[:10]}"
 
 
 def lost_count(stderr: str) -> int:

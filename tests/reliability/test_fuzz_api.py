@@ -51,7 +51,7 @@ from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.records.reader import read_records
 from nv_one_logger.testing import InMemoryExporter, reset_one_logger
-from tests.reliability.fuzz_values import attribute_dicts, attribute_values, names, texts
+from tests.support.fuzz_values import attribute_dicts, attribute_values, names, texts
 
 Strategy = OneLoggerErrorHandlingStrategy
 SEQUENCES_PER_TEST = 2_500  # x 4 tests = 10,000 sequences

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from nv_one_logger.api.config import LoggerConfig, OneLoggerConfig
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.exporter.exporter_config import ExporterConfig
-from tests.reliability.fuzz_values import attribute_values, json_values, names
+from tests.support.fuzz_values import attribute_values, json_values, names
 
 EXAMPLES = 1_000
 ALLOWED = (ValidationError, OneLoggerError)

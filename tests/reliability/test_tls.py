@@ -1,7 +1,7 @@
 """Security: OTLP over TLS with a self-signed CA given through OTEL_EXPORTER_OTLP_CERTIFICATE.
 
 rotel's OTLP receivers speak plain text only, so the application talks straight to the harness's OTLP sink
-served over TLS (`tls.TlsOtlpSink`, a trustme server certificate for localhost). The application is the
+served over TLS (`tests.support.tls.TlsOtlpSink`, a trustme server certificate for localhost). The application is the
 collector-fault app (`configure_one_logger`, FileExporter + the OTel package default), for both protocols.
 
 - With the right CA every span arrives.
@@ -22,9 +22,9 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from tests.reliability.test_collector_faults import EXIT_TIMEOUT_S, STEPS, TEARDOWN_MARGIN_S, check_file_complete
-from tests.reliability.tls import TlsMaterial, TlsOtlpSink, make_tls_material
+from tests.support.fault_app import EXIT_TIMEOUT_S, STEPS, TEARDOWN_MARGIN_S, check_file_complete
 from tests.support.processes import AppProcess
+from tests.support.tls import TlsMaterial, TlsOtlpSink, make_tls_material
 
 PROTOCOLS = {"grpc": "grpc_endpoint", "http/protobuf": "http_endpoint"}
 

@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from nv_one_logger.cli.main import main
-from tests.report.browser import ARTIFACTS, console_errors, network_requests, start_browser
+from tests.support.browser import ARTIFACTS, console_errors, network_requests, start_browser
 from tests.support.multirank_run import write_run
 
 pytest.importorskip("plotly", reason="the report extra (nv-one-logger-core[report]) is not installed")

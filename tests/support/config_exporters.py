@@ -122,7 +122,7 @@ class PluginDefaults:
     @staticmethod
     def get_default_config() -> dict:
         return {
-            "class_name": "tests.config.support_exporters.RecordingExporter",
+            "class_name": "tests.support.config_exporters.RecordingExporter",
             "config": {"label": "from-entry-point", "file_path": "ep.jsonl"},
             "enabled": True,
         }
@@ -131,7 +131,7 @@ class PluginDefaults:
 class SecondPluginDefaults:
     @staticmethod
     def get_default_config() -> dict:
-        return {"class_name": "tests.config.support_exporters.PlainExporter", "config": {}, "enabled": False}
+        return {"class_name": "tests.support.config_exporters.PlainExporter", "config": {}, "enabled": False}
 
 
 class RaisingPluginDefaults:
