@@ -10,7 +10,8 @@ Two layers, so that the live exporter and the replay tool share every rule:
    errors as ``exception`` events, ``timestamp_msec`` only with ``legacy_fields``), taking the event as plain
    values so that the live exporter (``event_data``, ``sdk_event`` for a core ``Event``) and the replay (a
    recorded event) apply the very same rule; ``keeps_lifecycle_event`` decides which start/stop events are sent;
-   ``final_span_attributes`` (span attributes + ``one_logger.span.id``), ``telemetry_data_error_attributes``.
+   ``span_attributes`` / ``final_span_attributes`` (span attributes + ``one_logger.span.id``),
+   ``telemetry_data_error_attributes``.
 
 Mapping table (docs/otel.md repeats it with examples):
 
@@ -365,11 +366,22 @@ def lifecycle_event(event: SdkEvent, legacy_fields: bool) -> Optional[SdkEvent]:
     return event if keeps_lifecycle_event(event.attributes, legacy_fields) else None
 
 
-def final_span_attributes(span: Span) -> Dict[str, OTelValue]:
+def span_attributes(attributes: Any, span_id: str, legacy_fields: bool = True) -> Dict[str, OTelValue]:
+    """Return the OTel attributes of a span given as plain values: its attributes + ``one_logger.span.id``.
+
+    ``legacy_fields=False`` leaves ``duration_msec`` out (the span's start and end say it). The replay calls this
+    with a recorded span's attributes; ``final_span_attributes`` is the same for a live ``Span``.
+    """
+    converted = to_otel_attributes(attributes)
+    if not legacy_fields:
+        converted.pop(SPAN_DURATION_MSEC, None)
+    converted[ATTR_SPAN_ID] = span_id
+    return converted
+
+
+def final_span_attributes(span: Span, legacy_fields: bool = True) -> Dict[str, OTelValue]:
     """Return the OTel attributes of a OneLogger span: its current attributes + ``one_logger.span.id``."""
-    attributes = to_otel_attributes(span.attributes)
-    attributes[ATTR_SPAN_ID] = str(span.id)
-    return attributes
+    return span_attributes(span.attributes, str(span.id), legacy_fields)
 
 
 def telemetry_data_error_attributes(error_type: str, message: str, extra: Any = None) -> Dict[str, OTelValue]:

@@ -42,7 +42,6 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from nv_one_logger.core.event import TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.identity import JobIdentity
-from nv_one_logger.otel.attributes import to_otel_attributes
 from nv_one_logger.otel.ids import span_id_from_uuid, trace_id_from_uuid
 from nv_one_logger.otel.mapping import (
     ATTR_CONTINUED_FROM_SPAN,
@@ -52,13 +51,13 @@ from nv_one_logger.otel.mapping import (
     ATTR_SPAN_ID,
     ATTR_TELEMETRY_DATA_ERROR,
     EVENT_TIMESTAMP_MSEC,
-    SPAN_DURATION_MSEC,
     TELEMETRY_DATA_ERROR_SPAN_NAME,
     OTelEventData,
     OTelSpanData,
     keeps_lifecycle_event,
     map_event,
     ns_from_seconds,
+    span_attributes,
     telemetry_data_error_attributes,
 )
 from nv_one_logger.otel.replay.ids import marker_span_id, orphan_trace_id, telemetry_data_error_span_id, uuid_of
@@ -315,10 +314,7 @@ class _WriterPlanner:
                 events.append(stop)
 
         trace_id, parent, link = self._place(span)
-        attributes = to_otel_attributes(span.attributes)
-        if not legacy:
-            attributes.pop(SPAN_DURATION_MSEC, None)
-        attributes[ATTR_SPAN_ID] = span.id
+        attributes = span_attributes(span.attributes, span.id, legacy)
         if span.parent_id is not None and parent is None:
             attributes[ATTR_MISSING_PARENT] = span.parent_id
         if link is not None:
