@@ -1,4 +1,5 @@
-"""The harness itself: a raw OpenTelemetry SDK pipeline through rotel to the sink, on both protocols."""
+"""The OTLP collector harness itself (tests/support/collector.py): a raw OpenTelemetry SDK pipeline through rotel
+to the sink, on both protocols."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The exporter on an in-memory span exporter: event bounds, parents, ids, lifecycle (no network)."""
+"""OTelExporter on an in-memory span exporter (no network): event bounds, parents, ids, lifecycle."""
 
 from __future__ import annotations
 

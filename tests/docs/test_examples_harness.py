@@ -1,4 +1,5 @@
-"""The docs harness itself: it finds blocks with their lines, honours directives and names failing blocks."""
+"""The docs example harness itself (tests/support/doc_blocks.py, doc_runner.py): it finds blocks with their lines,
+honours directives and names failing blocks."""
 
 from __future__ import annotations
 
