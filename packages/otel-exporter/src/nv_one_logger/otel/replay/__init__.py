@@ -14,10 +14,9 @@ exact rules (one trace per pid, deterministic ids, unclosed spans, what is not i
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, List, Optional, Union
+from typing import Callable, Iterable, List, Optional
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace.export import SpanExporter
@@ -38,10 +37,8 @@ from nv_one_logger.otel.replay.send import (
     send_planned_spans,
 )
 from nv_one_logger.records.files import LoadedFiles, ReadTotals, RecordStream, load_stream
-from nv_one_logger.records.reader import ReadReport
+from nv_one_logger.records.reader import PathLike, ReadReport
 from nv_one_logger.records.spans import RebuildProblem
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 
 @dataclass
