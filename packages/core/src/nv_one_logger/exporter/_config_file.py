@@ -48,21 +48,21 @@ class ConfigFileLookup:
 def find_config_file(config_file_path: Union[str, Path, None] = None) -> ConfigFileLookup:
     """Look for the config file: the explicit path, then ``$ONE_LOGGER_EXPORTER_CONFIG_PATH``, then the cwd."""
     lookup = ConfigFileLookup()
-    if config_file_path is not None and str(config_file_path) != "":
-        explicit = Path(config_file_path).expanduser()
-        lookup.searched.append(f"{explicit} (config_file_path)")
-        if explicit.is_file():
-            lookup.path, lookup.found_via = explicit, "config_file_path argument"
+    # The steps that name one file: a file they name that does not exist is worth a note (a typo would
+    # otherwise fall through silently to another configuration).
+    named = (
+        ("" if config_file_path is None else str(config_file_path), "config_file_path", "config_file_path argument"),
+        (os.environ.get(CONFIG_PATH_ENV_VAR, ""), f"${CONFIG_PATH_ENV_VAR}", f"${CONFIG_PATH_ENV_VAR}"),
+    )
+    for value, label, found_via in named:
+        if not value:
+            continue
+        path = Path(value).expanduser()
+        lookup.searched.append(f"{path} ({label})")
+        if path.is_file():
+            lookup.path, lookup.found_via = path, found_via
             return lookup
-        lookup.notes.append(f"exporter config file {explicit} (config_file_path) does not exist; looking further")
-    env_value = os.environ.get(CONFIG_PATH_ENV_VAR, "")
-    if env_value:
-        from_env = Path(env_value).expanduser()
-        lookup.searched.append(f"{from_env} (${CONFIG_PATH_ENV_VAR})")
-        if from_env.is_file():
-            lookup.path, lookup.found_via = from_env, f"${CONFIG_PATH_ENV_VAR}"
-            return lookup
-        lookup.notes.append(f"exporter config file {from_env} (${CONFIG_PATH_ENV_VAR}) does not exist; looking further")
+        lookup.notes.append(f"exporter config file {path} ({label}) does not exist; looking further")
     cwd = Path.cwd()
     for name in DEFAULT_FILE_NAMES:
         candidate = cwd / name

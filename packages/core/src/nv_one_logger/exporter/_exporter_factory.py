@@ -145,15 +145,9 @@ def _import_object(class_name: str) -> Any:
             if e.name is not None and (module_name == e.name or module_name.startswith(e.name + ".")):
                 not_found = not_found or e
                 continue  # this prefix is not a module; try a shorter one
-            raise ExporterConfigError(
-                f"cannot import exporter class {class_name!r}: module {module_name!r} failed to import: "
-                f"{describe_exception(e)}"
-            ) from e
+            raise _import_failed(class_name, module_name, e) from e
         except Exception as e:
-            raise ExporterConfigError(
-                f"cannot import exporter class {class_name!r}: module {module_name!r} failed to import: "
-                f"{describe_exception(e)}"
-            ) from e
+            raise _import_failed(class_name, module_name, e) from e
         try:
             return _get_attribute(class_name, module, ".".join(parts[split:]))
         except ExporterConfigError:
@@ -171,10 +165,15 @@ def _import_module(class_name: str, module_name: str) -> Any:
     try:
         return importlib.import_module(module_name)
     except Exception as e:
-        raise ExporterConfigError(
-            f"cannot import exporter class {class_name!r}: module {module_name!r} failed to import: "
-            f"{describe_exception(e)}"
-        ) from e
+        raise _import_failed(class_name, module_name, e) from e
+
+
+def _import_failed(class_name: str, module_name: str, error: Exception) -> ExporterConfigError:
+    """Return the error for a module that exists but raised while it was imported (its own error described)."""
+    return ExporterConfigError(
+        f"cannot import exporter class {class_name!r}: module {module_name!r} failed to import: "
+        f"{describe_exception(error)}"
+    )
 
 
 def _get_attribute(class_name: str, module: Any, attribute_path: str) -> Any:

@@ -185,15 +185,8 @@ class ExporterConfigManager:
             )
             return None
         source = ConfigSource("file", str(path))
-        entries: List[ResolvedExporterConfig] = []
-        for index, raw in enumerate(raw_entries):
-            try:
-                exporter_config = parse_exporter_entry(raw, f"{path}: exporters[{index}]")
-            except ExporterConfigError as e:
-                report.problems.append(f"skipping exporter entry: {exception_message(e)}")
-                continue
-            entries.append(ResolvedExporterConfig(exporter_config, (source,)))
-        return entries
+        parsed = _parse_entries(raw_entries, f"{path}: exporters", "exporter entry", report)
+        return [ResolvedExporterConfig(exporter_config, (source,)) for exporter_config in parsed]
 
     def _merge_direct(self, report: ExportConfigReport, direct_config: DirectConfig) -> None:
         if isinstance(direct_config, (dict, str, bytes)) or not isinstance(direct_config, Sequence):
@@ -203,12 +196,7 @@ class ExporterConfigManager:
             )
             return
         source = ConfigSource("direct")
-        for index, raw in enumerate(direct_config):
-            try:
-                direct = parse_exporter_entry(raw, f"direct exporters_config[{index}]")
-            except ExporterConfigError as e:
-                report.problems.append(f"skipping direct exporter entry: {exception_message(e)}")
-                continue
+        for direct in _parse_entries(direct_config, "direct exporters_config", "direct exporter entry", report):
             matches = [e for e in report.entries if e.config.normalized_class_name == direct.normalized_class_name]
             if not matches:
                 report.entries.append(ResolvedExporterConfig(direct, (source,)))
@@ -221,6 +209,19 @@ class ExporterConfigManager:
                 )
                 match.config = merged
                 match.sources = (*match.sources, source)
+
+
+def _parse_entries(
+    raw_entries: Sequence[Any], where: str, kind: str, report: ExportConfigReport
+) -> List[ExporterConfig]:
+    """Parse ``raw_entries`` (``where[i]`` names entry i); a bad entry is one problem in ``report``, left out."""
+    parsed: List[ExporterConfig] = []
+    for index, raw in enumerate(raw_entries):
+        try:
+            parsed.append(parse_exporter_entry(raw, f"{where}[{index}]"))
+        except ExporterConfigError as e:
+            report.problems.append(f"skipping {kind}: {exception_message(e)}")
+    return parsed
 
 
 entry_points = importlib.metadata.entry_points
