@@ -30,6 +30,7 @@ from tests.support.environment import set_otel_env
 from tests.support.otel_job import configure_job
 from tests.support.otlp_sink import flatten_request
 from tests.support.processes import child_env, run_command
+from tests.support.tls import TlsOtlpSink, make_tls_material
 
 APP = Path(__file__).with_name("conformance_app.py")
 REAL = {"application", "train", "evaluate"}
@@ -303,74 +304,17 @@ def test_collector_down_reports_the_real_cause_and_close_does_not_wait_the_bound
     assert "close gave up" not in ours.stderr
 
 
-class _MutualTlsSink(OtlpSink):
-    """The OTLP sink over TLS that also requires a client certificate signed by ``ca`` (both protocols)."""
-
-    def __init__(self, directory: Path) -> None:
-        import trustme
-
-        super().__init__()
-        directory.mkdir(parents=True, exist_ok=True)
-        ca = trustme.CA()
-        server = ca.issue_cert("localhost", "127.0.0.1")
-        client = ca.issue_cert("client.example")
-        self.ca_file, self.client_key, self.client_cert = (
-            directory / "ca.pem",
-            directory / "ck.pem",
-            directory / "cc.pem",
-        )
-        ca.cert_pem.write_to_path(str(self.ca_file))
-        client.private_key_pem.write_to_path(str(self.client_key))
-        self.client_cert.write_bytes(b"".join(blob.bytes() for blob in client.cert_chain_pems))
-        self._server_key = server.private_key_pem.bytes()
-        self._server_chain = b"".join(blob.bytes() for blob in server.cert_chain_pems)
-        self._directory = directory
-
-    def start(self) -> _MutualTlsSink:
-        import ssl
-        import threading
-        from concurrent import futures
-        from http.server import ThreadingHTTPServer
-
-        import grpc as grpc_lib
-        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
-
-        from tests.support.otlp_sink import LOOPBACK, _make_http_handler, _TraceService
-
-        server = grpc_lib.server(futures.ThreadPoolExecutor(max_workers=4))
-        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(_TraceService(self), server)
-        credentials = grpc_lib.ssl_server_credentials(
-            [(self._server_key, self._server_chain)],
-            root_certificates=self.ca_file.read_bytes(),
-            require_client_auth=True,
-        )
-        self.grpc_port = server.add_secure_port(f"{LOOPBACK}:0", credentials)
-        server.start()
-        self._grpc_server = server
-        http_server = ThreadingHTTPServer((LOOPBACK, 0), _make_http_handler(self))
-        http_server.daemon_threads = True
-        (self._directory / "server-key.pem").write_bytes(self._server_key)
-        (self._directory / "server-chain.pem").write_bytes(self._server_chain)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(self.ca_file))
-        context.verify_mode = ssl.CERT_REQUIRED
-        context.load_cert_chain(str(self._directory / "server-chain.pem"), str(self._directory / "server-key.pem"))
-        http_server.socket = context.wrap_socket(http_server.socket, server_side=True)
-        self.http_port = http_server.server_address[1]
-        threading.Thread(target=http_server.serve_forever, name="otlp-mtls-sink-http", daemon=True).start()
-        self._http_server = http_server
-        return self
-
-
 @pytest.mark.parametrize("protocol", ["grpc", "http/protobuf"])
 def test_tls_and_mutual_tls(tmp_path, protocol):
-    with _MutualTlsSink(tmp_path / "tls") as sink:
+    material = make_tls_material(tmp_path / "tls")
+    with TlsOtlpSink(material, require_client_cert=True) as sink:
         port = sink.grpc_port if protocol == "grpc" else sink.http_port
         env = {
             "OTEL_EXPORTER_OTLP_ENDPOINT": f"https://localhost:{port}",
             "OTEL_EXPORTER_OTLP_PROTOCOL": protocol,
-            "OTEL_EXPORTER_OTLP_CERTIFICATE": str(sink.ca_file),
-            "OTEL_EXPORTER_OTLP_CLIENT_KEY": str(sink.client_key),
-            "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": str(sink.client_cert),
+            "OTEL_EXPORTER_OTLP_CERTIFICATE": str(material.ca_cert),
+            "OTEL_EXPORTER_OTLP_CLIENT_KEY": str(material.client_key),
+            "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE": str(material.client_cert_chain),
             "OTEL_EXPORTER_OTLP_TIMEOUT": "3000",
             # requests lets these override the SDK HTTP exporter's CA file (requests issue 3829), which would make
             # the raw SDK fail for a reason that is not the OTel configuration (the bridge is immune to it).

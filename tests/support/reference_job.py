@@ -36,6 +36,7 @@ def run_job(data_events: int = 15) -> None:
         )
         recorder.event(train, Event.create("checkpoint", Attributes({"step": 3, "loss": 0.25})))
         with timed_span("data") as data:
+            assert data is not None  # the provider is configured: timed_span yields the span
             for i in range(data_events):
                 recorder.event(data, Event.create("batch", Attributes({"index": i})))
         for i in range(2):
