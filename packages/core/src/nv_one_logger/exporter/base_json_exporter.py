@@ -103,7 +103,7 @@ if hasattr(os, "register_at_fork"):
 
 
 _MAX_CACHED_SPANS = 4096
-"""Bound of the per-exporter cache of encoded span ids (only spans started and never stopped stay in it)."""
+"""Bound of the per-exporter cache of start records (only spans started and never stopped stay in it)."""
 
 _READY = ExporterState.READY
 _ENCODING_ERRORS = (TypeError, ValueError, RecursionError)
@@ -186,10 +186,10 @@ class BaseJsonExporter(BaseExporter):
         self._text = form.text
         self._value = form.value
         self._event = form.event
-        # id(span) -> (span, id, name) in the records' form, from export_start to export_stop, so that the events
-        # of a span and its stop record do not format its uuid again. The span is kept to make the identity
-        # check safe.
-        self._span_fields: Dict[int, Tuple[Span, str, str]] = {}
+        # id(span) -> its start record, from export_start to export_stop, so that the events of a span, its
+        # children's parent_id and its stop record do not format its uuid again (the record holds the span: that
+        # makes the identity check safe).
+        self._started: Dict[int, PendingStart] = {}
         # The pid whose identity record was written (0: none yet; -1: this exporter writes none).
         self._identity_pid = 0 if self.writes_identity_record else -1
         _live_exporters.add(self)
@@ -223,16 +223,16 @@ class BaseJsonExporter(BaseExporter):
         """Write (or, when merging, hold back) a ``start`` record."""
         if self._state is not _READY:
             self._check_ready("export_start")
-        cache = self._span_fields
+        cache = self._started
         text = self._text
         try:
             span_id = text(span_id_str(span))
             name = text(span.name_str)
             parent = span.parent_span
-            entry = None if parent is None else cache.get(id(parent))
+            started = None if parent is None else cache.get(id(parent))
             parent_id: Optional[str]
-            if entry is not None and entry[0] is parent:
-                parent_id = entry[1]
+            if started is not None and started.span is parent:
+                parent_id = started.span_id
             else:
                 parent_uuid = span.parent_id
                 parent_id = self._null if parent_uuid is None else text(str(parent_uuid))
@@ -242,7 +242,7 @@ class BaseJsonExporter(BaseExporter):
             self._unencodable(exc)
         if len(cache) >= _MAX_CACHED_SPANS:
             cache.clear()  # spans that were started and never stopped: a cache miss only costs time
-        cache[id(span)] = (span, span_id, name)
+        cache[id(span)] = pending
         with self._lock:
             self._flush_pending_locked()
             self._pending = pending
@@ -256,10 +256,10 @@ class BaseJsonExporter(BaseExporter):
         stop_event = span.stop_event
         if stop_event is None:
             raise ExportError(f"{type(self).__name__}.export_stop(): span '{span.name_str}' is not stopped.")
-        entry = self._span_fields.pop(id(span), None)
+        started = self._started.pop(id(span), None)
         try:
-            if entry is not None and entry[0] is span:
-                span_id, name = entry[1], entry[2]
+            if started is not None and started.span is span:
+                span_id, name = started.span_id, started.name
             else:
                 span_id, name = self._text(span_id_str(span)), self._text(span.name_str)
             attributes = span_attributes_json(span)
@@ -319,9 +319,9 @@ class BaseJsonExporter(BaseExporter):
     # -- records -------------------------------------------------------------------------------------------
 
     def _event_record(self, shape: RecordShape, event: Event, span: Span) -> None:
-        entry = self._span_fields.get(id(span))
+        started = self._started.get(id(span))
         try:
-            span_id = entry[1] if entry is not None and entry[0] is span else self._text(span_id_str(span))
+            span_id = started.span_id if started is not None and started.span is span else self._text(span_id_str(span))
             event_field = self._event(event)
         except _ENCODING_ERRORS as exc:
             self._unencodable(exc)
