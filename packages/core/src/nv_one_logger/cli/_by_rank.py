@@ -1,14 +1,37 @@
-"""The per-rank table of ``one-logger summary --by-rank`` (and its JSON form)."""
+"""The per-rank view of summary and report: ``--straggler-k``, the table of ``summary --by-rank`` and its JSON."""
 
 from __future__ import annotations
 
+import argparse
 from typing import Any, Dict, List
 
 from nv_one_logger.cli._format import format_duration
-from nv_one_logger.records.ranks import MIN_RANKS, PhaseByRank
+from nv_one_logger.records.ranks import DEFAULT_K, MIN_RANKS, PhaseByRank
 
 MAX_RANK_COLUMNS = 8
 """Above this many ranks the per-rank columns are left out of the text table (``--json`` has them all)."""
+
+
+def positive_float(text: str) -> float:
+    """Parse a positive, finite number (``--straggler-k``); argparse shows the message on failure."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def add_straggler_k_argument(parser: Any) -> None:
+    """Add ``--straggler-k K`` (``args.straggler_k``): how far above the median a rank's time must be to lag."""
+    parser.add_argument(
+        "--straggler-k",
+        type=positive_float,
+        default=DEFAULT_K,
+        metavar="K",
+        help=f"a rank lags beyond K scaled median absolute deviations above the median (default {DEFAULT_K:g})",
+    )
 
 
 def _lagging(phase: PhaseByRank) -> str:

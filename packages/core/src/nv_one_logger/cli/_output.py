@@ -1,9 +1,14 @@
-"""Writing a command's output file (chrome-trace, report) so that nobody ever reads half of it."""
+"""A command's output: its file (chrome-trace, report) written so that nobody ever reads half of it, its errors.
+
+Every command reports a failure the same way, ``one-logger COMMAND: error: MESSAGE`` on stderr (scripts match
+it), so that line is built in one place: ``print_error``.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
 from typing import Callable, TextIO
 
@@ -39,3 +44,22 @@ def write_atomically(output: str, write: Callable[[TextIO], object], suffix: str
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def print_error(command: str, message: str) -> None:
+    """Print ``one-logger COMMAND: error: MESSAGE`` on stderr."""
+    print(f"one-logger {command}: error: {message}", file=sys.stderr)
+
+
+def write_output(command: str, output: str, write: Callable[[TextIO], object], suffix: str) -> bool:
+    """Write ``output`` through ``write(handle)`` atomically; True when written.
+
+    A file that cannot be written (no such folder, no permission, disk full) is the command's error, printed by
+    ``print_error`` with the system's reason, and nothing is left behind: the caller exits with status 1.
+    """
+    try:
+        write_atomically(output, write, suffix=suffix)
+    except OSError as exc:
+        print_error(command, f"cannot write {output}: {exc.strerror or exc}")
+        return False
+    return True

@@ -12,8 +12,8 @@ import json
 import sys
 from typing import Any, TextIO
 
-from nv_one_logger.cli._output import write_atomically
-from nv_one_logger.cli._reading import reading_progress, stderr_warning
+from nv_one_logger.cli._output import print_error, write_atomically, write_output
+from nv_one_logger.cli._reading import add_files_argument, add_strict_argument, reading_progress, stderr_warning
 from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.records.chrome_trace import trace_records
 from nv_one_logger.records.files import RecordStream
@@ -33,17 +33,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         builder = trace_records(stream, stream.paths)
     except ReaderError as exc:
-        print(f"one-logger chrome-trace: error: {exception_message(exc)}", file=sys.stderr)
+        print_error("chrome-trace", exception_message(exc))
         return 1
     written = [0]
 
     def write(handle: TextIO) -> None:
         written[0] = builder.write(handle)
 
-    try:
-        write_atomically(args.output, write, suffix=".json")
-    except OSError as exc:
-        print(f"one-logger chrome-trace: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+    if not write_output("chrome-trace", args.output, write, suffix=".json"):
         return 1
     print(f"wrote {args.output}: {builder.span_count} spans, {written[0]} trace events", file=sys.stderr)
     return 0
@@ -60,7 +57,7 @@ def register(subparsers: Any) -> None:
             "and errors in red."
         ),
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="record files (rotated segments in any order)")
+    add_files_argument(parser)
     parser.add_argument("-o", "--output", required=True, help="the trace file to write (JSON)")
-    parser.add_argument("--strict", action="store_true", help="refuse torn records mid-file and foreign objects")
+    add_strict_argument(parser)
     parser.set_defaults(func=run)

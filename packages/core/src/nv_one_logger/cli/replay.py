@@ -18,6 +18,7 @@ import importlib
 import sys
 from typing import Any
 
+from nv_one_logger.cli._reading import add_files_argument, add_strict_argument
 from nv_one_logger.core.internal.describe import exception_message
 
 IMPLEMENTATION_MODULE = "nv_one_logger.otel.replay.cli"
@@ -72,7 +73,7 @@ def register(subparsers: Any) -> None:
             "override the endpoint and protocol. See docs/replay.md."
         ),
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="record files (rotated segments in any order)")
+    add_files_argument(parser)
     parser.add_argument(
         "--endpoint",
         default=None,
@@ -96,7 +97,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="do not print the progress line on stderr",
     )
-    parser.add_argument("--strict", action="store_true", help="refuse torn records mid-file and foreign objects")
+    add_strict_argument(parser)
     parser.add_argument(
         "--max-spans-per-trace",
         type=_positive_int,

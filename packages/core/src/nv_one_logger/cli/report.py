@@ -11,13 +11,10 @@ import argparse
 import sys
 from typing import Any
 
-from nv_one_logger.cli._output import write_atomically
-from nv_one_logger.cli._reading import reading_progress, stderr_warning
-from nv_one_logger.cli.summary import positive_float
+from nv_one_logger.cli._by_rank import add_straggler_k_argument
+from nv_one_logger.cli._output import print_error, write_output
+from nv_one_logger.cli._reading import add_files_argument, add_strict_argument, read_digest
 from nv_one_logger.core.internal.describe import exception_message
-from nv_one_logger.records.digest import digest_files
-from nv_one_logger.records.ranks import DEFAULT_K
-from nv_one_logger.records.reader import ReaderError
 
 EXTRA_HINT = "pip install 'nv-one-logger-core[report]'"
 
@@ -27,24 +24,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         from nv_one_logger.report import render_report
     except ImportError as exc:
-        print(
-            f"one-logger report: error: the report needs the 'report' extra ({exception_message(exc)}); "
-            f"install it with: {EXTRA_HINT}",
-            file=sys.stderr,
+        print_error(
+            "report",
+            f"the report needs the 'report' extra ({exception_message(exc)}); install it with: {EXTRA_HINT}",
         )
         return 2
-    try:
-        digest = digest_files(
-            args.files, strict=args.strict, on_warning=stderr_warning, on_progress=reading_progress("report")
-        )
-    except ReaderError as exc:
-        print(f"one-logger report: error: {exception_message(exc)}", file=sys.stderr)
+    digest = read_digest("report", args)
+    if digest is None:
         return 1
     page = render_report(digest, k=args.straggler_k)
-    try:
-        write_atomically(args.output, lambda handle: handle.write(page), suffix=".html")
-    except OSError as exc:
-        print(f"one-logger report: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+    if not write_output("report", args.output, lambda handle: handle.write(page), suffix=".html"):
         return 1
     print(f"wrote {args.output}: {len(digest.ranks)} rank(s), {digest.record_count:,} records", file=sys.stderr)
     return 0
@@ -61,14 +50,8 @@ def register(subparsers: Any) -> None:
             f"(such as loss) and the errors in time order. Needs the report extra: {EXTRA_HINT}"
         ),
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="record files (rotated segments in any order)")
+    add_files_argument(parser)
     parser.add_argument("-o", "--output", required=True, help="the HTML file to write")
-    parser.add_argument("--strict", action="store_true", help="refuse torn records mid-file and foreign objects")
-    parser.add_argument(
-        "--straggler-k",
-        type=positive_float,
-        default=DEFAULT_K,
-        metavar="K",
-        help=f"a rank lags beyond K scaled median absolute deviations above the median (default {DEFAULT_K:g})",
-    )
+    add_strict_argument(parser)
+    add_straggler_k_argument(parser)
     parser.set_defaults(func=run)

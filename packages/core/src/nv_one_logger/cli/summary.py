@@ -14,30 +14,17 @@ import os
 import sys
 from typing import Any, Dict, List
 
-from nv_one_logger.cli._by_rank import phase_as_json, render_by_rank
+from nv_one_logger.cli._by_rank import add_straggler_k_argument, phase_as_json, positive_float, render_by_rank
 from nv_one_logger.cli._format import format_duration, iso_time
-from nv_one_logger.cli._reading import reading_progress, stderr_warning
-from nv_one_logger.core.internal.describe import exception_message
-from nv_one_logger.records.digest import MAX_SERIES, ErrorEntry, RunDigest, digest_files
+from nv_one_logger.cli._reading import add_files_argument, add_strict_argument, read_digest
+from nv_one_logger.records.digest import MAX_SERIES, ErrorEntry, RunDigest
 from nv_one_logger.records.ranks import DEFAULT_K, phases_by_rank
-from nv_one_logger.records.reader import ReaderError
 from nv_one_logger.records.stats import SpanNameStats
 
 MAX_LISTED = 10
 __all__ = ["format_duration", "positive_float", "register", "render_summary", "run", "summary_as_json"]
 
 _COLUMNS = ("span name", "count", "open", "total", "mean", "p50", "p95", "max", "errors")
-
-
-def positive_float(text: str) -> float:
-    """Parse a positive, finite number (``--straggler-k``); argparse shows the message on failure."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
 
 
 def _table(stats: List[SpanNameStats]) -> List[str]:
@@ -146,12 +133,8 @@ def summary_as_json(digest: RunDigest, *, k: float = DEFAULT_K) -> Dict[str, Any
 
 def run(args: argparse.Namespace) -> int:
     """Handle ``one-logger summary``: 0 on success, 1 when a file cannot be read."""
-    try:
-        digest = digest_files(
-            args.files, strict=args.strict, on_warning=stderr_warning, on_progress=reading_progress("summary")
-        )
-    except ReaderError as exc:
-        print(f"one-logger summary: error: {exception_message(exc)}", file=sys.stderr)
+    digest = read_digest("summary", args)
+    if digest is None:
         return 1
     k = args.straggler_k
     text = (
@@ -178,19 +161,13 @@ def register(subparsers: Any) -> None:
             "application errors, the telemetry data errors and anything the reader skipped."
         ),
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="record files (rotated segments in any order)")
+    add_files_argument(parser)
     parser.add_argument("--json", action="store_true", help="print machine-readable JSON instead of the table")
-    parser.add_argument("--strict", action="store_true", help="refuse torn records mid-file and foreign objects")
+    add_strict_argument(parser)
     parser.add_argument(
         "--by-rank",
         action="store_true",
         help="add each phase's duration per rank, the spread over ranks and the lagging ranks",
     )
-    parser.add_argument(
-        "--straggler-k",
-        type=positive_float,
-        default=DEFAULT_K,
-        metavar="K",
-        help=f"a rank lags beyond K scaled median absolute deviations above the median (default {DEFAULT_K:g})",
-    )
+    add_straggler_k_argument(parser)
     parser.set_defaults(func=run)
