@@ -56,11 +56,7 @@ def start_app(
 
 def finish_app(app: AppProcess, figure: Callable[[str, Any], None]) -> float:
     """Wait for the app to finish; check status and exit time; return the exit time in seconds."""
-    try:
-        done = app.wait_for_line("DONE", timeout=120)
-        code = app.wait_exit(timeout=EXIT_TIMEOUT_S + 60)
-    finally:
-        app.ensure_dead()
+    done, code = app.wait_done_and_exit(done_timeout=120, exit_timeout=EXIT_TIMEOUT_S + 60)
     assert app.exited_at is not None
     exit_seconds = app.exited_at - done.at
     figure("exit time after the last app line (s)", exit_seconds)

@@ -42,11 +42,7 @@ def evil_entries(markers: Path) -> list[dict[str, Any]]:
 
 def run_config_app(tmp_path: Path, args: list[str], env: dict[str, str]) -> AppProcess:
     app = AppProcess("config_app", args, env=env, cwd=tmp_path)
-    try:
-        app.wait_for_line("DONE", timeout=60)
-        code = app.wait_exit(timeout=30)
-    finally:
-        app.ensure_dead()
+    _, code = app.wait_done_and_exit(done_timeout=60, exit_timeout=30)
     assert code == 0, app.stderr()[-3000:]
     return app
 

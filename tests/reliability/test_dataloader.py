@@ -62,11 +62,7 @@ def test_dataloader_workers_record_while_the_parent_exports(
         },
         cwd=tmp_path,
     )
-    try:
-        app.wait_for_line("DONE", timeout=400)
-        code = app.wait_exit(timeout=120)
-    finally:
-        app.ensure_dead()
+    _, code = app.wait_done_and_exit(done_timeout=400, exit_timeout=120)
     assert code == 0, app.stderr()[-4000:]
     lines = app.snapshot()
     batches = [int(line.value.split()[1]) for line in lines if line.kind == "EPOCH"]

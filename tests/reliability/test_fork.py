@@ -89,11 +89,7 @@ def run_and_check(
         },
         cwd=tmp_path,
     )
-    try:
-        app.wait_for_line("DONE", timeout=120 + 15 * (workers // wave))
-        code = app.wait_exit(timeout=60)
-    finally:
-        app.ensure_dead()
+    _, code = app.wait_done_and_exit(done_timeout=120 + 15 * (workers // wave), exit_timeout=60)
     lines = app.snapshot()
     assert code == 0, app.stderr()[-3000:]
     joined = [line.value.split() for line in lines if line.kind == "JOINED"]

@@ -98,11 +98,7 @@ def test_child_finishes_while_parent_thread_held_every_lock(
         env={"OTEL_EXPORTER_OTLP_ENDPOINT": rotel.grpc_endpoint, "OTEL_BSP_SCHEDULE_DELAY": "100"},
         cwd=tmp_path,
     )
-    try:
-        app.wait_for_line("DONE", timeout=180)
-        code = app.wait_exit(timeout=60)
-    finally:
-        app.ensure_dead()
+    _, code = app.wait_done_and_exit(done_timeout=180, exit_timeout=60)
     lines = app.snapshot()
     assert code == 0, app.stderr()[-3000:]
     held = int(next(line.value for line in lines if line.kind == "HELD"))

@@ -63,11 +63,7 @@ def test_tokens_never_leak_from_the_application(
         **shape_env(shape, free_port()),
     }
     app = AppProcess("secrets_app", [str(path)], env=env, cwd=tmp_path)
-    try:
-        app.wait_for_line("DONE", timeout=60)
-        code = app.wait_exit(timeout=30)
-    finally:
-        app.ensure_dead()
+    _, code = app.wait_done_and_exit(done_timeout=60, exit_timeout=30)
     stdout = "\n".join(line.text for line in app.snapshot())
     stderr = app.stderr()
     assert code == 0, stderr[-3000:]

@@ -44,11 +44,7 @@ def test_signal_handler_records_while_main_thread_is_inside_the_exporters(
         },
         cwd=tmp_path,
     )
-    try:
-        app.wait_for_line("DONE", timeout=300)
-        code = app.wait_exit(timeout=60)
-    finally:
-        app.ensure_dead()
+    _, code = app.wait_done_and_exit(done_timeout=300, exit_timeout=60)
     lines = {line.kind: int(line.value) for line in app.snapshot() if line.kind in ("MAIN", "TICKS", "HANDLER_SPANS")}
     assert code == 0, app.stderr()[-3000:]
     figure("signals handled (each recorded an event)", lines["TICKS"])

@@ -58,11 +58,7 @@ def run_app(tmp_path: Path, protocol: str, endpoint: str, ca: Path) -> tuple[App
         },
         cwd=tmp_path,
     )
-    try:
-        done = app.wait_for_line("DONE", timeout=60)
-        code = app.wait_exit(timeout=60)
-    finally:
-        app.ensure_dead()
+    done, code = app.wait_done_and_exit(done_timeout=60, exit_timeout=60)
     assert code == 0, app.stderr()[-3000:]
     assert app.exited_at is not None
     return app, path, app.exited_at - done.at

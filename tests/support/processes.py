@@ -25,7 +25,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Mapping, Optional, Sequence
+from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 from tests.support.environment import LIBRARY_ENV_PREFIXES
 
@@ -170,6 +170,18 @@ class AppProcess:
     def wait_for_line(self, kind: str, timeout: float) -> Line:
         lines = self.wait_for(lambda ls: any(line.kind == kind for line in ls), timeout)
         return next(line for line in lines if line.kind == kind)
+
+    def wait_done_and_exit(self, done_timeout: float, exit_timeout: float) -> Tuple[Line, int]:
+        """Wait for the app's ``DONE`` line, then for its exit; return both. The process is dead afterwards.
+
+        A timeout fails the test with the app's stacks (see ``wait_for`` and ``wait_exit``).
+        """
+        try:
+            done = self.wait_for_line("DONE", timeout=done_timeout)
+            code = self.wait_exit(timeout=exit_timeout)
+        finally:
+            self.ensure_dead()
+        return done, code
 
     def kill(self) -> float:
         """SIGKILL the application; returns the monotonic time just before the signal was sent."""
