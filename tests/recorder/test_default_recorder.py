@@ -4,7 +4,7 @@ from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
-from nv_one_logger.core.span import StandardSpanName
+from nv_one_logger.core.span import Span, StandardSpanName
 from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.recorder.default_recorder import DefaultRecorder, ExportCustomizationMode
 from nv_one_logger.testing import InMemoryExporter
@@ -225,3 +225,39 @@ def test_recorder_used_directly_without_provider_propagates_errors():
     recorder.stop(span)
     with pytest.raises(OneLoggerError, match="already stopped"):
         recorder.stop(span)
+
+
+def test_an_excluded_span_leaves_no_bookkeeping_once_stopped():
+    # The recorder, not the span, remembers which open spans its filter excludes. Freed spans' memory is
+    # reused by later ones: a forgotten exclusion would silently drop some of the later "keep" spans.
+    exporter = InMemoryExporter()
+    recorder = DefaultRecorder([exporter], BLACKLIST, ["skip"])
+    for _ in range(50):
+        recorder.stop(recorder.start("skip"))
+        recorder.stop(recorder.start("keep"))
+    assert [span.name_str for span in exporter.started_spans] == ["keep"] * 50
+    assert [span.name_str for span in exporter.stopped_spans] == ["keep"] * 50
+
+
+def test_a_copy_of_an_open_span_is_not_the_recorders_span():
+    exporter = InMemoryExporter()
+    recorder = DefaultRecorder([exporter])
+    span = recorder.start("train")
+    copy = Span.from_json(span.to_json())
+    assert copy == span and copy is not span
+    with pytest.raises(OneLoggerError, match="not started by this recorder"):
+        recorder.stop(copy)
+    recorder.stop(span)  # the recorder's own span is still open and tracked
+    assert exporter.stopped_spans == [span] and exporter.stopped_spans[0] is span
+
+
+def test_an_event_on_a_span_stopped_directly_is_refused_and_its_stop_still_exported():
+    exporter = InMemoryExporter()
+    recorder = DefaultRecorder([exporter])
+    span = recorder.start("train")
+    span.stop()  # not through the recorder
+    with pytest.raises(OneLoggerError, match=r"Cannot add an event to a span that is not running\..*already stopped"):
+        recorder.event(span, Event.create("late"))
+    recorder.stop(span)  # finishes the bookkeeping and exports the stop
+    assert exporter.method_names() == ["initialize", "export_start", "export_stop"]
+    assert [event.name_str for event in span.events] == ["span_start", "span_stop"]

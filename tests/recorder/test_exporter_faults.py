@@ -122,3 +122,23 @@ def test_failing_exporter_inside_timed_span_under_propagate_does_not_raise():
         1 / 0  # noqa: B018
     assert len(healthy.errors) == 1 and len(healthy.stopped_spans) == 1
     assert len(broken.telemetry_data_errors) == 1
+
+
+@pytest.mark.parametrize("operation", ["export_start", "export_event", "export_error", "export_stop"])
+def test_a_failure_in_each_operation_is_isolated_and_named(operation, caplog):
+    broken = FailingExporter(failing=(operation,))
+    healthy = InMemoryExporter()
+    recorder = DefaultRecorder([broken, healthy])
+    span = recorder.start("train")
+    recorder.event(span, Event.create("loss"))
+    recorder.error(span, "bad batch", ValueError("nan"))
+    recorder.stop(span)
+
+    expected = ["initialize", "export_start", "export_event", "export_error", "export_stop"]
+    assert healthy.method_names() == expected
+    assert [name for name in broken.method_names() if name != "export_telemetry_data_error"] == [
+        name for name in expected if name != operation
+    ]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and f"FailingExporter failed in {operation}" in warnings[0]
+    assert len(broken.telemetry_data_errors) == 1 and operation in broken.telemetry_data_errors[0].error_message

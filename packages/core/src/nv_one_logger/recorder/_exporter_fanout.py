@@ -16,12 +16,13 @@ An exporter is third-party-ish code doing I/O (files, sockets): it will fail som
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Set
+from typing import List, Optional, Sequence, Set
 
 from nv_one_logger.core.attributes import Attributes
-from nv_one_logger.core.event import TelemetryDataError
+from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.logging import get_logger
+from nv_one_logger.core.span import Span
 from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.exporter.exporter import Exporter
 
@@ -81,17 +82,63 @@ class ExporterFanOut:
                 )
                 _LOGGER.debug("Traceback of the %s initialization failure", slot.name, exc_info=exc)
 
-    def export(self, method_name: str, *args: Any) -> None:
-        """Call ``exporter.<method_name>(*args)`` on every enabled exporter."""
+    # One method per exporter operation, so that mypy checks every call. The loops are spelled out (not one
+    # generic loop taking a callable) because they run for every span and event: no closure is built per call.
+
+    def export_start(self, span: Span) -> None:
+        """Call ``export_start(span)`` on every enabled exporter."""
         for slot in self._slots:
-            if slot.disabled:
-                continue
-            try:
-                getattr(slot.exporter, method_name)(*args)
-            except Exception as exc:
-                self._on_fault(slot, method_name, exc)
-            else:
-                slot.exported_ok = True
+            if not slot.disabled:
+                try:
+                    slot.exporter.export_start(span)
+                except Exception as exc:
+                    self._on_fault(slot, "export_start", exc)
+                else:
+                    slot.exported_ok = True
+
+    def export_stop(self, span: Span) -> None:
+        """Call ``export_stop(span)`` on every enabled exporter."""
+        for slot in self._slots:
+            if not slot.disabled:
+                try:
+                    slot.exporter.export_stop(span)
+                except Exception as exc:
+                    self._on_fault(slot, "export_stop", exc)
+                else:
+                    slot.exported_ok = True
+
+    def export_event(self, event: Event, span: Span) -> None:
+        """Call ``export_event(event, span)`` on every enabled exporter."""
+        for slot in self._slots:
+            if not slot.disabled:
+                try:
+                    slot.exporter.export_event(event, span)
+                except Exception as exc:
+                    self._on_fault(slot, "export_event", exc)
+                else:
+                    slot.exported_ok = True
+
+    def export_error(self, event: ErrorEvent, span: Span) -> None:
+        """Call ``export_error(event, span)`` on every enabled exporter."""
+        for slot in self._slots:
+            if not slot.disabled:
+                try:
+                    slot.exporter.export_error(event, span)
+                except Exception as exc:
+                    self._on_fault(slot, "export_error", exc)
+                else:
+                    slot.exported_ok = True
+
+    def export_telemetry_data_error(self, error: TelemetryDataError) -> None:
+        """Call ``export_telemetry_data_error(error)`` on every enabled exporter."""
+        for slot in self._slots:
+            if not slot.disabled:
+                try:
+                    slot.exporter.export_telemetry_data_error(error)
+                except Exception as exc:
+                    self._on_fault(slot, "export_telemetry_data_error", exc)
+                else:
+                    slot.exported_ok = True
 
     def report_library_failure(self, message: str, attributes: Optional[Attributes] = None) -> None:
         """Send one telemetry data error describing a library failure to every enabled exporter."""
@@ -141,7 +188,7 @@ class ExporterFanOut:
                 _LOGGER.warning("Exporter %s failed to close: %s", slot.name, describe_exception(exc))
                 _LOGGER.debug("Traceback of the %s close failure", slot.name, exc_info=exc)
 
-    def _on_fault(self, slot: ExporterSlot, method_name: str, exc: Exception) -> None:
+    def _on_fault(self, slot: ExporterSlot, operation: str, exc: Exception) -> None:
         slot.failures += 1
         cause = describe_exception(exc)
         if cause in slot.logged_causes:
@@ -151,7 +198,7 @@ class ExporterFanOut:
             _LOGGER.warning(
                 "Exporter %s failed in %s (failure %d; it is disabled after %d): %s",
                 slot.name,
-                method_name,
+                operation,
                 slot.failures,
                 MAX_EXPORTER_FAILURES,
                 cause,
@@ -163,7 +210,7 @@ class ExporterFanOut:
                 slot.exporter.export_telemetry_data_error(
                     TelemetryDataError.create(
                         slot.data_error_type(),
-                        f"Exporter {slot.name} failed in {method_name}: {describe_exception(exc)}",
+                        f"Exporter {slot.name} failed in {operation}: {describe_exception(exc)}",
                     )
                 )
             except Exception as report_exc:

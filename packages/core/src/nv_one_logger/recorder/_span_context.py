@@ -39,7 +39,7 @@ class SpanContextStack:
         """Return the innermost span of the current context that is still open, or None."""
         node = self._var.get()
         while node is not None:
-            if node[0]._stop_perf is None:
+            if node[0].active:
                 return node[0]
             node = node[1]
         return None
@@ -47,7 +47,7 @@ class SpanContextStack:
     def push(self, span: Span) -> None:
         """Make ``span`` the innermost span of the current context (dropping stopped spans on top)."""
         node = self._var.get()
-        while node is not None and node[0]._stop_perf is not None:
+        while node is not None and not node[0].active:
             node = node[1]
         self._var.set((span, node))
 
@@ -70,7 +70,7 @@ class SpanContextStack:
         if node is None:
             return []
         rest = node[1]
-        while rest is not None and rest[0]._stop_perf is not None:
+        while rest is not None and not rest[0].active:
             rest = rest[1]
         still_open_inside = [s for s in reversed(above) if s.active]
         for s in still_open_inside:

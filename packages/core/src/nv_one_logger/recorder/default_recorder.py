@@ -33,7 +33,8 @@ import os
 import uuid
 import weakref
 from enum import Enum
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Sequence, Set
 
 from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.attributes import Attributes
@@ -47,6 +48,11 @@ from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.exporter.exporter import Exporter
 from nv_one_logger.recorder._exporter_fanout import MAX_EXPORTER_FAILURES, ExporterFanOut, ExporterSlot
 from nv_one_logger.recorder._span_context import SpanContextStack
+
+if TYPE_CHECKING:
+    from typing_extensions import ParamSpec
+
+    _P = ParamSpec("_P")
 
 _LOGGER = get_logger(__name__)
 
@@ -107,16 +113,18 @@ class DefaultRecorder(Recorder):
         self._filter = self._check_filter(export_customization_mode, span_name_filter)
         self._span_name_filter = span_name_filter  # as given (2.3.1 name)
         self._lock = fork_safe_lock()
-        # Bookkeeping is keyed by ``span.id_int`` (an int hashes in C; a uuid.UUID hashes in Python code), and
-        # whether the filter excludes a span is a flag on the span itself (``span._exported``).
+        # The bookkeeping is keyed by ``id(span)``: the recorder tracks the span objects it handed out, and holds
+        # them (in _active or _inherited) for as long as their key is in use, so no other object can share it.
+        # ``id()`` costs a fraction of a Span hash (Python code) or property read, and the hot path does it twice
+        # per span.
         self._export_all = export_customization_mode is ExportCustomizationMode.EXPORT_ALL_SPANS
-        self._active: Dict[int, Span] = {}  # span id -> span, oldest first (dicts keep insertion order)
-        self._inherited: Set[int] = set()  # ids of spans open when this (child) process was forked
+        self._active: Dict[int, Span] = {}  # open spans this recorder started, oldest first (insertion order)
+        self._excluded: Set[int] = set()  # the open spans the export filter excludes (always empty for "all")
+        self._inherited: Dict[int, Span] = {}  # spans open when this (child) process was forked
         self._closed = False
         self._closing = False  # close() is stopping the open spans
         self._exporting = False  # an exporter call is in progress (on the thread holding the lock)
-        # Calls made while _exporting (signal handlers): (ExporterFanOut method name, its arguments).
-        self._deferred: List[Tuple[str, Tuple[Any, ...]]] = []
+        self._deferred: List[Callable[[], None]] = []  # calls made while _exporting (signal handlers), in order
         self._deferred_dropped = 0
         self._context = SpanContextStack(f"nv_one_logger_spans_{id(self):x}")
         self._fanout = ExporterFanOut(exporters)
@@ -133,6 +141,7 @@ class DefaultRecorder(Recorder):
         self._deferred_dropped = 0
         self._inherited.update(self._active)
         self._active.clear()
+        self._excluded.clear()
 
     @staticmethod
     def _check_filter(mode: ExportCustomizationMode, span_name_filter: Optional[List[SpanName]]) -> FrozenSet[str]:
@@ -180,7 +189,7 @@ class DefaultRecorder(Recorder):
         """True once :meth:`close` was called."""
         return self._closed
 
-    def _exported(self, span_name: str) -> bool:
+    def _passes_filter(self, span_name: str) -> bool:
         if self._export_all:
             return True
         if self._mode == ExportCustomizationMode.WHITELIST_SPANS:
@@ -191,10 +200,11 @@ class DefaultRecorder(Recorder):
         if self._closed:
             raise OneLoggerError(f"DefaultRecorder.{operation}: the recorder is closed.")
 
-    def _check_active(self, span: Any, operation: str) -> Span:
+    def _check_active(self, span: object, operation: str) -> Span:
+        """Return ``span`` if it is open and this recorder's; else raise, saying which of the two it is not."""
         if not isinstance(span, Span):
             raise OneLoggerError(f"DefaultRecorder.{operation} expects a Span, got {type(span).__name__}.")
-        if span._stop_perf is None and span._id_int in self._active:
+        if span.active and id(span) in self._active:
             return span
         if not span.active:
             first = "Cannot add an event to a span that is not running. " if operation in ("event", "error") else ""
@@ -227,13 +237,13 @@ class DefaultRecorder(Recorder):
                 start_event_attributes=start_event_attributes,
                 start_time=start_time,
             )
-            self._active[span._id_int] = span
+            self._active[id(span)] = span
             self._context.push(span)
-            if self._export_all or self._exported(span._name_str):
+            if self._export_all or self._passes_filter(span.name_str):
                 if self._fanout.has_exporters:
-                    self._export("export_start", span)
+                    self._deliver(self._fanout.export_start, span)
             else:
-                span._exported = False
+                self._excluded.add(id(span))
             return span
 
     @safely_execute
@@ -251,33 +261,29 @@ class DefaultRecorder(Recorder):
         with self._lock:
             if self._closed:
                 self._check_open("stop")
-            if type(span) is Span and span._stop_perf is None and span._id_int in self._active:
-                # The common case first: an open span this recorder started (not inherited across a fork).
+            key = id(span)
+            if key in self._active:
+                # An open span this recorder started (not inherited across a fork). If it was stopped through
+                # Span.stop() directly, span.stop() is a no-op and the stop is exported now.
                 span.stop(stop_event_attributes=stop_event_attributes, stop_time=stop_time)
-                self._finish(span, warn_out_of_order=True)
+                self._finish(span, key, warn_out_of_order=True)
                 return
-            if self._inherited and isinstance(span, Span) and span._id_int in self._inherited:
+            if self._inherited and key in self._inherited:
                 self._context.remove(span)  # the parent process stops and exports it
                 return
-            if isinstance(span, Span) and span._stop_perf is not None and span._id_int in self._active:
-                # Stopped through Span.stop() directly: finish the bookkeeping and export the stop now.
-                self._finish(span, warn_out_of_order=True)
-                return
-            self._check_active(span, "stop")
-            span.stop(stop_event_attributes=stop_event_attributes, stop_time=stop_time)
-            self._finish(span, warn_out_of_order=True)
+            self._check_active(span, "stop")  # raises: stopped already, or not this recorder's
 
-    def _export(self, method_name: str, *args: Any) -> None:
-        """Hand one call to the exporters; defer it if it interrupted another exporter call (module docstring)."""
+    def _deliver(self, call: Callable[_P, None], *args: _P.args, **kwargs: _P.kwargs) -> None:
+        """Make one exporter call (a fan-out method); defer it if it interrupted another one (module docstring)."""
         if self._exporting:
             if len(self._deferred) < MAX_DEFERRED_CALLS:
-                self._deferred.append(("export", (method_name, *args)))
+                self._deferred.append(partial(call, *args, **kwargs))
             else:
                 self._deferred_dropped += 1
             return
         self._exporting = True
         try:
-            self._fanout.export(method_name, *args)
+            call(*args, **kwargs)
             if self._deferred:
                 self._export_deferred()
         finally:
@@ -287,8 +293,7 @@ class DefaultRecorder(Recorder):
         """Hand over the calls that signal handlers made while an exporter call was in progress (in order)."""
         deferred = self._deferred
         while deferred:
-            fanout_method, args = deferred.pop(0)
-            getattr(self._fanout, fanout_method)(*args)
+            deferred.pop(0)()
         dropped = self._deferred_dropped
         if dropped:
             self._deferred_dropped = 0
@@ -303,9 +308,9 @@ class DefaultRecorder(Recorder):
                 f"{dropped} telemetry calls made by a signal handler were dropped (more than {MAX_DEFERRED_CALLS} "
                 "waited for an interrupted exporter call)",
             )
-            self._fanout.export("export_telemetry_data_error", error)
+            self._fanout.export_telemetry_data_error(error)
 
-    def _finish(self, span: Span, warn_out_of_order: bool) -> None:
+    def _finish(self, span: Span, key: int, warn_out_of_order: bool) -> None:
         still_open_inside = self._context.remove(span)
         if still_open_inside and warn_out_of_order:
             _LOGGER.warning(
@@ -313,9 +318,11 @@ class DefaultRecorder(Recorder):
                 span.name_str,
                 ", ".join(f"'{s.name_str}'" for s in still_open_inside),
             )
-        del self._active[span._id_int]
-        if span._exported and self._fanout.has_exporters:
-            self._export("export_stop", span)
+        del self._active[key]
+        if self._excluded and key in self._excluded:
+            self._excluded.discard(key)
+        elif self._fanout.has_exporters:
+            self._deliver(self._fanout.export_stop, span)
 
     @safely_execute
     def event(self, span: Span, event: Event) -> Event:
@@ -323,13 +330,21 @@ class DefaultRecorder(Recorder):
         with self._lock:
             if self._closed:
                 self._check_open("event")
-            self._check_active(span, "event")
+            key = id(span)
+            if key not in self._active:
+                self._check_active(span, "event")  # raises: not a Span, stopped already, or not this recorder's
             if not isinstance(event, Event):
                 raise OneLoggerError(f"DefaultRecorder.event expects an Event, got {type(event).__name__}.")
-            span.add_event(event)
-            if span._exported and self._fanout.has_exporters:
-                method = "export_error" if isinstance(event, ErrorEvent) else "export_event"
-                self._export(method, event, span)
+            try:
+                span.add_event(event)  # refuses a span stopped through Span.stop() directly
+            except OneLoggerError:
+                self._check_active(span, "event")  # say it the recorder's way
+                raise
+            if self._fanout.has_exporters and not (self._excluded and key in self._excluded):
+                if isinstance(event, ErrorEvent):
+                    self._deliver(self._fanout.export_error, event, span)
+                else:
+                    self._deliver(self._fanout.export_event, event, span)
             return event
 
     @safely_execute
@@ -342,8 +357,8 @@ class DefaultRecorder(Recorder):
                 raise OneLoggerError(f"DefaultRecorder.error: exception must be an exception, got {exception!r}.")
             error_event = ErrorEvent.create(error_message, exception=exception)
             span.add_event(error_event)
-            if span._exported:
-                self._export("export_error", error_event, span)
+            if id(span) not in self._excluded:
+                self._deliver(self._fanout.export_error, error_event, span)
             return error_event
 
     @safely_execute
@@ -359,19 +374,7 @@ class DefaultRecorder(Recorder):
             self._check_open("telemetry_data_error")
             # Invalid input fails here, under the error-handling strategy, not inside one exporter's call.
             TelemetryDataError.create(TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA, error_message, attributes)
-            if self._exporting:  # made by a signal handler during an exporter call: hand it over afterwards
-                if len(self._deferred) < MAX_DEFERRED_CALLS:
-                    self._deferred.append(("report_data_error_once", (error_message, attributes)))
-                else:
-                    self._deferred_dropped += 1
-                return
-            self._exporting = True
-            try:
-                self._fanout.report_data_error_once(error_message, attributes)
-                if self._deferred:
-                    self._export_deferred()
-            finally:
-                self._exporting = False
+            self._deliver(self._fanout.report_data_error_once, error_message, attributes)
 
     def get_active_spans_by_name(self, span_name: SpanName) -> List[Span]:
         """Return the open spans named ``span_name``, oldest first (empty when the library is disabled)."""
@@ -399,7 +402,7 @@ class DefaultRecorder(Recorder):
                 if not GUARD_STATE.disabled:
                     # Through self.stop (as 2.3.1 did) so that a subclass overriding stop() sees these spans too.
                     for span in reversed(list(self._active.values())):
-                        if span._id_int in self._active:  # a subclass's stop() may have ended others
+                        if id(span) in self._active:  # a subclass's stop() may have ended others
                             self.stop(span)
             except Exception as exc:
                 handle_failure("DefaultRecorder.close", exc, self)
