@@ -9,8 +9,6 @@ from typing import Iterator
 
 import pytest
 
-from tests.support.fixtures import otlp_sink, rotel  # noqa: F401
-
 try:
     from nv_one_logger.training_telemetry.api.training_telemetry_provider import TrainingTelemetryProvider
 except ImportError as exc:  # pragma: no cover - a set-up problem, reported plainly

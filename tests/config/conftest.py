@@ -10,7 +10,6 @@ from typing import Callable, Dict
 import pytest
 
 from tests.support.environment import clear_library_env
-from tests.support.fixtures import otlp_sink  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

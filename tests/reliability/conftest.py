@@ -17,8 +17,6 @@ from typing import Any, Callable
 
 import pytest
 
-from tests.support.fixtures import black_hole, otlp_sink, rotel  # noqa: F401 (fixtures of the collector harness)
-
 FIGURES_CACHE_PREFIX = "reliability/figures/"
 
 

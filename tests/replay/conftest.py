@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 from tests.support.environment import set_otel_env
-from tests.support.fixtures import black_hole, otlp_sink, rotel  # noqa: F401
 from tests.support.reference_job import record_job
 
 

@@ -20,7 +20,7 @@ API
   process is started with a parent-death signal, so it never outlives the test process.
 - ``BlackHoleServer()``: listens on a free port, accepts every TCP connection and never reads or answers
   (the worst case for an exporter). ``endpoint``, ``accepted`` (count), ``close()``; context manager.
-- Fixtures using these live in ``tests/support/fixtures.py`` (import them into a conftest).
+- Fixtures using these live in ``tests/support/fixtures.py`` (registered for the whole suite).
 """
 
 from __future__ import annotations

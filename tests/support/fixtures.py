@@ -1,7 +1,4 @@
-"""Pytest fixtures for the collector harness; import them into a conftest.py:
-
-    from tests.support.fixtures import black_hole, otlp_sink, rotel  # noqa: F401
-    from tests.support.fixtures import built_distributions, fresh_venv  # noqa: F401
+"""Pytest fixtures of the harness, registered for the whole suite by tests/conftest.py (``pytest_plugins``):
 
 - ``otlp_sink``: a started ``OtlpSink`` (stopped after the test).
 - ``rotel``: a started ``RotelCollector`` forwarding to ``otlp_sink`` (stopped after the test, also on failure;
