@@ -251,3 +251,46 @@ def test_read_record_files_concatenates_in_rotation_order(tmp_path):
     write_file(base, w.records[8:])
     counts = [r.count for r in read_record_files([base, base.with_name("run.jsonl.2"), base.with_name("run.jsonl.1")])]
     assert counts == list(range(1, len(w.records) + 1))
+
+
+_EVENT = {"name": "e", "attributes": {"timestamp_msec": 1}}
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"type": "start", "id": "s", "name": 1}, "field 'name' must be a str, got 1"),
+        (
+            {"type": "start", "id": "s", "name": "n", "start_event": _EVENT, "parent_id": 3},
+            "field 'parent_id' must be a string or null, got 3",
+        ),
+        ({"type": "stop", "id": "s", "name": "n", "attributes": {}}, "field 'stop_event' must be an object"),
+        ({"type": "complete", "id": "s", "name": "n", "stop_event": _EVENT}, "field 'start_event' must be"),
+        (
+            {"type": "complete", "id": "s", "name": "n", "start_event": _EVENT, "parent_id": 3},
+            "field 'stop_event' must be an object, got None",
+        ),
+        (
+            {"type": "complete", "id": "s", "name": "n", "start_event": _EVENT, "stop_event": _EVENT, "parent_id": 3},
+            "field 'parent_id' must be a string or null, got 3",
+        ),
+        ({"type": "event", "event": _EVENT}, "field 'span_id' must be a str, got None"),
+        ({"type": "application_error", "span_id": "s"}, "field 'event' must be an object, got None"),
+        ({"type": "telemetry_data_error", "event": _EVENT}, "field 'error' must be an object, got None"),
+    ],
+)
+def test_a_malformed_record_names_its_first_bad_field(tmp_path, record, message):
+    path = write_file(tmp_path / "r.jsonl", [dict(record, count=1, pid=1)])
+    with pytest.raises(ReaderError, match=rf"^{path}:1: malformed '{record['type']}' record: {message}"):
+        list(read_records(path))
+
+
+def test_error_fields_that_are_not_strings_read_as_none(tmp_path):
+    event = {"name": "e", "attributes": {"timestamp_msec": 1, "error_message": 7, "telemetry_data_error_type": []}}
+    records = [
+        {"type": "application_error", "count": 1, "pid": 1, "span_id": "s", "event": event},
+        {"type": "telemetry_data_error", "count": 2, "pid": 1, "error": event},
+    ]
+    error, data_error = read_records(write_file(tmp_path / "r.jsonl", records))
+    assert error.error_message is None
+    assert (data_error.error_message, data_error.error_type) == (None, None)

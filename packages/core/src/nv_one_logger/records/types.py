@@ -49,6 +49,12 @@ class RecordedEvent:
         return self.seconds_since_epoch * 1e6
 
 
+def _text(event: RecordedEvent, key: str) -> Optional[str]:
+    """Return the string attribute ``key`` of ``event``; None when the writer omitted it or wrote another type."""
+    value = event.attributes.get(key)
+    return value if isinstance(value, str) else None
+
+
 @dataclass(frozen=True)
 class Record:
     """Fields every record has. Concrete records are the subclasses; ``TYPE`` is the JSON ``type`` value."""
@@ -64,68 +70,69 @@ class Record:
 
 
 @dataclass(frozen=True)
-class SpanStartRecord(Record):
+class _SpanRecord(Record):
+    """Fields of every record of the span itself (start, stop, complete): which span, its name and attributes."""
+
+    id: str
+    name: str
+    attributes: Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SpanStartRecord(_SpanRecord):
     """A span started (``type: "start"``). It stays open until a ``stop`` record with the same ``id``."""
 
     TYPE: ClassVar[str] = "start"
 
-    id: str
-    name: str
-    attributes: Dict[str, Any]
     start_event: RecordedEvent
     parent_id: Optional[str]
 
 
 @dataclass(frozen=True)
-class SpanStopRecord(Record):
+class SpanStopRecord(_SpanRecord):
     """A span started by an earlier ``start`` record stopped (``type: "stop"``); attributes are final values."""
 
     TYPE: ClassVar[str] = "stop"
 
-    id: str
-    name: str
-    attributes: Dict[str, Any]
     stop_event: RecordedEvent
 
 
 @dataclass(frozen=True)
-class SpanCompleteRecord(Record):
+class SpanCompleteRecord(_SpanRecord):
     """A span that had no other records while open, written once at its stop (``type: "complete"``)."""
 
     TYPE: ClassVar[str] = "complete"
 
-    id: str
-    name: str
-    attributes: Dict[str, Any]
     start_event: RecordedEvent
     stop_event: RecordedEvent
     parent_id: Optional[str]
 
 
 @dataclass(frozen=True)
-class EventRecord(Record):
-    """An event on the open span ``span_id`` (``type: "event"``)."""
-
-    TYPE: ClassVar[str] = "event"
+class _OnSpanRecord(Record):
+    """Fields of a record of something that happened on the open span ``span_id`` (event, application error)."""
 
     span_id: str
     event: RecordedEvent
 
 
 @dataclass(frozen=True)
-class ApplicationErrorRecord(Record):
+class EventRecord(_OnSpanRecord):
+    """An event on the open span ``span_id`` (``type: "event"``)."""
+
+    TYPE: ClassVar[str] = "event"
+
+
+@dataclass(frozen=True)
+class ApplicationErrorRecord(_OnSpanRecord):
     """An application error (an ``ErrorEvent``) on the open span ``span_id`` (``type: "application_error"``)."""
 
     TYPE: ClassVar[str] = "application_error"
 
-    span_id: str
-    event: RecordedEvent
-
     @property
     def error_message(self) -> Optional[str]:
         """The ``error_message`` attribute, if the writer recorded one."""
-        value = self.event.attributes.get("error_message")
-        return value if isinstance(value, str) else None
+        return _text(self.event, "error_message")
 
 
 @dataclass(frozen=True)
@@ -139,14 +146,12 @@ class TelemetryDataErrorRecord(Record):
     @property
     def error_type(self) -> Optional[str]:
         """``no_telemetry_data`` or ``incomplete_telemetry_data`` (None if the writer omitted it)."""
-        value = self.error.attributes.get("telemetry_data_error_type")
-        return value if isinstance(value, str) else None
+        return _text(self.error, "telemetry_data_error_type")
 
     @property
     def error_message(self) -> Optional[str]:
         """The human-readable reason."""
-        value = self.error.attributes.get("error_message")
-        return value if isinstance(value, str) else None
+        return _text(self.error, "error_message")
 
 
 @dataclass(frozen=True)
@@ -234,6 +239,10 @@ def parse_event(obj: Any, what: str) -> RecordedEvent:
     return RecordedEvent(name=name, seconds_since_epoch=seconds, perf_counter_seconds=perf, attributes=attributes)
 
 
+def _event(obj: Dict[str, Any], key: str) -> RecordedEvent:
+    return parse_event(obj.get(key), key)
+
+
 def parse_record(obj: Dict[str, Any], source: RecordSource) -> Optional[Record]:
     """Turn one decoded JSON object into a typed record.
 
@@ -251,39 +260,20 @@ def parse_record(obj: Dict[str, Any], source: RecordSource) -> Optional[Record]:
     }
     if record_type == IDENTITY_RECORD_TYPE:
         return IdentityRecord(**common, identity=JobIdentity.from_json(obj, common["pid"]))
-    if record_type == "start":
-        return SpanStartRecord(
-            **common,
-            id=_require(obj, "id", str),
-            name=_require(obj, "name", str),
-            attributes=_attributes(obj),
-            start_event=parse_event(obj.get("start_event"), "start_event"),
-            parent_id=_optional_str(obj, "parent_id"),
-        )
-    if record_type == "stop":
-        return SpanStopRecord(
-            **common,
-            id=_require(obj, "id", str),
-            name=_require(obj, "name", str),
-            attributes=_attributes(obj),
-            stop_event=parse_event(obj.get("stop_event"), "stop_event"),
-        )
-    if record_type == "complete":
+    if record_type in (SpanStartRecord.TYPE, SpanStopRecord.TYPE, SpanCompleteRecord.TYPE):
+        common.update(id=_require(obj, "id", str), name=_require(obj, "name", str), attributes=_attributes(obj))
+        if record_type == SpanStopRecord.TYPE:
+            return SpanStopRecord(**common, stop_event=_event(obj, "stop_event"))
+        start_event = _event(obj, "start_event")
+        if record_type == SpanStartRecord.TYPE:
+            return SpanStartRecord(**common, start_event=start_event, parent_id=_optional_str(obj, "parent_id"))
         return SpanCompleteRecord(
             **common,
-            id=_require(obj, "id", str),
-            name=_require(obj, "name", str),
-            attributes=_attributes(obj),
-            start_event=parse_event(obj.get("start_event"), "start_event"),
-            stop_event=parse_event(obj.get("stop_event"), "stop_event"),
+            start_event=start_event,
+            stop_event=_event(obj, "stop_event"),
             parent_id=_optional_str(obj, "parent_id"),
         )
-    if record_type == "event":
-        return EventRecord(
-            **common, span_id=_require(obj, "span_id", str), event=parse_event(obj.get("event"), "event")
-        )
-    if record_type == "application_error":
-        return ApplicationErrorRecord(
-            **common, span_id=_require(obj, "span_id", str), event=parse_event(obj.get("event"), "event")
-        )
-    return TelemetryDataErrorRecord(**common, error=parse_event(obj.get("error"), "error"))
+    if record_type in (EventRecord.TYPE, ApplicationErrorRecord.TYPE):
+        on_span = EventRecord if record_type == EventRecord.TYPE else ApplicationErrorRecord
+        return on_span(**common, span_id=_require(obj, "span_id", str), event=_event(obj, "event"))
+    return TelemetryDataErrorRecord(**common, error=_event(obj, "error"))
