@@ -19,6 +19,7 @@ from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter
 from tests.support.config import DISABLE, PROPAGATE, make_config
 from tests.support.log_records import library_records
+from tests.support.processes import child_env, run_command
 
 IN_MEMORY = "nv_one_logger.testing.InMemoryExporter"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -158,16 +159,7 @@ def test_close_with_timeout_returns_when_close_hangs(caplog):
 def _run_script(tmp_path: Path, body: str, timeout: float = 60) -> subprocess.CompletedProcess:
     script = tmp_path / "job.py"
     script.write_text(textwrap.dedent(body))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ONE_LOGGER_", "OTEL_"))}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
-    return subprocess.run(
-        [sys.executable, str(script), str(tmp_path)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_command([sys.executable, script, tmp_path], cwd=tmp_path, env=child_env(), timeout=timeout, check=False)
 
 
 SCRIPT_HEADER = """

@@ -5,7 +5,6 @@ These run real processes (the situation of a user's script: nothing configured, 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -15,6 +14,7 @@ from typing import Dict, List, Optional
 import pytest
 
 from tests.support.collector import free_port
+from tests.support.processes import child_env, run_command
 
 TEN_LINES = """
 from nv_one_logger.api.config import OneLoggerConfig
@@ -31,14 +31,9 @@ print("finished")
 
 
 def run_script(tmp_path: Path, code: str, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("ONE_LOGGER_", "OTEL_", "PYTEST_"))}
-    clean.update(env or {})
-    clean["PYTHONFAULTHANDLER"] = "1"
     script = tmp_path / "app.py"
     script.write_text(textwrap.dedent(code), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=180
-    )
+    result = run_command([sys.executable, script], cwd=tmp_path, env=child_env(env), timeout=180, check=False)
     assert "finished" in result.stdout, f"exit {result.returncode}\n{result.stdout}\n{result.stderr}"
     return result
 

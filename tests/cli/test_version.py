@@ -1,6 +1,5 @@
 """``one-logger --version`` names the three OneLogger distributions and the OpenTelemetry SDK, with versions."""
 
-import subprocess
 import sys
 from importlib import metadata
 
@@ -8,6 +7,7 @@ import pytest
 
 from nv_one_logger.cli.main import main
 from nv_one_logger.core.internal.version import __version__
+from tests.support.processes import run_command
 
 
 def _report_lines(capsys) -> list:
@@ -43,8 +43,6 @@ def test_version_says_not_installed_for_a_missing_distribution(capsys, monkeypat
 
 
 def test_version_runs_as_a_module_without_a_subcommand():
-    done = subprocess.run(
-        [sys.executable, "-m", "nv_one_logger.cli", "--version"], capture_output=True, text=True, timeout=120
-    )
+    done = run_command([sys.executable, "-m", "nv_one_logger.cli", "--version"], timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert f"nv-one-logger-core  {metadata.version('nv-one-logger-core')}" in done.stdout

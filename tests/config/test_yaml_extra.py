@@ -1,12 +1,12 @@
 """YAML needs the core's `yaml` extra; JSON always works."""
 
 import logging
-import subprocess
 import sys
 
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from tests.support.config_exporters import SUPPORT
 from tests.support.log_records import warning_messages
+from tests.support.processes import run_command
 
 
 def test_yaml_without_pyyaml_says_what_to_install(monkeypatch, write_config, caplog):
@@ -31,5 +31,5 @@ def test_core_config_modules_do_not_import_yaml_eagerly():
         "import sys; import nv_one_logger.exporter.export_config_manager, nv_one_logger.cli.doctor; "
         "print('yaml' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = run_command([sys.executable, "-c", code], timeout=120)
     assert result.stdout.strip() == "False"

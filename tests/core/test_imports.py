@@ -1,5 +1,6 @@
-import subprocess
 import sys
+
+from tests.support.processes import run_command
 
 CORE_MODULES = [
     "nv_one_logger.core",
@@ -27,7 +28,7 @@ def test_data_model_does_not_import_opentelemetry_or_pydantic():
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('opentelemetry', 'pydantic'))\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = run_command([sys.executable, "-c", code], timeout=120)
     assert result.stdout.strip() == ""
 
 
@@ -49,7 +50,7 @@ def test_the_api_and_the_recorder_load_without_pydantic_or_wrapt():
         "with timed_span('s') as span:\n"
         "    print(type(span).__name__, f(), 'wrapt' in sys.modules)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    result = run_command([sys.executable, "-c", code], timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["", "Span 7 True"]
 
@@ -69,7 +70,7 @@ def test_the_cli_imports_without_pydantic_metadata_scanning_or_statistics():
         "from nv_one_logger.records.ranks import lag_threshold\n"
         "print(installed_version('nv-one-logger-core'), lag_threshold([1.0, 1.0, 1.0, 9.0]) > 0)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    result = run_command([sys.executable, "-c", code], timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     from nv_one_logger.core.internal.version import __version__
 

@@ -2,7 +2,6 @@
 
 import ast
 import importlib.metadata
-import subprocess
 import sys
 
 import pytest
@@ -13,6 +12,7 @@ from nv_one_logger.exporter._exporter_factory import resolve_exporter_class
 from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
 from nv_one_logger.exporter.file_exporter import PATH_ENV_VAR, FileExporter, FileExporterDefaults
 from tests.support.environment import clear_library_env
+from tests.support.processes import run_command
 
 CLASS_NAME = "nv_one_logger.exporter.file_exporter.FileExporter"
 
@@ -42,7 +42,7 @@ def test_the_defaults_module_is_light_and_names_the_exporter(monkeypatch):
         "assert get_default_config()['enabled']\n"
         "print(sorted(m for m in sys.modules if m.startswith('nv_one_logger')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    out = run_command([sys.executable, "-c", code], timeout=120)
     imported = ast.literal_eval(out.stdout.strip())
     assert "nv_one_logger.exporter.file_exporter" not in imported, imported
     assert "nv_one_logger.exporter.file_exporter_defaults" in imported

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
 import sys
 import textwrap
 
@@ -16,6 +15,7 @@ from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.records import IdentityRecord, SpanCompleteRecord, read_records, rebuild
 from nv_one_logger.records.files import load_files
+from tests.support.processes import run_command
 
 CONFIG = OneLoggerConfig(
     application_name="llm-pretrain",
@@ -95,7 +95,7 @@ def test_summary_groups_the_processes_by_rank_from_the_identity_record(tmp_path,
             _write({str(paths[-1])!r}, Env(), rank={rank})
             """
         )
-        subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+        run_command([sys.executable, "-c", code], timeout=120)
     assert cli_main(["summary", "--by-rank", *map(str, paths)]) == 0
     out = capsys.readouterr().out
     assert "3 rank(s)" in out

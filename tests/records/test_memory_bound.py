@@ -10,7 +10,6 @@ sits between the two with room for allocator noise. The 1 GB run these numbers s
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from typing import List
 
@@ -18,6 +17,7 @@ import pytest
 
 from tests.support.big_record_file import write_big_file
 from tests.support.multirank_run import write_run
+from tests.support.processes import run_command
 
 BIG_BYTES = 15_000_000
 GROWTH_BOUND_MB = 10.0
@@ -34,7 +34,7 @@ _WRAPPER = (
 
 def _peak_mb(argv: List[str]) -> float:
     command = [sys.executable, "-c", _WRAPPER, sys.executable, "-m", "nv_one_logger.cli", *argv]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=True)
+    result = run_command(command, timeout=600)
     outcome = json.loads(result.stdout)
     assert outcome["rc"] == 0, outcome["stderr"]
     return float(outcome["peak_mb"])

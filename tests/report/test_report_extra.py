@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import tomllib
 
 from nv_one_logger.cli.main import main
 from tests.support.multirank_run import write_run
+from tests.support.processes import run_command
 from tests.support.record_builders import RecordWriter, write_file
 
 CORE = Path(__file__).resolve().parents[2] / "packages" / "core"
@@ -28,7 +28,7 @@ def test_the_cli_and_the_readers_do_not_import_plotly(tmp_path):
         "import sys; from nv_one_logger.cli.main import main; import nv_one_logger.records.digest; "
         f"main(['summary', '--by-rank', {str(paths[0])!r}]); print('plotly' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    result = run_command([sys.executable, "-c", code], timeout=300)
     assert result.stdout.strip().endswith("False")
 
 
@@ -39,7 +39,7 @@ def test_report_without_the_extra_names_it(tmp_path):
         "import sys; sys.modules['plotly'] = None; from nv_one_logger.cli.main import main; "
         f"sys.exit(main(['report', {str(paths[0])!r}, '-o', {str(output)!r}]))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    result = run_command([sys.executable, "-c", code], timeout=300, check=False)
     assert result.returncode == 2
     assert "pip install 'nv-one-logger-core[report]'" in result.stderr
     assert not output.exists()
