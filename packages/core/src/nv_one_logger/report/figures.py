@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import plotly.graph_objects as go
 
@@ -130,6 +130,29 @@ def _add_error_markers(
         )
 
 
+def _rank_lines(
+    figure: go.Figure,
+    lines: Sequence[Tuple[RankLabel, Sequence[float], Sequence[float]]],
+    digest: RunDigest,
+    what: str,
+    kept: str,
+    **style: Any,
+) -> List[str]:
+    """Draw one line per rank, (seconds since the run's start, value), thinned; return a note per thinned line.
+
+    ``lines`` holds (rank, times, values) in drawing order; the note says how many ``what`` were thinned to how
+    many points and which were ``kept``. ``style`` goes to each ``go.Scatter`` (mode, marker).
+    """
+    t0 = digest.first_seconds or 0.0
+    notes: List[str] = []
+    for rank, times, values in lines:
+        xs, ys = thin([t - t0 for t in times], list(values))
+        if len(xs) < len(times):
+            notes.append(f"{rank}: {len(times):,} {what} thinned to {len(xs):,} ({kept}).")
+        figure.add_trace(go.Scatter(name=str(rank), x=xs, y=ys, **style))
+    return notes
+
+
 def iteration_name(digest: RunDigest) -> Optional[str]:
     """Return the span name that counts iterations: the most frequent name containing "iteration" (None if none)."""
     counts: Dict[str, int] = {}
@@ -141,35 +164,25 @@ def iteration_name(digest: RunDigest) -> Optional[str]:
 
 def iteration_times(digest: RunDigest, name: str) -> Chart:
     """Duration of each ``name`` span over the run, one line per rank."""
-    t0 = digest.first_seconds or 0.0
     figure = go.Figure()
-    notes: List[str] = []
-    for (rank, span_name), series in sorted(digest.spans.items()):
-        if span_name != name:
-            continue
-        xs, ys = thin([s - t0 for s in series.starts], list(series.durations))
-        if len(xs) < len(series.starts):
-            notes.append(f"{rank}: {len(series.starts):,} spans thinned to {len(xs):,} (the slowest of each run kept).")
-        figure.add_trace(go.Scatter(name=str(rank), mode="lines+markers", x=xs, y=ys, marker={"size": 4}))
+    lines = [
+        (rank, s.starts, s.durations) for (rank, span_name), s in sorted(digest.spans.items()) if span_name == name
+    ]
+    notes = _rank_lines(
+        figure, lines, digest, "spans", "the slowest of each run kept", mode="lines+markers", marker={"size": 4}
+    )
     _layout(figure, f"{name}: duration per rank over the run", "seconds since the start of the run", "seconds", 380)
     return Chart(figure, notes)
 
 
 def numbers(digest: RunDigest) -> List[Tuple[str, Chart]]:
     """One chart per numeric event attribute (``training_metrics.loss``), one line per rank."""
-    t0 = digest.first_seconds or 0.0
     names = sorted({series_name for _, series_name in digest.numbers})
     charts = []
     for series_name in names[:MAX_NUMBER_CHARTS]:
         figure = go.Figure()
-        notes: List[str] = []
-        for (rank, name), series in sorted(digest.numbers.items()):
-            if name != series_name:
-                continue
-            xs, ys = thin([t - t0 for t in series.times], list(series.values))
-            if len(xs) < len(series.times):
-                notes.append(f"{rank}: {len(series.times):,} values thinned to {len(xs):,} (largest of each run).")
-            figure.add_trace(go.Scatter(name=str(rank), mode="lines", x=xs, y=ys))
+        lines = [(rank, s.times, s.values) for (rank, name), s in sorted(digest.numbers.items()) if name == series_name]
+        notes = _rank_lines(figure, lines, digest, "values", "largest of each run", mode="lines")
         _layout(figure, series_name, "seconds since the start of the run", series_name.rsplit(".", 1)[-1], 340)
         charts.append((series_name, Chart(figure, notes)))
     if len(names) > MAX_NUMBER_CHARTS:
