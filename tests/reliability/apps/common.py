@@ -2,18 +2,19 @@
 
 Each application is a plain `python -m tests.reliability.apps.<name>` program configured the way a user
 configures OneLogger. The OTel exporter is built from the standard OTEL_* environment the test sets (endpoint,
-batch delay, timeouts). Progress goes to stdout as short lines (see `tests/reliability/app_process.py`).
+batch delay, timeouts). Progress goes to stdout as short lines (see `tests/support/processes.py`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
-from nv_one_logger.api.timed_span import configure_one_logger
+from nv_one_logger.api.timed_span import configure_one_logger, timed_span
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
@@ -45,3 +46,26 @@ def configure_file_and_otel(
     recorder = DefaultRecorder([file_exporter, OTelExporter(**(otel_kwargs or {}))])
     configure_one_logger(make_config(DISABLE, name=name), recorder=recorder)
     return recorder
+
+
+@contextlib.contextmanager
+def spans_in_a_background_thread(name: str = "parent-bg") -> Iterator[None]:
+    """While the block runs, a second thread records ``name`` spans as fast as it can (keeping the exporters busy
+    at every fork); after it stopped, reports ``BG <spans recorded>``."""
+    stop = threading.Event()
+    recorded = 0
+
+    def background() -> None:
+        nonlocal recorded
+        while not stop.is_set():
+            with timed_span(name):
+                recorded += 1
+
+    thread = threading.Thread(target=background, name=name)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        report("BG", recorded)

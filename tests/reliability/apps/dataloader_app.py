@@ -20,7 +20,6 @@ from __future__ import annotations
 import faulthandler
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from torch.utils.data import DataLoader, Dataset
 from nv_one_logger.api.timed_span import get_recorder, timed_span
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
-from tests.reliability.apps.common import configure_file_and_otel, report
+from tests.reliability.apps.common import configure_file_and_otel, report, spans_in_a_background_thread
 
 WORKER_HANG_S = 150
 BATCH_SIZE = 4
@@ -64,15 +63,6 @@ def main() -> None:
     path, epochs, items = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     torch.set_num_threads(1)
     configure_file_and_otel("dataloader-app", path, otel_kwargs={"shutdown_timeout_s": 60})
-    stop = threading.Event()
-    background_spans = 0
-
-    def background() -> None:
-        nonlocal background_spans
-        while not stop.is_set():
-            with timed_span("parent-bg"):
-                background_spans += 1
-
     loader = DataLoader(
         RecordingDataset(items),
         batch_size=BATCH_SIZE,
@@ -81,9 +71,7 @@ def main() -> None:
         worker_init_fn=worker_init,
         timeout=WORKER_HANG_S + 30,
     )
-    with timed_span("training"):
-        thread = threading.Thread(target=background, name="parent-bg")
-        thread.start()
+    with timed_span("training"), spans_in_a_background_thread():
         for epoch in range(epochs):
             batches = 0
             with timed_span("epoch", span_attributes=Attributes({"epoch": epoch})):
@@ -92,9 +80,6 @@ def main() -> None:
                         float(batch.sum())
                     batches += 1
             report("EPOCH", f"{epoch} {batches}")
-        stop.set()
-        thread.join()
-        report("BG", background_spans)
     report("DONE")
 
 

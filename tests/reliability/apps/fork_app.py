@@ -19,13 +19,12 @@ import faulthandler
 import multiprocessing
 import os
 import sys
-import threading
 from pathlib import Path
 
 from nv_one_logger.api.timed_span import get_recorder, timed_span
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
-from tests.reliability.apps.common import configure_file_and_otel, report
+from tests.reliability.apps.common import configure_file_and_otel, report, spans_in_a_background_thread
 
 WORKER_HANG_S = 100
 
@@ -47,31 +46,18 @@ def main() -> None:
     shutdown_s = float(os.environ["APP_OTEL_SHUTDOWN_S"])
     configure_file_and_otel("fork-app", path, otel_kwargs={"shutdown_timeout_s": shutdown_s})
     report("READY")
-    stop = threading.Event()
-    background_spans = 0
-
-    def background() -> None:
-        nonlocal background_spans
-        while not stop.is_set():
-            with timed_span("parent-bg"):
-                background_spans += 1
-
     with timed_span("parent-root"):
-        thread = threading.Thread(target=background, name="parent-bg")
-        thread.start()
-        context = multiprocessing.get_context("fork")
-        for first in range(0, workers, wave):
-            processes = [
-                context.Process(target=worker, args=(i, spans)) for i in range(first, min(workers, first + wave))
-            ]
-            for process in processes:
-                process.start()
-            for index, process in enumerate(processes, start=first):
-                process.join(timeout=WORKER_HANG_S + 20)
-                report("JOINED", f"{index} {process.exitcode}")
-        stop.set()
-        thread.join()
-        report("BG", background_spans)
+        with spans_in_a_background_thread():
+            context = multiprocessing.get_context("fork")
+            for first in range(0, workers, wave):
+                processes = [
+                    context.Process(target=worker, args=(i, spans)) for i in range(first, min(workers, first + wave))
+                ]
+                for process in processes:
+                    process.start()
+                for index, process in enumerate(processes, start=first):
+                    process.join(timeout=WORKER_HANG_S + 20)
+                    report("JOINED", f"{index} {process.exitcode}")
         with timed_span("parent-after-fork", span_attributes=Attributes({"workers": workers})):
             pass
     report("DONE")
