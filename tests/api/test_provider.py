@@ -19,9 +19,10 @@ def test_before_configure():
     provider = OneLoggerProvider.instance()
     assert provider.one_logger_ready is False
     assert provider.one_logger_enabled is False
-    with pytest.raises(OneLoggerError, match="not configured"):
+    not_configured = r"^OneLogger is not configured yet: call configure_one_logger\(\) first\.$"
+    with pytest.raises(OneLoggerError, match=not_configured):
         _ = provider.recorder
-    with pytest.raises(OneLoggerError, match="not configured"):
+    with pytest.raises(OneLoggerError, match=not_configured):
         _ = provider.config
     assert get_recorder().start("early") is None  # a stand-in, never raises (tests/api/test_configure_twice.py)
 

@@ -12,7 +12,7 @@ Tests reset the provider with :func:`nv_one_logger.testing.reset_one_logger`.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence, TypeVar
 
 from nv_one_logger.api.recorder import Recorder
 from nv_one_logger.core.exceptions import OneLoggerError
@@ -25,6 +25,14 @@ if TYPE_CHECKING:
     from nv_one_logger.api.config import OneLoggerConfig
 
 _LOGGER = get_logger(__name__)
+_T = TypeVar("_T")
+
+
+def _configured(value: Optional[_T]) -> _T:
+    """Return what ``configure`` set; before it, raise the one "not configured yet" error."""
+    if value is None:
+        raise OneLoggerError("OneLogger is not configured yet: call configure_one_logger() first.")
+    return value
 
 
 class OneLoggerProvider(metaclass=SingletonMeta):
@@ -127,18 +135,12 @@ class OneLoggerProvider(metaclass=SingletonMeta):
     @property
     def recorder(self) -> Recorder:
         """The configured recorder (``OneLoggerError`` before ``configure``)."""
-        recorder = self._recorder
-        if recorder is None:
-            raise OneLoggerError("OneLogger is not configured yet: call configure_one_logger() first.")
-        return recorder
+        return _configured(self._recorder)
 
     @property
     def config(self) -> OneLoggerConfig:
         """The configuration (``OneLoggerError`` before ``configure``)."""
-        config = self._config
-        if config is None:
-            raise OneLoggerError("OneLogger is not configured yet: call configure_one_logger() first.")
-        return config
+        return _configured(self._config)
 
     @property
     def one_logger_ready(self) -> bool:
