@@ -16,19 +16,11 @@ from enum import Enum
 from typing import Any, ClassVar, Deque, Dict, List, Optional, Union
 
 from nv_one_logger.core._ids import new_span_id_int, new_span_uuid, uuid_str
+from nv_one_logger.core._span_attributes import AttributeDict, SpanAttributeLayers
 from nv_one_logger.core._span_names import NVTXColor, StandardSpanAttributeName, StandardSpanName
-from nv_one_logger.core.attributes import (
-    Attribute,
-    Attributes,
-    AttributeValue,
-    attribute_values,
-    build_attributes,
-    trusted_attribute,
-    values_to_json,
-)
+from nv_one_logger.core.attributes import Attributes, attribute_values
 from nv_one_logger.core.event import Event, StandardEventName, _trusted_event, name_to_str
 from nv_one_logger.core.exceptions import OneLoggerError
-from nv_one_logger.core.internal.locks import fork_safe_lock
 from nv_one_logger.core.time import _CLASS_ATTRIBUTES, _ORIGINAL_NOW, Timer, TracingTimestamp
 
 SpanName = Union[Enum, str]
@@ -38,16 +30,9 @@ DEFAULT_MAX_RETAINED_EVENTS = 1000
 """How many events besides start and stop a span keeps in memory by default (the most recent ones)."""
 
 _STOP_BEFORE_START_TOLERANCE_SECONDS = 0.001
-_DURATION_MSEC = "duration_msec"
 _SPAN_START = StandardEventName.SPAN_START
 _SPAN_STOP = StandardEventName.SPAN_STOP
 _new = object.__new__
-_LAZY_LOCK = fork_safe_lock()
-"""Serializes building a span's ``Attributes`` objects with library writes to its plain values.
-
-Exporters may read a span on their own thread (the OTel bridge does) while the application thread stops it;
-without the lock, an update written to the plain dict while it is being turned into ``Attributes`` would be
-lost. One process-wide lock: held for microseconds, contention is negligible."""
 
 __all__ = [
     "DEFAULT_MAX_RETAINED_EVENTS",
@@ -59,7 +44,7 @@ __all__ = [
 ]
 
 
-class Span:
+class Span(SpanAttributeLayers):
     """A named interval of work.
 
     Spans are usually created and stopped by a recorder (``recorder.start(...)`` / ``recorder.stop(span)``),
@@ -74,8 +59,7 @@ class Span:
     stopped and exported without anyone reading them as objects. A span therefore stores a 128-bit int id, the
     float clock readings of its start and stop, and its attributes as plain ``{name: value}`` dicts; ``id``
     (a ``uuid.UUID``), ``start_event``, ``stop_event``, ``attributes`` and ``updated_attributes`` are built on
-    first read and cached. Once an ``Attributes`` object was handed out it is the source of truth (the caller may
-    have changed it), and later updates go into it.
+    first read and cached (the attribute layers are :mod:`nv_one_logger.core._span_attributes`).
     """
 
     max_retained_events: ClassVar[int] = DEFAULT_MAX_RETAINED_EVENTS
@@ -84,11 +68,8 @@ class Span:
     _id: Optional[uuid.UUID]
 
     __slots__ = (
-        "_attributes",
-        "_cls",
         "_dropped_events_count",
         "_events",
-        "_exported",
         "_id",
         "_id_int",
         "_id_str",
@@ -106,9 +87,6 @@ class Span:
         "_stop_perf",
         "_stop_values",
         "_stop_wall",
-        "_updated",
-        "_updated_attributes",
-        "_values",
     )
 
     def __init__(
@@ -139,7 +117,7 @@ class Span:
         parent_span: Optional[Span],
         start_wall: float,
         start_perf: float,
-        values: Optional[Dict[str, Any]],
+        values: Optional[AttributeDict],
         cls: type,
     ) -> None:
         self._id_int = id_int
@@ -151,22 +129,22 @@ class Span:
         self._parent_id: Optional[uuid.UUID] = None  # only set by from_json (no parent object then)
         self._start_wall = start_wall
         self._start_perf = start_perf
-        self._start_values: Optional[Dict[str, Any]] = None
+        self._start_values: Optional[AttributeDict] = None
         self._start_cls: type = Attributes
         self._start_event = None
         self._stop_wall: Optional[float] = None
         self._stop_perf: Optional[float] = None  # None while active
-        self._stop_values: Optional[Dict[str, Any]] = None
+        self._stop_values: Optional[AttributeDict] = None
         self._stop_cls: type = Attributes
         self._stop_event: Optional[Event] = None
         self._events: Optional[Deque[Event]] = None  # created on the first event: most spans have none
         self._dropped_events_count = 0
-        self._values = values  # plain creation + later values; stale (unused) once ``attributes`` is built
+        # The attribute layers (SpanAttributeLayers), set here rather than by a call: this runs for every span.
+        self._values = values
         self._cls = cls
-        self._attributes: Optional[Attributes] = None
-        self._updated: Optional[Dict[str, Any]] = None  # plain later values, until ``updated_attributes`` is built
-        self._updated_attributes: Optional[Attributes] = None
-        self._exported = True  # recorder bookkeeping: False for spans its export filter excludes
+        self._attributes = None
+        self._updated = None
+        self._updated_attributes = None
 
     @classmethod
     def create(
@@ -277,34 +255,6 @@ class Span:
         return self._dropped_events_count
 
     @property
-    def attributes(self) -> Attributes:
-        """Creation attributes merged with later ones (later wins). Read it; change it through ``add_attribute``."""
-        attributes = self._attributes
-        if attributes is None:
-            with _LAZY_LOCK:  # an exporter thread may read while the application thread stops the span
-                attributes = self._attributes
-                if attributes is None:
-                    attributes = self._attributes = build_attributes(self._values, self._cls)
-        return attributes
-
-    @property
-    def updated_attributes(self) -> Attributes:
-        """Only the attributes added after creation (including ``duration_msec`` once stopped)."""
-        attributes = self._updated_attributes
-        if attributes is None:
-            with _LAZY_LOCK:
-                attributes = self._updated_attributes
-                if attributes is None:
-                    attributes = self._updated_attributes = build_attributes(self._updated, self._cls)
-        return attributes
-
-    def attributes_json(self) -> Dict[str, Any]:
-        """``span.attributes.to_json()`` without building the ``Attributes`` object (a fresh dict)."""
-        if self._attributes is not None:
-            return self._attributes.to_json()
-        return values_to_json(self._values)
-
-    @property
     def start_event(self) -> Event:
         """The "span_start" event."""
         event = self._start_event
@@ -361,50 +311,9 @@ class Span:
             raise OneLoggerError(f"Span '{self._name_str}': stop time is {-elapsed:.3f} s before its start time.")
         if stop_event_attributes is not None:
             self._stop_values, self._stop_cls = attribute_values(stop_event_attributes, "Event")
-        duration = max(0, round(elapsed * 1000))
-        with _LAZY_LOCK:
-            self._set_duration(duration)
+        self._set_duration(max(0, round(elapsed * 1000)))
         self._stop_wall = wall
         self._stop_perf = perf
-
-    def _set_duration(self, duration: int) -> None:
-        if self._attributes is None and self._updated_attributes is None:  # the common case, inlined
-            values = self._values
-            if values is None:
-                self._values = {_DURATION_MSEC: duration}
-            else:
-                values[_DURATION_MSEC] = duration
-            updated = self._updated
-            if updated is None:
-                self._updated = {_DURATION_MSEC: duration}
-            else:
-                updated[_DURATION_MSEC] = duration
-        else:
-            self._set_later(_DURATION_MSEC, duration, None)
-
-    def _set_later(self, name: str, value: Any, attribute: Optional[Attribute]) -> None:
-        """Record an attribute added after creation in both layers (plain dicts or the built objects).
-
-        Called with ``_LAZY_LOCK`` held, so that a concurrent first read cannot lose the update.
-        """
-        attributes = self._attributes
-        if attributes is None:
-            values = self._values
-            if values is None:
-                self._values = {name: value}
-            else:
-                values[name] = value
-        else:
-            dict.__setitem__(attributes, name, attribute or trusted_attribute(name, value))
-        updated_attributes = self._updated_attributes
-        if updated_attributes is None:
-            updated = self._updated
-            if updated is None:
-                self._updated = {name: value}
-            else:
-                updated[name] = value
-        else:
-            dict.__setitem__(updated_attributes, name, attribute or trusted_attribute(name, value))
 
     def add_event(self, event: Event) -> Event:
         """Record ``event`` on this span and return it.
@@ -429,22 +338,6 @@ class Span:
         events.append(event)
         return event
 
-    def add_attribute(self, name: str, value: AttributeValue) -> Attribute:
-        """Add (or replace) one attribute after creation and return it."""
-        attribute = Attribute(name, value)
-        with _LAZY_LOCK:
-            self._set_later(attribute.name, attribute.value, attribute)
-        return attribute
-
-    def add_attributes(self, attributes: Attributes) -> None:
-        """Add (or replace) several attributes after creation."""
-        if attributes is None:
-            return
-        values, _ = attribute_values(attributes, "Span.add_attributes")
-        with _LAZY_LOCK:
-            for name, value in (values or {}).items():
-                self._set_later(name, value, None)
-
     @property
     def _timer(self) -> Timer:
         """The span's run time as a :class:`Timer` (running while the span is active), built on each read.
@@ -467,11 +360,7 @@ class Span:
         """
         if self._stop_perf is None:
             raise OneLoggerError(f"Span '{self._name_str}' is still active: it has no duration yet.")
-        if self._attributes is None:
-            value = (self._values or {}).get(_DURATION_MSEC)
-            return value if type(value) is int else 0
-        int_value = self._attributes.get_int_value(_DURATION_MSEC)
-        return 0 if int_value is None else int_value
+        return self._recorded_duration()
 
     def to_json(self) -> Dict[str, Any]:
         """Return the span as plain JSON types.
@@ -491,9 +380,22 @@ class Span:
         ``parent_span`` cannot be rebuilt from an id and is None, but ``parent_id`` is kept. Attributes are plain
         ``Attributes`` (JSON does not carry the subclass).
         """
-        from nv_one_logger.core._span_json import span_from_json
+        from nv_one_logger.core._span_json import parse_span_json
 
-        return span_from_json(cls, data)
+        parts = parse_span_json(data)
+        span = cls(parts.id, parts.name, parts.start_event, None, parts.initial_attributes)  # type: ignore[arg-type]
+        span._parent_id = parts.parent_id
+        for event in parts.events:
+            span.add_event(event)
+        if parts.updated_attributes:
+            span.add_attributes(parts.updated_attributes)
+        stop_event = parts.stop_event
+        if stop_event is not None:
+            span._stop_event = stop_event
+            span._stop_wall = stop_event.timestamp.seconds_since_epoch
+            span._stop_perf = stop_event.timestamp.perf_counter_seconds
+        span._dropped_events_count += parts.dropped_events_count
+        return span
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Span):
