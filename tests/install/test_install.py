@@ -18,7 +18,7 @@ import pytest
 
 from tests.support.collector import OtlpSink, RotelCollector
 from tests.support.processes import run_command
-from tests.support.wheels import ROOT, BuiltDistributions, FreshVenv, missing_modules
+from tests.support.wheels import ROOT, BuiltDistributions, FreshVenv, download_wheels, missing_modules
 
 pytestmark = pytest.mark.slow
 
@@ -165,19 +165,7 @@ def test_an_environment_with_the_older_core_is_upgraded_in_place_by_the_readme_l
     (upgrade_line,) = command_lines(fenced_block(ROOT / "README.md", heading, "bash"), "pip install ")
     assert heading in text
     older = tmp_path / "older"
-    run_command(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--quiet",
-            "--only-binary=:all:",
-            "--dest",
-            older,
-            "nv-one-logger-core==2.3.1",
-        ]
-    )
+    download_wheels(older, "nv-one-logger-core==2.3.1")
     venv = fresh_venv(with_pip=True)
     venv.pip("install", "--quiet", "--no-index", "--find-links", str(older), "nv-one-logger-core==2.3.1")
     assert venv.installed()["nv-one-logger-core"] == "2.3.1"

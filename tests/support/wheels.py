@@ -13,7 +13,8 @@ API
   our wheels plus every third-party wheel they need (all extras). Call it once; the fixture below does.
 - ``BuiltDistributions``: ``dist_dir`` (our wheels + sdists only), ``wheelhouse`` (everything, for
   ``--no-index``), ``wheel(distribution_name)`` (path of our wheel), ``version``.
-- ``download_into_wheelhouse(built, *requirements)``: add more wheels (e.g. an older release) to the wheelhouse.
+- ``download_wheels(dest, *requirements)``: wheels from the index into a folder (e.g. an older release);
+  ``download_into_wheelhouse(built, *requirements)``: the same into the wheelhouse, our dist dir as a source too.
 - ``FreshVenv.create(path, with_pip=False)``: a new venv of the interpreter running the tests. Without pip
   (the default; much faster), pip runs from the test environment with ``--python`` pointed at the venv.
   ``install(*requirements, wheelhouse=...)`` installs with ``--no-index --find-links wheelhouse``;
@@ -87,8 +88,9 @@ def build_distributions(out_dir: Path) -> BuiltDistributions:
     return built
 
 
-def download_into_wheelhouse(built: BuiltDistributions, *requirements: str) -> None:
-    """Download ``requirements`` and their dependencies as wheels into the wheelhouse (index + our dist dir)."""
+def download_wheels(dest: Path, *requirements: str, find_links: Optional[Path] = None) -> None:
+    """Download ``requirements`` and their dependencies as wheels into ``dest`` (from the index, and ``find_links``)."""
+    links = ["--find-links", str(find_links)] if find_links is not None else []
     run_command(
         [
             sys.executable,
@@ -97,13 +99,17 @@ def download_into_wheelhouse(built: BuiltDistributions, *requirements: str) -> N
             "download",
             "--quiet",
             "--only-binary=:all:",
-            "--find-links",
-            built.dist_dir,
+            *links,
             "--dest",
-            built.wheelhouse,
+            dest,
             *requirements,
         ]
     )
+
+
+def download_into_wheelhouse(built: BuiltDistributions, *requirements: str) -> None:
+    """Download ``requirements`` and their dependencies as wheels into the wheelhouse (index + our dist dir)."""
+    download_wheels(built.wheelhouse, *requirements, find_links=built.dist_dir)
 
 
 def shared_build(base_dir: Path) -> BuiltDistributions:
