@@ -51,10 +51,13 @@ def print_error(command: str, message: str) -> None:
     print(f"one-logger {command}: error: {message}", file=sys.stderr)
 
 
-def write_output(command: str, output: str, write: Callable[[TextIO], object], suffix: str) -> bool:
-    """Write ``output`` through ``write(handle)`` atomically; True when written.
+def write_output(
+    command: str, output: str, write: Callable[[TextIO], object], suffix: str, written: Callable[[], str]
+) -> bool:
+    """Write ``output`` through ``write(handle)`` atomically and say so on stderr; True when written.
 
-    A file that cannot be written (no such folder, no permission, disk full) is the command's error, printed by
+    The line ``wrote OUTPUT: WHAT`` takes WHAT from ``written()``, called once the file is in place. A file that
+    cannot be written (no such folder, no permission, disk full) is the command's error, printed by
     ``print_error`` with the system's reason, and nothing is left behind: the caller exits with status 1.
     """
     try:
@@ -62,4 +65,5 @@ def write_output(command: str, output: str, write: Callable[[TextIO], object], s
     except OSError as exc:
         print_error(command, f"cannot write {output}: {exc.strerror or exc}")
         return False
+    print(f"wrote {output}: {written()}", file=sys.stderr)
     return True

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any, TextIO
 
 from nv_one_logger.cli._output import print_error, write_atomically, write_output
@@ -40,10 +39,10 @@ def run(args: argparse.Namespace) -> int:
     def write(handle: TextIO) -> None:
         written[0] = builder.write(handle)
 
-    if not write_output("chrome-trace", args.output, write, suffix=".json"):
-        return 1
-    print(f"wrote {args.output}: {builder.span_count} spans, {written[0]} trace events", file=sys.stderr)
-    return 0
+    def summary() -> str:
+        return f"{builder.span_count} spans, {written[0]} trace events"
+
+    return 0 if write_output("chrome-trace", args.output, write, ".json", summary) else 1
 
 
 def register(subparsers: Any) -> None:

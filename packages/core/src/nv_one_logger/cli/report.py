@@ -8,7 +8,6 @@ keeping only the digest (``records.digest``), so memory does not grow with the s
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from nv_one_logger.cli._by_rank import add_straggler_k_argument
@@ -33,10 +32,8 @@ def run(args: argparse.Namespace) -> int:
     if digest is None:
         return 1
     page = render_report(digest, k=args.straggler_k)
-    if not write_output("report", args.output, lambda handle: handle.write(page), suffix=".html"):
-        return 1
-    print(f"wrote {args.output}: {len(digest.ranks)} rank(s), {digest.record_count:,} records", file=sys.stderr)
-    return 0
+    summary = f"{len(digest.ranks)} rank(s), {digest.record_count:,} records"
+    return 0 if write_output("report", args.output, lambda handle: handle.write(page), ".html", lambda: summary) else 1
 
 
 def register(subparsers: Any) -> None:

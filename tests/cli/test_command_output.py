@@ -1,12 +1,14 @@
-"""The reading commands report an unreadable input and an unwritable output in one exact form, and exit 1.
+"""What the reading commands say on stderr, in one exact form each: scripts match these lines.
 
-``one-logger COMMAND: error: ...`` on stderr, nothing else, and no output file: scripts match these lines.
+An unreadable input or an unwritable output: ``one-logger COMMAND: error: ...``, exit 1, no output file.
+A written output: ``wrote OUTPUT: ...`` with what it holds.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 
 import pytest
 
@@ -41,3 +43,20 @@ def test_an_unwritable_output_is_one_error_line(command, tmp_path, capsys):
     assert captured.err == f"one-logger {command}: error: cannot write {output}: {reason}\n"
     assert captured.out == ""
     assert not output.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "what"),
+    [("chrome-trace", r"\d+ spans, \d+ trace events"), ("report", r"1 rank\(s\), {records} records")],
+)
+def test_a_written_output_is_one_line(command, what, tmp_path, capsys):
+    if command == "report":
+        pytest.importorskip("plotly")
+    records = training_records().records
+    good = write_file(tmp_path / "good.jsonl", records)
+    output = tmp_path / "out"
+    assert main([command, str(good), "-o", str(output)]) == 0
+    captured = capsys.readouterr()
+    assert re.fullmatch(f"wrote {re.escape(str(output))}: {what.format(records=len(records))}\n", captured.err)
+    assert captured.out == ""
+    assert output.stat().st_size > 0
