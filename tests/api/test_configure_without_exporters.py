@@ -2,23 +2,18 @@ import logging
 
 import pytest
 
-from nv_one_logger.api.config import OneLoggerConfig
 from nv_one_logger.api.timed_span import configure_one_logger, timed_span
 from nv_one_logger.core.event import ErrorEvent
 from nv_one_logger.core.exceptions import OneLoggerError
-
-
-def _config(**kwargs):
-    return OneLoggerConfig(application_name="app", world_size_or_fn=1, session_tag_or_fn="s", **kwargs)
+from tests.support.config import make_config
+from tests.support.environment import clear_library_env
 
 
 def test_no_exporter_configured_warns_once_and_names_the_ways_to_enable_one(monkeypatch, tmp_path, caplog):
-    for var in ("ONE_LOGGER_FILE_EXPORTER_PATH", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.delenv("ONE_LOGGER_EXPORTER_CONFIG_PATH", raising=False)
+    clear_library_env(monkeypatch)  # no variable that would enable an exporter
     monkeypatch.chdir(tmp_path)
     with caplog.at_level(logging.WARNING, logger="nv_one_logger"):
-        configure_one_logger(_config())
+        configure_one_logger(make_config())
         with timed_span("step"):
             pass
     lines = [r.getMessage() for r in caplog.records if "has no exporter" in r.getMessage()]
@@ -30,14 +25,14 @@ def test_exporter_from_config_means_no_warning(monkeypatch, tmp_path, caplog):
     monkeypatch.chdir(tmp_path)
     with caplog.at_level(logging.WARNING, logger="nv_one_logger"):
         configure_one_logger(
-            _config(), exporters_config=[{"class_name": "nv_one_logger.testing.InMemoryExporter", "config": {}}]
+            make_config(), exporters_config=[{"class_name": "nv_one_logger.testing.InMemoryExporter", "config": {}}]
         )
     assert not [r for r in caplog.records if "has no exporter" in r.getMessage()]
 
 
 def test_disabled_rank_does_not_warn_about_missing_exporters(caplog):
     with caplog.at_level(logging.WARNING, logger="nv_one_logger"):
-        configure_one_logger(_config(enable_for_current_rank=False))
+        configure_one_logger(make_config(enable_for_current_rank=False))
     assert not [r for r in caplog.records if "has no exporter" in r.getMessage()]
 
 

@@ -2,21 +2,16 @@
 
 import pytest
 
-from nv_one_logger.api.config import OneLoggerConfig, OneLoggerErrorHandlingStrategy
+from nv_one_logger.api.config import OneLoggerErrorHandlingStrategy
 from nv_one_logger.api.one_logger_provider import OneLoggerProvider
 from nv_one_logger.api.timed_span import configure_one_logger, timed_span
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter
+from tests.support.config import make_config
 from tests.support.environment import clear_library_env
 
 STRATEGIES = list(OneLoggerErrorHandlingStrategy)
-
-
-def _config(strategy):
-    return OneLoggerConfig(
-        application_name="app", world_size_or_fn=1, session_tag_or_fn="s", error_handling_strategy=strategy
-    )
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
@@ -25,7 +20,7 @@ def test_application_and_other_exporters_keep_running(tmp_path, strategy, bad_pa
     path = tmp_path if bad_path == "DIRECTORY" else bad_path
     memory = InMemoryExporter()
     recorder = DefaultRecorder([FileExporter(path), memory])
-    configure_one_logger(_config(strategy), recorder)
+    configure_one_logger(make_config(strategy), recorder)
     with timed_span("application"):
         for _ in range(7):  # more failures than the recorder tolerates before disabling the exporter
             with timed_span("step"):
@@ -46,7 +41,7 @@ def isolated_config(tmp_path, monkeypatch):
 def test_configure_with_an_unusable_file_path_still_runs(tmp_path, strategy):
     (tmp_path / "taken").mkdir()
     configure_one_logger(
-        _config(strategy),
+        make_config(strategy),
         exporters_config=[
             {
                 "class_name": "nv_one_logger.exporter.file_exporter.FileExporter",
