@@ -13,7 +13,8 @@ from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.exporter import ExportError
 from nv_one_logger.otel import ids
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from nv_one_logger.otel.live_spans import OP_EVENT, OP_START, OP_STOP, LiveSpanTranslator
+from nv_one_logger.otel.live_calls import EventCall, StartCall, StopCall
+from nv_one_logger.otel.live_spans import LiveSpanTranslator
 from nv_one_logger.recorder.default_recorder import DefaultRecorder, ExportCustomizationMode
 
 
@@ -146,7 +147,7 @@ def test_stop_of_a_span_whose_start_was_lost_still_makes_a_complete_span():
     translator = LiveSpanTranslator(Resource({}), ids.IdScheme())
     span = Span.create("orphan", span_attributes=Attributes({"k": 1}))
     span.stop()
-    (otel,) = translator.process([(OP_STOP, span, None)])
+    (otel,) = translator.process([StopCall((span,))])
     assert otel.name == "orphan"
     assert [e.name for e in otel.events] == []  # the span's own start and end time are those events
     assert otel.attributes["k"] == 1 and "duration_msec" not in otel.attributes
@@ -157,7 +158,7 @@ def test_legacy_fields_keep_the_start_stop_events_and_repeated_fields():
     span = Span.create("orphan", span_attributes=Attributes({"k": 1}))
     span.add_event(Event.create("tick"))
     span.stop()
-    (otel,) = translator.process([(OP_STOP, span, None)])
+    (otel,) = translator.process([StopCall((span,))])
     assert [e.name for e in otel.events] == ["span_start", "span_stop"]
     assert all("timestamp_msec" in e.attributes for e in otel.events)
     assert otel.attributes["duration_msec"] == span.attributes.get_int_value("duration_msec")
@@ -210,14 +211,14 @@ def test_config_value_that_fails_is_skipped_not_fatal(memory):
 def test_a_long_open_span_gets_one_start_marker_also_without_event_markers():
     translator = LiveSpanTranslator(Resource({}), ids.IdScheme(), event_markers=False, liveness_threshold_s=0)
     span = Span.create("long")
-    out = translator.process([(OP_START, span, None)])
+    out = translator.process([StartCall((span, None))])
     for _ in range(3):  # later cycles without calls
         out += translator.process([])
     event = Event.create("tick")
     span.add_event(event)
-    out += translator.process([(OP_EVENT, span, event)])
+    out += translator.process([EventCall((span, event))])
     span.stop()
-    out += translator.process([(OP_STOP, span, None)])
+    out += translator.process([StopCall((span,))])
     names = [s.name for s in out]
     assert names == ["long [started]", "long"]  # no marker repeated, no event marker
     assert [e.name for e in out[-1].events] == ["tick"]  # the event stays with the final span

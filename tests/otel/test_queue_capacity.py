@@ -8,11 +8,12 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from nv_one_logger.core.span import Span
 from nv_one_logger.otel import ids
 from nv_one_logger.otel.env import BatchSettings
-from nv_one_logger.otel.live_spans import OP_START, OP_STOP, LiveSpanTranslator
+from nv_one_logger.otel.live_calls import Call, StartCall, StopCall
+from nv_one_logger.otel.live_spans import LiveSpanTranslator
 from nv_one_logger.otel.pipeline import ExportWorker
 
 
-def _worker(memory: InMemorySpanExporter, max_queue_size: int) -> ExportWorker:
+def _worker(memory: InMemorySpanExporter, max_queue_size: int) -> ExportWorker[Call]:
     translator = LiveSpanTranslator(Resource({}), ids.IdScheme())
     settings = BatchSettings(schedule_delay_ms=60_000, max_queue_size=max_queue_size, max_export_batch_size=2)
     return ExportWorker(memory, translator.process, settings, on_loss_recovered=lambda stats: None)
@@ -23,18 +24,18 @@ def test_max_queue_size_spans_fit_with_start_and_stop_and_stops_have_reserved_ro
     worker = _worker(memory, max_queue_size=4)  # not started: nothing leaves the queue until start()
     spans = [Span.create(f"s{i}") for i in range(8)]
     for span in spans[:4]:  # 4 spans = 8 calls: the queue is full for starts
-        worker.submit((OP_START, span, None))
+        worker.submit(StartCall((span, None)))
         span.stop()
-        worker.submit_stop((OP_STOP, span, None))
+        worker.submit_stop(StopCall((span,)))
     assert worker.stats.calls_dropped == 0
     for span in spans[4:]:  # starts are shed, stops still fit (up to 3 x max_queue_size calls)
-        worker.submit((OP_START, span, None))
+        worker.submit(StartCall((span, None)))
         span.stop()
-        worker.submit_stop((OP_STOP, span, None))
+        worker.submit_stop(StopCall((span,)))
     assert worker.stats.calls_dropped == 4
     late = Span.create("late")
     late.stop()
-    worker.submit_stop((OP_STOP, late, None))  # 12 calls wait: now stops are dropped too
+    worker.submit_stop(StopCall((late,)))  # 12 calls wait: now stops are dropped too
     assert worker.stats.calls_dropped == 5
 
     worker.start()

@@ -34,7 +34,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import deque
-from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event as SdkEvent
@@ -42,10 +42,13 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Link, SpanContext
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 
-from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
+from nv_one_logger.core.attributes import Attributes
+from nv_one_logger.core.event import ErrorEvent, Event
 from nv_one_logger.core.span import Span
+from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.otel.attributes import to_otel_attributes, utf8_safe
 from nv_one_logger.otel.ids import IdScheme, random_span_id, random_trace_id, trace_id_from_session
+from nv_one_logger.otel.live_calls import Call, DataErrorCall, EventCall, LossReport, StartCall, StopCall
 from nv_one_logger.otel.live_markers import event_markers, start_marker
 from nv_one_logger.otel.mapping import (
     ATTR_CONTINUED_FROM_SPAN,
@@ -69,17 +72,13 @@ from nv_one_logger.otel.mapping import (
 )
 from nv_one_logger.otel.trace_bounds import TraceAssigner
 
-OP_START = 0
-OP_EVENT = 1
-OP_STOP = 2
-OP_TELEMETRY_DATA_ERROR = 3
-
 DEFAULT_LIVENESS_THRESHOLD_S = 1.0
 """Spans open longer than this are streamed (docs/otel.md explains the choice)."""
 DEFAULT_MAX_SPANS_PER_TRACE = 10000
 """Default cap of OneLogger spans per trace (docs/otel.md, "Traces", explains the choice)."""
 
 _RECENT_LIMIT = 4096
+_ERROR_CALLS = (DataErrorCall, LossReport)
 
 
 class OpenSpan:
@@ -181,34 +180,37 @@ class LiveSpanTranslator:
         return self._resource
 
     # --- entry point ---------------------------------------------------------------------------------------
-    def process(self, items: List[Tuple[int, Any, Any]]) -> List[ReadableSpan]:
-        """Translate one cycle's calls (``(op, span, payload)`` tuples, in call order) into spans to export.
+    def process(self, calls: List[Call]) -> List[ReadableSpan]:
+        """Translate one cycle's calls (``live_calls`` records, in call order) into spans to export.
 
         This is the export thread's hot loop: one dict lookup per call, each span's OTel context built once,
         SDK events built directly (no intermediate objects), the resource read once per cycle. An empty list is
         a cycle without calls: only long-open spans are looked at.
         """
         out: List[ReadableSpan] = []
-        if not items and not self._open:
+        if not calls and not self._open:
             return out
-        if not self.telemetry_data_error_seen and any(item[0] == OP_TELEMETRY_DATA_ERROR for item in items):
+        if not self.telemetry_data_error_seen and any(type(call) in _ERROR_CALLS for call in calls):
             # A root span exported in the same batch as a telemetry data error is flagged too, even if it ended
             # a moment before the error was reported: the flag says "this run's data is not complete".
             self.telemetry_data_error_seen = True
         open_spans = self._open
         resource = self.resource
-        for op, span, payload in items:
-            if op == OP_STOP:
+        for call in calls:
+            if type(call) is StopCall:
+                (span,) = call
                 key = span.id.int
                 state = open_spans.pop(key, None)
                 if state is None:  # its start was dropped (full queue): the span object still has everything
                     state = self._new_state(span, None)
                 self._finish(key, span, state, resource, out)
-            elif op == OP_START:
+            elif type(call) is StartCall:
+                span, app_parent = call
                 key = span.id.int
                 if key not in open_spans:
-                    open_spans[key] = self._new_state(span, payload)
-            elif op == OP_EVENT:
+                    open_spans[key] = self._new_state(span, app_parent)
+            elif type(call) is EventCall:
+                span, payload = call
                 key = span.id.int
                 state = open_spans.get(key)
                 if state is None:
@@ -217,8 +219,13 @@ class LiveSpanTranslator:
                 if type(payload) is not Event and isinstance(payload, ErrorEvent):
                     state.error_message = str((event.attributes or {}).get(ATTR_ERROR_MESSAGE, ""))
                 self._add_event(key, state, event)
-            elif op == OP_TELEMETRY_DATA_ERROR:
-                out.append(self._telemetry_data_error_span(payload))
+            elif type(call) is DataErrorCall:
+                (error,) = call
+                extra = error.attributes
+                out.append(self._error_span(error.error_type.value, error.error_message, extra, error.timestamp))
+            else:  # LossReport: the exporter's own, stamped now
+                error_type, message = call
+                out.append(self._error_span(error_type, message, None, None))
         if self._waiting or self._dirty:
             self._stream_long_open(out)
         return out
@@ -427,14 +434,12 @@ class LiveSpanTranslator:
             if state.pending:
                 event_markers(state, self.resource, self.event_limit, out)
 
-    def _telemetry_data_error_span(self, error: Any) -> ReadableSpan:
+    def _error_span(
+        self, error_type: str, message: str, extra: Optional[Attributes], when: Optional[TracingTimestamp]
+    ) -> ReadableSpan:
+        """Build a ``telemetry_data_error`` span, child of an open root span (``when``: its time; None: now)."""
         self.telemetry_data_error_seen = True
-        if isinstance(error, TelemetryDataError):
-            error_type, message, extra = error.error_type.value, error.error_message, error.attributes
-            time_ns = timestamp_ns(error.timestamp)
-        else:  # (error_type, message) reported by the exporter itself, e.g. for delivery losses
-            error_type, message = error
-            extra, time_ns = None, time.time_ns()
+        time_ns = timestamp_ns(when) if when is not None else time.time_ns()
         root = next((s for s in self._open.values() if s.is_root), None)
         trace_id = root.context.trace_id if root is not None else (self.trace_id or random_trace_id())
         if self.trace_id is None:

@@ -2,8 +2,9 @@
 
 Why not the SDK's ``BatchSpanProcessor``: its queue holds finished SDK spans, so the application's thread would
 have to build them (ids, attribute conversion, SDK objects) - the expensive part. Here the application's thread
-only appends a small tuple to a ``deque`` (a single atomic operation); this worker turns the tuples into spans
-(through a ``process`` callback, see ``live_spans.py``) and exports them in batches, honouring the same
+only appends a small record of its call to a ``deque`` (a single atomic operation; the records are in
+``live_calls.py``); this worker turns the records into spans (through a ``process`` callback, see
+``live_spans.py``) and exports them in batches, honouring the same
 ``OTEL_BSP_*`` settings as the SDK's processor (schedule delay, queue size, batch size, export timeout; see
 ``env.BatchSettings``).
 
@@ -45,7 +46,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import replace
-from typing import Any, Callable, Deque, List, Optional, Sequence, Tuple
+from typing import Callable, Deque, Generic, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
@@ -64,19 +65,25 @@ from nv_one_logger.otel.sdk_log_filter import SDK_LOG_FILTER, WORKER_THREAD_PREF
 __all__ = ["WORKER_THREAD_PREFIX", "ExportStats", "ExportWorker", "quiet_sdk_exporter_logs"]
 
 _UNCERTAIN = "uncertain"  # an export call that did not return in time: its spans may have arrived
+_Outcome = Tuple[Union[SpanExportResult, str], Optional[str], int]  # (result or _UNCERTAIN, reason, rejected)
+ItemT = TypeVar("ItemT")
 
 _logger = get_logger(__name__)
 
 _worker_numbers = itertools.count(1)
 
 
-class ExportWorker:
-    """Queue + daemon thread that turns submitted items into spans and exports them (module docstring)."""
+class ExportWorker(Generic[ItemT]):
+    """Queue + daemon thread that turns submitted items into spans and exports them (module docstring).
+
+    ``ItemT`` is what the application's thread submits (the OTel exporter's ``live_calls.Call``); only the
+    ``process`` callback looks inside an item.
+    """
 
     def __init__(
         self,
         span_exporter: SpanExporter,
-        process: Callable[[List[Any]], List[ReadableSpan]],
+        process: Callable[[List[ItemT]], List[ReadableSpan]],
         settings: BatchSettings,
         on_loss_recovered: Callable[[ExportStats], None],
         describe_target: str = "the OTLP endpoint",
@@ -87,7 +94,7 @@ class ExportWorker:
         self._settings = settings
         self._on_loss_recovered = on_loss_recovered
         self._target = describe_target
-        self._queue: Deque[Any] = deque()
+        self._queue: Deque[ItemT] = deque()
         self._max_calls = 2 * settings.max_queue_size  # starts and events: max_queue_size spans of two calls
         self._max_calls_with_stops = 3 * settings.max_queue_size  # room reserved for the stops of open spans
         self._calls_dropped = 0  # counted apart from _stats: dropping must stay cheap for the caller
@@ -118,7 +125,7 @@ class ExportWorker:
         quiet_sdk_exporter_logs()
         self._thread.start()
 
-    def submit(self, item: Any) -> None:
+    def submit(self, item: ItemT) -> None:
         """Enqueue a start or event call; O(1), never blocks. Beyond the queue bound it is dropped and counted."""
         queue = self._queue
         if len(queue) < self._max_calls and not self._stopping:
@@ -128,7 +135,7 @@ class ExportWorker:
             return
         self._drop()
 
-    def submit_stop(self, item: Any) -> None:
+    def submit_stop(self, item: ItemT) -> None:
         """Enqueue a stop call (it has more room than starts, see the module docstring)."""
         queue = self._queue
         if len(queue) < self._max_calls_with_stops and not self._stopping:
@@ -172,7 +179,7 @@ class ExportWorker:
         if was_running:
             self._thread.start()
 
-    def submit_internal(self, item: Any) -> None:
+    def submit_internal(self, item: ItemT) -> None:
         """Enqueue an item produced by the exporter itself (e.g. its loss report), even while closing."""
         self._queue.append(item)
 
@@ -299,7 +306,7 @@ class ExportWorker:
             self._export(chunk)
             self._in_flight -= len(chunk)
 
-    def _build(self, items: List[Any]) -> List[ReadableSpan]:
+    def _build(self, items: List[ItemT]) -> List[ReadableSpan]:
         """Turn calls into spans; if that fails, call by call, so that one bad call costs only itself."""
         try:
             return self._process(items)
@@ -323,7 +330,7 @@ class ExportWorker:
             stats = self._stats
             self._stats = replace(stats, **{name: getattr(stats, name) + n for name, n in increments.items()})
 
-    def _call_exporter(self, chunk: Sequence[ReadableSpan]) -> Tuple[Any, Optional[str], int]:
+    def _call_exporter(self, chunk: Sequence[ReadableSpan]) -> _Outcome:
         """Run ``export(chunk)`` on a helper thread, waiting at most the export timeout (module docstring).
 
         Returns (result, reason, rejected spans); the result is ``_UNCERTAIN`` when the call did not return in
@@ -333,7 +340,7 @@ class ExportWorker:
         stuck = self._call
         if stuck is not None and stuck.is_alive():
             return SpanExportResult.FAILURE, self._timeout_reason("the previous export call has still not returned"), 0
-        outcome: List[Tuple[SpanExportResult, Optional[str], int]] = []
+        outcome: List[_Outcome] = []
         exporter = self._exporter
         late = fork_safe_event()  # set by the worker when it stopped waiting for this call
 

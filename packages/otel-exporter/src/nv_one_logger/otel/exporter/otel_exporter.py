@@ -1,8 +1,8 @@
 """``OTelExporter``: OneLogger spans and events to OpenTelemetry (OTLP), without touching the app's OTel set-up.
 
-Data flow: recorder -> ``OTelExporter.export_*`` (application thread: one ``deque.append``) -> ``ExportWorker``
-(its own daemon thread: ``LiveSpanTranslator`` builds SDK ``ReadableSpan`` objects with ``mapping.py``, then the
-SDK's OTLP span exporter sends them) -> collector.
+Data flow: recorder -> ``OTelExporter.export_*`` (application thread: one small record of the call, see
+``live_calls.py``, and one ``deque.append``) -> ``ExportWorker`` (its own daemon thread: ``LiveSpanTranslator``
+builds SDK ``ReadableSpan`` objects with ``mapping.py``, then the SDK's OTLP span exporter sends them) -> collector.
 
 Isolation: the exporter owns everything it uses - its resource, its id generation, its worker and its span
 exporter. It never creates or sets a global ``TracerProvider`` (it does not use a tracer at all: spans are built
@@ -40,7 +40,7 @@ from __future__ import annotations
 import os
 import weakref
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional
 
 from opentelemetry import trace as otel_trace
 from opentelemetry.sdk.resources import Resource
@@ -56,15 +56,8 @@ from nv_one_logger.exporter.exporter import BaseExporter, ExporterState
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.env_trace import remote_parent_from_env
 from nv_one_logger.otel.ids import IdScheme
-from nv_one_logger.otel.live_spans import (
-    DEFAULT_LIVENESS_THRESHOLD_S,
-    DEFAULT_MAX_SPANS_PER_TRACE,
-    OP_EVENT,
-    OP_START,
-    OP_STOP,
-    OP_TELEMETRY_DATA_ERROR,
-    LiveSpanTranslator,
-)
+from nv_one_logger.otel.live_calls import Call, DataErrorCall, EventCall, LossReport, StartCall, StopCall
+from nv_one_logger.otel.live_spans import DEFAULT_LIVENESS_THRESHOLD_S, DEFAULT_MAX_SPANS_PER_TRACE, LiveSpanTranslator
 from nv_one_logger.otel.pipeline import ExportStats, ExportWorker
 from nv_one_logger.otel.resource import build_resource, environment_resource
 from nv_one_logger.otel.span_exporters import Suppressed, build_span_exporter
@@ -156,10 +149,10 @@ class OTelExporter(BaseExporter):
         self._owns_span_exporter = otel_span_exporter is None
         if self._span_exporter is None and not self.disabled:
             self._span_exporter = build_span_exporter(self._settings)  # None for OTEL_TRACES_EXPORTER=none
-        self._worker: Optional[ExportWorker] = None
+        self._worker: Optional[ExportWorker[Call]] = None
         self._translator: Optional[LiveSpanTranslator] = None
-        self._submit = _discard
-        self._submit_stop = _discard
+        self._submit: Callable[[Call], None] = _discard
+        self._submit_stop: Callable[[Call], None] = _discard
         self._base_resource: Optional[Resource] = None
 
     def __repr__(self) -> str:
@@ -191,8 +184,8 @@ class OTelExporter(BaseExporter):
         )
         policy = self._policy
 
-        def process(items: List[Any]) -> List[ReadableSpan]:
-            return policy.apply(translator.process(items), translator.trace_parents)
+        def process(calls: List[Call]) -> List[ReadableSpan]:
+            return policy.apply(translator.process(calls), translator.trace_parents)
 
         self._worker = ExportWorker(
             self._span_exporter,
@@ -266,38 +259,38 @@ class OTelExporter(BaseExporter):
         """
         return self._worker.stats if self._worker is not None else ExportStats()
 
-    # --- hot path: one state check and one deque.append each ----------------------------------------------
+    # --- hot path: one state check, one small record (``live_calls``) and one deque.append each ------------
     def export_start(self, span: Span) -> None:
         """Record that ``span`` started (sent as a start marker if it is still open at the next batch)."""
         if self._state is not _READY:
             self._check_ready("export_start")
         if self._parent_from_app and span.parent_span is None:
-            self._submit((OP_START, span, otel_trace.get_current_span().get_span_context()))
+            self._submit(StartCall((span, otel_trace.get_current_span().get_span_context())))
         else:
-            self._submit((OP_START, span, None))
+            self._submit(StartCall((span, None)))
 
     def export_event(self, event: Event, span: Span) -> None:
         """Record an event on ``span`` (a span event; also sent in an event marker while the span is open)."""
         if self._state is not _READY:
             self._check_ready("export_event")
-        self._submit((OP_EVENT, span, event))
+        self._submit(EventCall((span, event)))
 
     def export_error(self, event: ErrorEvent, span: Span) -> None:
         """Record an application error: an ``exception`` span event and status ERROR on the span."""
         if self._state is not _READY:
             self._check_ready("export_error")
-        self._submit((OP_EVENT, span, event))
+        self._submit(EventCall((span, event)))
 
     def export_stop(self, span: Span) -> None:
         """Record that ``span`` stopped: its one complete OTel span is built and sent."""
         if self._state is not _READY:
             self._check_ready("export_stop")
-        self._submit_stop((OP_STOP, span, None))
+        self._submit_stop(StopCall((span,)))
 
     def export_telemetry_data_error(self, error: TelemetryDataError) -> None:
         """Send a ``telemetry_data_error`` span at once and flag the root span of the run."""
         self._check_ready("export_telemetry_data_error")
-        self._submit((OP_TELEMETRY_DATA_ERROR, None, error))
+        self._submit(DataErrorCall((error,)))
 
     # --- internals -----------------------------------------------------------------------------------------
     def _build_resource(self) -> Resource:
@@ -321,7 +314,7 @@ class OTelExporter(BaseExporter):
         )
         worker = self._worker
         if worker is not None:
-            worker.submit_internal((OP_TELEMETRY_DATA_ERROR, None, (error_type, message)))
+            worker.submit_internal(LossReport((error_type, message)))
 
 
 _live_exporters: weakref.WeakSet[OTelExporter] = weakref.WeakSet()
@@ -354,5 +347,5 @@ def _resource_attributes(value: object) -> Dict[str, Any]:
     return dict(value)
 
 
-def _discard(item: Any) -> None:
-    """Drop ``item``: the submit function while there is no worker (disabled, or closed)."""
+def _discard(call: Call) -> None:
+    """Drop ``call``: the submit function while there is no worker (disabled, or closed)."""
