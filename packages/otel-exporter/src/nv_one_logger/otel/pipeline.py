@@ -25,7 +25,7 @@ Guarantees:
   returned in time the worker moves on and the batch is counted as *uncertain* (the request may have reached
   the collector), so a span exporter that hangs cannot stall delivery for ever. If the call returns later, its
   spans move to exported or failed. While such a call is still running, no second call is started: each batch is
-  counted as failed at once (it was never sent; at most one stuck thread).
+  counted as failed at once (it was never sent; at most one stuck thread). See ``bounded_export``.
 - One request stays under the receiver's message size limit (``request_size``): a span too large on its own is
   shrunk or dropped alone, never with its batch. Spans that cannot be built (a poison value) cost only their
   own call. An OTLP partial-success answer counts its rejected spans as rejected, not delivered
@@ -46,26 +46,23 @@ import threading
 import time
 from collections import deque
 from dataclasses import replace
-from typing import Callable, Deque, Generic, List, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Callable, Deque, Generic, List, Sequence, TypeVar
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from nv_one_logger.core.internal.describe import describe_exception
 from nv_one_logger.core.internal.locks import fork_safe_event, fork_safe_lock
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.internal.redaction import redact_text
 from nv_one_logger.otel import partial_success
+from nv_one_logger.otel.bounded_export import UNCERTAIN, BoundedExport
 from nv_one_logger.otel.env import BatchSettings
 from nv_one_logger.otel.export_stats import ExportStats
-from nv_one_logger.otel.fork_gate import export_call
 from nv_one_logger.otel.request_size import TRUNCATED_VALUES_ATTRIBUTE, pack, shrink
 from nv_one_logger.otel.sdk_log_filter import SDK_LOG_FILTER, WORKER_THREAD_PREFIX, quiet_sdk_exporter_logs
 
 __all__ = ["WORKER_THREAD_PREFIX", "ExportStats", "ExportWorker", "quiet_sdk_exporter_logs"]
 
-_UNCERTAIN = "uncertain"  # an export call that did not return in time: its spans may have arrived
-_Outcome = Tuple[Union[SpanExportResult, str], Optional[str], int]  # (result or _UNCERTAIN, reason, rejected)
 ItemT = TypeVar("ItemT")
 
 _logger = get_logger(__name__)
@@ -113,11 +110,10 @@ class ExportWorker(Generic[ItemT]):
         self._close_started = float("inf")
         self._dropped_seen = 0
         self._unreported_loss = False
-        self._export_timeout_s = settings.export_timeout_ms / 1000.0
-        self._call: Optional[threading.Thread] = None  # the export call in progress (or stuck), if any
         self._thread = threading.Thread(
             target=self._run, name=f"{WORKER_THREAD_PREFIX}-export-{next(_worker_numbers)}", daemon=True
         )
+        self._bounded_export = self._new_bounded_export()
 
     # --- application side ----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -171,13 +167,17 @@ class ExportWorker(Generic[ItemT]):
         self._last_export_ok = False
         self._dropped_seen = 0
         self._unreported_loss = False
-        self._call = None
         was_running = not self._stopping
         self._thread = threading.Thread(
             target=self._run, name=f"{WORKER_THREAD_PREFIX}-export-{next(_worker_numbers)}", daemon=True
         )
+        self._bounded_export = self._new_bounded_export()
         if was_running:
             self._thread.start()
+
+    def _new_bounded_export(self) -> BoundedExport:
+        """Return the export caller of this worker's thread (its SDK log lines are those of ``<thread name>-call``)."""
+        return BoundedExport(self._settings.export_timeout_ms, f"{self._thread.name}-call", self._settle_late)
 
     def submit_internal(self, item: ItemT) -> None:
         """Enqueue an item produced by the exporter itself (e.g. its loss report), even while closing."""
@@ -330,68 +330,27 @@ class ExportWorker(Generic[ItemT]):
             stats = self._stats
             self._stats = replace(stats, **{name: getattr(stats, name) + n for name, n in increments.items()})
 
-    def _call_exporter(self, chunk: Sequence[ReadableSpan]) -> _Outcome:
-        """Run ``export(chunk)`` on a helper thread, waiting at most the export timeout (module docstring).
-
-        Returns (result, reason, rejected spans); the result is ``_UNCERTAIN`` when the call did not return in
-        time. Such a call settles its own spans (moves them from uncertain to exported or failed) if it ever
-        returns.
-        """
-        stuck = self._call
-        if stuck is not None and stuck.is_alive():
-            return SpanExportResult.FAILURE, self._timeout_reason("the previous export call has still not returned"), 0
-        outcome: List[_Outcome] = []
-        exporter = self._exporter
-        late = fork_safe_event()  # set by the worker when it stopped waiting for this call
-
-        def call() -> None:
-            partial_success.take()
-            try:
-                with export_call():  # never inside gRPC while the process forks (fork_gate.py)
-                    result, reason = exporter.export(chunk), None
-            except Exception as error:
-                result, reason = SpanExportResult.FAILURE, describe_exception(error)
-            answer = partial_success.take() if result is SpanExportResult.SUCCESS else None
-            rejected = min(answer[0], len(chunk)) if answer is not None else 0
-            if answer is not None:
-                reason = f"the receiver rejected {rejected} of {len(chunk)} spans: {answer[1] or 'no reason given'}"
-            with self._lock:
-                outcome.append((result, reason, rejected))
-                if late.is_set():
-                    self._settle_late(len(chunk), result, rejected)
-
-        self._call = threading.Thread(target=call, name=f"{self._thread.name}-call", daemon=True)
-        self._call.start()
-        self._call.join(self._export_timeout_s)
-        with self._lock:
-            if outcome:
-                return outcome[0]
-            late.set()
-        return _UNCERTAIN, self._timeout_reason("the export call did not return in time; its spans may still arrive"), 0
-
     def _settle_late(self, count: int, result: SpanExportResult, rejected: int) -> None:
-        """Move the spans of a call given up on, which has returned after all, out of uncertain (lock held)."""
-        stats = self._stats
-        if result is SpanExportResult.SUCCESS:
-            self._stats = replace(
-                stats,
-                spans_uncertain=stats.spans_uncertain - count,
-                spans_exported=stats.spans_exported + count - rejected,
-                spans_rejected=stats.spans_rejected + rejected,
-            )
-        else:
-            self._stats = replace(
-                stats,
-                spans_uncertain=stats.spans_uncertain - count,
-                spans_failed=stats.spans_failed + count,
-                failed_batches=stats.failed_batches + 1,
-            )
-
-    def _timeout_reason(self, what: str) -> str:
-        return f"{what} (OTEL_BSP_EXPORT_TIMEOUT = {self._settings.export_timeout_ms} ms)"
+        """Move the spans of a call given up on, which has returned after all, out of uncertain."""
+        with self._lock:
+            stats = self._stats
+            if result is SpanExportResult.SUCCESS:
+                self._stats = replace(
+                    stats,
+                    spans_uncertain=stats.spans_uncertain - count,
+                    spans_exported=stats.spans_exported + count - rejected,
+                    spans_rejected=stats.spans_rejected + rejected,
+                )
+            else:
+                self._stats = replace(
+                    stats,
+                    spans_uncertain=stats.spans_uncertain - count,
+                    spans_failed=stats.spans_failed + count,
+                    failed_batches=stats.failed_batches + 1,
+                )
 
     def _export(self, chunk: Sequence[ReadableSpan]) -> None:
-        result, reason, rejected = self._call_exporter(chunk)
+        result, reason, rejected = self._bounded_export(self._exporter, chunk)
         truncated = sum(1 for span in chunk if span.attributes and TRUNCATED_VALUES_ATTRIBUTE in span.attributes)
         with self._lock:
             if self._abandoned:
@@ -404,7 +363,7 @@ class ExportWorker(Generic[ItemT]):
                     spans_rejected=stats.spans_rejected + rejected,
                     spans_truncated=stats.spans_truncated + truncated,
                 )
-            elif result is _UNCERTAIN:
+            elif result is UNCERTAIN:
                 self._stats = replace(stats, spans_uncertain=stats.spans_uncertain + len(chunk))
             else:
                 self._stats = replace(
@@ -422,7 +381,7 @@ class ExportWorker(Generic[ItemT]):
                     _logger.debug("OneLogger OTel exporter: on_loss_recovered callback failed", exc_info=True)
             return
         sdk_reason = SDK_LOG_FILTER.pop_reason(f"{self._thread.name}-call")
-        if result is _UNCERTAIN:
+        if result is UNCERTAIN:
             self._note_uncertain(reason or "")
             return
         self._note_loss(reason or sdk_reason or "the span exporter reported a failure")
