@@ -16,13 +16,10 @@ Events the final span cannot carry (more than ``event_limit`` on a span that was
 markers when the span stops. With ``event_markers=False`` nothing is streamed: the final span carries the most
 recent events and reports the older ones as ``dropped_events_count``.
 
-Traces and parents (``trace_bounds``): a span's parent is its nearest exported OneLogger ancestor (also when that
-ancestor stopped recently, within ``_RECENT_LIMIT`` spans). A span without one is a root and starts a new trace,
-as in OpenTelemetry, unless a parent context is given: the application's current OTel span
-(``parent_from_current_otel_span``), the job's remote parent from ``TRACEPARENT``/``TRACESTATE`` (tracestate kept),
-or the trace derived from the session tag (``trace_per_session``). A trace holds at most ``max_spans_per_trace``
-OneLogger spans; later spans continue in a linked continuation trace, carrying a span link to their real parent
-and ``one_logger.parent_span.id``, ``one_logger.continued_from.trace_id`` / ``.span_id``.
+Traces and parents: ``live_traces`` gives each span its parent and its trace (the nearest exported OneLogger
+ancestor, else the application's span, ``TRACEPARENT`` or the session trace, else a new trace; continuation traces
+beyond ``max_spans_per_trace`` spans). A span that begins a continuation trace carries a span link to its real
+parent and ``one_logger.parent_span.id``, ``one_logger.continued_from.trace_id`` / ``.span_id``.
 
 Telemetry data errors become a zero-length ``telemetry_data_error`` span with status ERROR, child of an open root
 span (or itself a root when no root span is open). Every root span that is exported afterwards (or in the same
@@ -32,7 +29,6 @@ batch) carries ``one_logger.telemetry_data_error = true``; so does the error spa
 from __future__ import annotations
 
 import time
-import uuid
 from collections import deque
 from typing import Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -40,16 +36,16 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event as SdkEvent
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import Link, SpanContext
-from opentelemetry.trace.span import DEFAULT_TRACE_STATE
 
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import ErrorEvent, Event
 from nv_one_logger.core.span import Span
 from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.otel.attributes import to_otel_attributes, utf8_safe
-from nv_one_logger.otel.ids import IdScheme, random_span_id, random_trace_id, trace_id_from_session
+from nv_one_logger.otel.ids import IdScheme, random_span_id, random_trace_id
 from nv_one_logger.otel.live_calls import Call, DataErrorCall, EventCall, LossReport, StartCall, StopCall
 from nv_one_logger.otel.live_markers import event_markers, start_marker
+from nv_one_logger.otel.live_traces import LiveTraces
 from nv_one_logger.otel.mapping import (
     ATTR_CONTINUED_FROM_SPAN,
     ATTR_CONTINUED_FROM_TRACE,
@@ -65,19 +61,16 @@ from nv_one_logger.otel.mapping import (
     lifecycle_event,
     readable_span,
     sdk_event,
-    span_context,
     telemetry_data_error_attributes,
     timestamp_ns,
     with_dropped_count,
 )
-from nv_one_logger.otel.trace_bounds import TraceAssigner
 
 DEFAULT_LIVENESS_THRESHOLD_S = 1.0
 """Spans open longer than this are streamed (docs/otel.md explains the choice)."""
 DEFAULT_MAX_SPANS_PER_TRACE = 10000
 """Default cap of OneLogger spans per trace (docs/otel.md, "Traces", explains the choice)."""
 
-_RECENT_LIMIT = 4096
 _ERROR_CALLS = (DataErrorCall, LossReport)
 
 
@@ -144,18 +137,13 @@ class LiveSpanTranslator:
     ) -> None:
         self._resource = resource if isinstance(resource, Resource) else None
         self._resource_factory = None if isinstance(resource, Resource) else resource
-        self.ids = ids
         self.event_limit = max(2, event_limit)
         self.start_markers = start_markers
         self.event_markers = event_markers
         self.threshold_ns = max(0, round(liveness_threshold_s * 1e9))
         self.legacy_fields = legacy_fields
-        self.remote_parent = remote_parent if remote_parent is not None and remote_parent.is_valid else None
-        self.trace_per_session = trace_per_session
-        self.session_trace_id: Optional[int] = None  # set at the first span (the resource names the session)
-        self.traces = TraceAssigner(max_spans_per_trace, self._new_trace_id)
-        self._shares_set = False
-        self.trace_id: Optional[int] = None
+        self.traces = LiveTraces(ids, max_spans_per_trace, remote_parent, trace_per_session)
+        self.trace_parents = self.traces.trace_parents  # trace id -> its remote parent, for the sampler
         self.telemetry_data_error_seen = False
         # Keyed by ``uuid.int``: hashing an int is a C call, ``uuid.UUID.__hash__`` is Python code.
         self._open: Dict[int, OpenSpan] = {}
@@ -163,9 +151,6 @@ class LiveSpanTranslator:
         self._waiting: Deque[Tuple[int, int]] = deque()
         # Open spans with events to send in a marker at the end of this cycle.
         self._dirty: Dict[int, OpenSpan] = {}
-        self._recent: Dict[int, SpanContext] = {}
-        self._recent_order: Deque[int] = deque()  # oldest first, to evict in O(1)
-        self.trace_parents: Dict[int, SpanContext] = {}  # trace id -> its remote parent (``_note_trace_parent``)
 
     @property
     def resource(self) -> Resource:
@@ -231,102 +216,12 @@ class LiveSpanTranslator:
         return out
 
     # --- span state ----------------------------------------------------------------------------------------
-    def _new_trace_id(self, span_key: int) -> int:
-        return self.ids.trace_id(uuid.UUID(int=span_key)) if self.ids.deterministic else random_trace_id()
-
-    def _world_size(self) -> int:
-        value = self.resource.attributes.get("one_logger.world_size")
-        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
-
-    def _set_shares(self) -> None:
-        """Shared traces (the job's remote parent, the session trace) get this process's share of the cap."""
-        self._shares_set = True
-        world_size = self._world_size()
-        if self.trace_per_session:
-            attributes = self.resource.attributes
-            session = attributes.get("one_logger.session_tag")
-            if isinstance(session, str):
-                self.session_trace_id = trace_id_from_session(str(attributes.get("service.name", "")), session)
-        if self.remote_parent is not None:
-            self.traces.share(self.remote_parent.trace_id, world_size)
-        if self.session_trace_id is not None:
-            self.traces.share(self.session_trace_id, world_size)
-
     def _new_state(self, span: Span, app_parent: Optional[SpanContext]) -> OpenSpan:
         """State for the first call seen for ``span``: normally its start; after a dropped start, whatever came."""
-        key = span.id.int
-        if not self._shares_set:
-            self._set_shares()
-        parent = self._find_parent(span)
-        if parent is None:
-            if app_parent is not None and app_parent.is_valid:  # its sampled flag kept: parent-based samplers read it
-                parent = SpanContext(
-                    app_parent.trace_id, app_parent.span_id, True, app_parent.trace_flags, app_parent.trace_state
-                )
-            else:
-                parent = self.remote_parent
-        link: Optional[SpanContext] = None
-        if parent is not None or self.session_trace_id is not None:
-            parent_trace = parent.trace_id if parent is not None else self.session_trace_id
-            assert parent_trace is not None
-            trace_id, continued = self.traces.place(parent_trace, key)
-            if continued:
-                link, parent = parent, None
-                if link is not None:
-                    self._note_trace_parent(trace_id, link)
-            elif parent is not None and parent.is_remote:
-                self._note_trace_parent(trace_id, parent)
-        else:
-            trace_id = self.traces.new_root(key)
-        if self.trace_id is None:
-            self.trace_id = trace_id
-        span_id = random_span_id() if not self.ids.deterministic else self.ids.span_id(span.id)
-        trace_state = parent.trace_state if parent is not None else DEFAULT_TRACE_STATE
-        state = OpenSpan(
-            span,
-            span_context(trace_id, span_id, False, trace_state),
-            parent,
-            sdk_event(span.start_event),
-            self.event_limit - 2,
-            link,
-        )
-        self._waiting.append((state.start_ns, key))
+        context, parent, link = self.traces.place(span, app_parent, self._open, self.resource)
+        state = OpenSpan(span, context, parent, sdk_event(span.start_event), self.event_limit - 2, link)
+        self._waiting.append((state.start_ns, span.id.int))
         return state
-
-    def _note_trace_parent(self, trace_id: int, parent: SpanContext) -> None:
-        """Remember the remote parent ``trace_id`` hangs under (a continuation: that of the trace it continues).
-
-        A parent-based sampler decides on it (``trace_policy``), for every span of the trace: the first span of a
-        trace the sampler sees is often a child (children stop first), whose own parent is a OneLogger span.
-        """
-        parents = self.trace_parents
-        if trace_id in parents:
-            return
-        remote = parent if parent.is_remote else parents.get(parent.trace_id)
-        if remote is not None:
-            if len(parents) >= _RECENT_LIMIT:
-                del parents[next(iter(parents))]
-            parents[trace_id] = remote
-
-    def _find_parent(self, span: Span) -> Optional[SpanContext]:
-        """Return the context of the nearest exported ancestor (open or recently stopped), if any."""
-        ancestor_id = span.parent_id
-        if ancestor_id is None:
-            return None
-        ancestor = span.parent_span
-        while ancestor_id is not None:
-            key = ancestor_id.int
-            state = self._open.get(key)
-            if state is not None:
-                return state.context
-            recent = self._recent.get(key)
-            if recent is not None:
-                return recent
-            if ancestor is None:
-                return None
-            ancestor = ancestor.parent_span
-            ancestor_id = None if ancestor is None else ancestor.id
-        return None
 
     def _add_event(self, key: int, state: OpenSpan, event: SdkEvent) -> None:
         if state.streaming and self.event_markers:
@@ -348,12 +243,8 @@ class LiveSpanTranslator:
     # --- spans out -----------------------------------------------------------------------------------------
     def _finish(self, key: int, span: Span, state: OpenSpan, resource: Resource, out: List[ReadableSpan]) -> None:
         context = state.context
-        recent = self._recent
-        if len(self._recent_order) >= _RECENT_LIMIT:
-            recent.pop(self._recent_order.popleft(), None)
-        recent[key] = context
+        self.traces.stopped(key, context)
         self._dirty.pop(key, None)
-        self._recent_order.append(key)
         if state.pending:
             if state.streaming:  # handled in the same cycle as the stop: they go with the span, exactly once
                 window = max(0, state.event_window)
@@ -441,9 +332,10 @@ class LiveSpanTranslator:
         self.telemetry_data_error_seen = True
         time_ns = timestamp_ns(when) if when is not None else time.time_ns()
         root = next((s for s in self._open.values() if s.is_root), None)
-        trace_id = root.context.trace_id if root is not None else (self.trace_id or random_trace_id())
-        if self.trace_id is None:
-            self.trace_id = trace_id
+        traces = self.traces
+        trace_id = root.context.trace_id if root is not None else (traces.first_trace_id or random_trace_id())
+        if traces.first_trace_id is None:
+            traces.first_trace_id = trace_id
         data = OTelSpanData(
             name=TELEMETRY_DATA_ERROR_SPAN_NAME,
             trace_id=trace_id,

@@ -1,6 +1,6 @@
 """Which trace a new OneLogger span goes to: trace boundaries and the per-trace span cap (docs/otel.md, "Traces").
 
-Both the live exporter (``live_spans``) and the replay (``replay.plan``) ask this one class, in span start order,
+Both the live exporter (``live_traces``) and the replay (``replay.plan``) ask this one class, in span start order,
 so a replay with deterministic ids puts every span in the trace the live run put it in.
 
 Rules:
