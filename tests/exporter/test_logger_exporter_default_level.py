@@ -12,6 +12,7 @@ from nv_one_logger.api.config import LoggerConfig, OneLoggerConfig
 from nv_one_logger.api.timed_span import configure_one_logger, timed_span
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.logger_exporter import LoggerExporter
+from tests.support.exporter_calls import export_complete_span
 
 DEFAULT = LoggerExporter.DEFAULT_LOGGER_NAME
 
@@ -38,10 +39,7 @@ def test_default_logger_gets_info_level_when_it_has_none(caplog):
     assert exporter.logger.name == DEFAULT
     assert exporter.logger.level == logging.INFO
     exporter.initialize()
-    span = Span.create("step")
-    exporter.export_start(span)
-    span.stop()
-    exporter.export_stop(span)
+    export_complete_span(exporter, "step")
     [line] = _record_lines(caplog)  # propagated to the root logger's handlers (caplog)
     assert 'type="complete"' in line.getMessage()
 

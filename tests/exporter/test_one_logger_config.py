@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import List
 
 from nv_one_logger.api.timed_span import configure_one_logger
-from nv_one_logger.core.span import Span
 from nv_one_logger.exporter._exporter_factory import build_exporter
 from nv_one_logger.exporter.base_json_exporter import BaseJsonExporter, JsonRecord
 from nv_one_logger.exporter.exporter_config import ExporterConfig
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from tests.support.config import make_config
+from tests.support.exporter_calls import export_complete_span
 
 PACKAGES = Path(__file__).resolve().parents[2] / "packages"
 
@@ -32,10 +32,7 @@ class Records(BaseJsonExporter):
 
 
 def one_span(exporter: BaseJsonExporter) -> None:
-    span = Span.create("step")
-    exporter.export_start(span)
-    span.stop()
-    exporter.export_stop(span)
+    export_complete_span(exporter, "step")
 
 
 def test_an_exporter_built_in_code_uses_the_configuration_installed_after_it() -> None:

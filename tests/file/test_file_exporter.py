@@ -21,6 +21,7 @@ from nv_one_logger.records import (
     rebuild,
     rotated_segments,
 )
+from tests.support.exporter_calls import export_complete_span
 from tests.support.jsonl import json_lines, telemetry_records
 
 
@@ -394,10 +395,7 @@ def test_writes_after_another_process_appended_stay_whole_lines(tmp_path):
 def test_merge_start_stop_option(tmp_path, merge, types):
     path = tmp_path / "run.jsonl"
     exporter = _open(path, merge_start_stop=merge)
-    span = Span.create("leaf")
-    exporter.export_start(span)
-    span.stop()
-    exporter.export_stop(span)
+    export_complete_span(exporter, "leaf")
     exporter.close()
     assert [r["type"] for r in json_lines(path)] == types
 

@@ -10,6 +10,7 @@ from nv_one_logger.otel import defaults
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from tests.support.environment import otlp_env, set_otel_env
+from tests.support.exporter_calls import export_complete_span
 from tests.support.otel_job import run_env_only_app
 from tests.support.received_spans import by_name, real_spans
 
@@ -99,12 +100,8 @@ def test_sdk_disabled_exports_nothing(otlp_sink, monkeypatch):
     set_otel_env(monkeypatch, otlp_env(otlp_sink.grpc_endpoint, "grpc", OTEL_SDK_DISABLED="true"))
     exporter = OTelExporter()
     exporter.initialize()
-    from nv_one_logger.core.span import Span
 
-    span = Span.create("application")
-    exporter.export_start(span)
-    span.stop()
-    exporter.export_stop(span)
+    export_complete_span(exporter, "application")
     assert exporter.force_flush(5)
     exporter.close()
     assert otlp_sink.requests() == []

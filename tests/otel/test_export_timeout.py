@@ -9,9 +9,9 @@ from typing import List, Sequence
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
-from nv_one_logger.core.span import Span
 from nv_one_logger.otel.env import BatchSettings
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
+from tests.support.exporter_calls import export_complete_span
 
 WAIT_S = 10.0  # bounded waits for the worker thread; the timeout under test is 0.2 s
 
@@ -44,10 +44,7 @@ def _exporter(span_exporter: SpanExporter, **kwargs) -> OTelExporter:
 
 
 def _span(exporter: OTelExporter, name: str) -> None:
-    span = Span.create(name)
-    exporter.export_start(span)
-    span.stop()
-    exporter.export_stop(span)
+    export_complete_span(exporter, name)
 
 
 def _wait_until_no_export_call_thread() -> None:

@@ -16,6 +16,7 @@ from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.otel.live_calls import EventCall, StartCall, StopCall
 from nv_one_logger.otel.live_spans import LiveSpanTranslator
 from nv_one_logger.recorder.default_recorder import DefaultRecorder, ExportCustomizationMode
+from tests.support.exporter_calls import export_complete_span
 
 
 @pytest.fixture
@@ -95,10 +96,7 @@ def test_span_whose_parent_is_not_exported_is_a_root_of_the_same_trace(memory):
 
 def test_telemetry_data_error_after_the_root_was_exported_is_its_own_flagged_root(memory):
     exporter = _exporter(memory)
-    root = Span.create("application")
-    exporter.export_start(root)
-    root.stop()
-    exporter.export_stop(root)
+    export_complete_span(exporter, "application")
     assert exporter.force_flush(5)  # the root is exported before the error is reported
     exporter.export_telemetry_data_error(
         TelemetryDataError.create(TelemetryDataError.ErrorType.NO_TELEMETRY_DATA, "late")
@@ -115,10 +113,7 @@ def test_telemetry_data_error_after_the_root_was_exported_is_its_own_flagged_roo
 
 def test_root_exported_in_the_same_batch_as_a_telemetry_data_error_is_flagged(memory):
     exporter = _exporter(memory)
-    root = Span.create("application")
-    exporter.export_start(root)
-    root.stop()
-    exporter.export_stop(root)
+    export_complete_span(exporter, "application")
     exporter.export_telemetry_data_error(
         TelemetryDataError.create(TelemetryDataError.ErrorType.INCOMPLETE_TELEMETRY_DATA, "lost a batch")
     )
@@ -197,10 +192,7 @@ def test_config_value_that_fails_is_skipped_not_fatal(memory):
             raise RuntimeError("torch.distributed is not initialized")
 
     exporter = _exporter(memory, one_logger_config=ConfigWithBrokenWorldSize())
-    span = Span.create("application")
-    exporter.export_start(span)
-    span.stop()
-    exporter.export_stop(span)
+    export_complete_span(exporter, "application")
     exporter.close()
     resource = _real(memory)["application"].resource.attributes
     assert resource["service.name"] == "app"

@@ -15,6 +15,7 @@ from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.records import IdentityRecord, SpanCompleteRecord, read_records, rebuild
 from nv_one_logger.records.files import load_files
+from tests.support.exporter_calls import export_complete_span
 from tests.support.processes import run_command
 
 CONFIG = OneLoggerConfig(
@@ -29,10 +30,7 @@ def _write(path, monkeypatch, rank, config=CONFIG):
     monkeypatch.setenv("RANK", str(rank))
     exporter = FileExporter(path, one_logger_config=config)
     exporter.initialize()
-    span = Span.create("step")
-    exporter.export_start(span)
-    span.stop()
-    exporter.export_stop(span)
+    export_complete_span(exporter, "step")
     exporter.close()
 
 

@@ -12,9 +12,9 @@ from typing import Any, Callable
 
 import pytest
 
-from nv_one_logger.core.span import Span
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from tests.support.environment import set_otel_env
+from tests.support.exporter_calls import export_complete_span
 from tests.support.otlp_sink import OtlpSink
 
 PROTOCOLS = ["grpc", "http/protobuf"]
@@ -35,10 +35,7 @@ def _point_at(sink: OtlpSink, protocol: str, monkeypatch: pytest.MonkeyPatch, **
 
 def _record_spans(exporter: OTelExporter, count: int) -> None:
     for i in range(count):
-        span = Span.create(f"step-{i}")
-        exporter.export_start(span)
-        span.stop()
-        exporter.export_stop(span)
+        export_complete_span(exporter, f"step-{i}")
 
 
 def _wait_for(condition: Callable[[], bool], what: str) -> None:

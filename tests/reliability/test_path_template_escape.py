@@ -5,8 +5,8 @@ import os
 import pytest
 
 from nv_one_logger.api.config import OneLoggerConfig
-from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.file_exporter import FileExporter
+from tests.support.exporter_calls import export_complete_span
 
 HOSTILE = [".", "..", "...", "../..", "../../etc", "a/../..", "./.", ""]
 
@@ -17,10 +17,7 @@ def _files_under(root):
 
 def _write_one(exporter: FileExporter) -> None:
     exporter.initialize()
-    span = Span.create("s")
-    exporter.export_start(span)
-    span.stop()
-    exporter.export_stop(span)
+    export_complete_span(exporter, "s")
     exporter.close()
 
 

@@ -23,6 +23,7 @@ from nv_one_logger.otel.request_size import TRUNCATED_VALUES_ATTRIBUTE
 from nv_one_logger.records import IdentityRecord, read_records
 from tests.support.collector import RotelCollector
 from tests.support.environment import otlp_env, set_otel_env
+from tests.support.exporter_calls import export_complete_span
 from tests.support.otlp_sink import OtlpSink
 from tests.support.processes import REPO_ROOT, run_command
 
@@ -69,10 +70,7 @@ def test_the_otel_bridge_delivers_a_cycle_with_a_poison_int(
     try:
         for i in range(101):
             attributes = {"big": POISON} if i == 50 else {"i": i}
-            span = Span.create(f"step-{i}", span_attributes=attributes)
-            exporter.export_start(span)
-            span.stop()
-            exporter.export_stop(span)
+            export_complete_span(exporter, f"step-{i}", span_attributes=attributes)
         assert exporter.force_flush(WAIT_S)
         spans = otlp_sink.wait_for_spans(lambda s: s.name.startswith("step-"), count=101, timeout=WAIT_S)
         stats = exporter.stats
@@ -92,17 +90,11 @@ def test_a_span_larger_than_the_grpc_message_limit_costs_only_itself(
     try:
         for i in range(301):
             attributes = {"blob": "x" * 5_000_000} if i == 150 else {"i": i}
-            span = Span.create(f"step-{i}", span_attributes=attributes)
-            exporter.export_start(span)
-            span.stop()
-            exporter.export_stop(span)
+            export_complete_span(exporter, f"step-{i}", span_attributes=attributes)
         assert exporter.force_flush(WAIT_S)
         # and the next batch too:
         for i in range(301, 311):
-            span = Span.create(f"step-{i}")
-            exporter.export_start(span)
-            span.stop()
-            exporter.export_stop(span)
+            export_complete_span(exporter, f"step-{i}")
         assert exporter.force_flush(WAIT_S)
         spans = otlp_sink.wait_for_spans(lambda s: s.name.startswith("step-"), count=311, timeout=WAIT_S)
         stats = exporter.stats

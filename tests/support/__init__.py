@@ -14,7 +14,8 @@ Set-up and input:
   (the 2.3.1 training-telemetry library), ``fault_app`` (the collector-fault application), ``fuzz_values``.
 
 Reading results back:
-- ``jsonl``: exporter output, strictly; ``received_spans``: spans the sink received; ``chrome_trace``: a valid
-  Chrome trace; ``log_records``: captured log records; ``cli_in_process``: the summary/chrome-trace commands.
+- ``exporter_calls``: an exporter driven as the recorder drives it; ``jsonl``: exporter output, strictly;
+  ``received_spans``: spans the sink received; ``chrome_trace``: a valid Chrome trace; ``log_records``:
+  captured log records; ``cli_in_process``: the summary/chrome-trace commands.
 - ``doc_blocks`` / ``doc_runner``: the examples of README.md and docs/, extracted and run.
 """
