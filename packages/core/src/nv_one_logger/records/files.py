@@ -59,8 +59,10 @@ ProgressHandler = Callable[[int, int], None]
 _PROGRESS_EVERY = 4096  # records between progress calls: cheap next to parsing, frequent enough to look alive
 
 
-class RecordStream:
+class RecordStream(ReadTotals):
     """The records of several files in ``order_record_files`` order, read lazily, with what reading reported.
+
+    Its totals (``ReadTotals``) count what was read so far: ``record_count`` is what a progress line shows.
 
     Every command that reads record files starts here (``load_files`` for the whole-span view, ``digest_files``
     for the bounded one, ``one-logger chrome-trace`` and ``one-logger replay``), so they order rotated segments,
@@ -87,11 +89,6 @@ class RecordStream:
         self._strict = strict
         self._on_warning = on_warning
         self._on_progress = on_progress
-
-    @property
-    def record_count(self) -> int:
-        """Records read so far from all files (what a progress line counts)."""
-        return sum(report.records for report in self.reports)
 
     def _total_bytes(self) -> int:
         total = 0
