@@ -22,12 +22,27 @@ import contextvars
 import inspect
 import sys
 from enum import Enum
-from typing import Any, AsyncGenerator, Callable, Dict, Generator, Optional, Tuple, TypeVar, Union, cast, overload
+from typing import (
+    Any,
+    AsyncGenerator,
+    Callable,
+    ContextManager,
+    Dict,
+    Generator,
+    Optional,
+    Tuple,
+    TypeVar,
+    Union,
+    cast,
+    overload,
+)
 
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import name_to_str
-from nv_one_logger.core.span import SpanName
+from nv_one_logger.core.span import Span, SpanName
 
+# ``Any`` below is the decorated function's own arguments, results and generator values: the application's
+# values, passed through untouched (never span, event or attribute data).
 F = TypeVar("F", bound=Callable[..., Any])
 
 _Args = Tuple[Any, ...]
@@ -53,7 +68,7 @@ class _SpanSpec:
         self.start_event_attributes = start_event_attributes
         self.timed_span = timed_span
 
-    def span(self) -> Any:
+    def span(self) -> ContextManager[Optional[Span]]:
         return self.timed_span(self.name, self.span_attributes, self.start_event_attributes)
 
 

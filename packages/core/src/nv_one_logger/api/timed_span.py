@@ -16,7 +16,8 @@ use before configuration logs one WARNING per process.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ContextManager, Dict, List, Literal, Optional, Sequence, Union
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, ContextManager, Dict, List, Literal, Optional, Sequence, Type, Union
 
 from nv_one_logger.api._deferred_recorder import (
     DEFERRED_RECORDER,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     from nv_one_logger.api.config import OneLoggerConfig
     from nv_one_logger.exporter.exporter_config import ExporterConfig
 
-ExportersConfig = Sequence[Union["ExporterConfig", Dict[str, Any]]]
+ExportersConfig = Sequence[Union["ExporterConfig", Dict[str, Any]]]  # Any: exporter-specific settings
 
 __all__ = ["configure_one_logger", "get_recorder", "timed", "timed_span"]
 
@@ -92,7 +93,12 @@ class _NoSpan:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> Literal[False]:
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> Literal[False]:
         return False
 
 
@@ -130,7 +136,12 @@ class _TimedSpan:
             self._span = span
         return span
 
-    def __exit__(self, exc_type: Any, exc: Any, traceback: Any) -> Literal[False]:
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> Literal[False]:
         span = self._span
         if span is None:
             return False

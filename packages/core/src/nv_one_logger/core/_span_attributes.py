@@ -10,12 +10,13 @@ caller may have changed it) and later updates go into it.
 
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Optional
 
 from nv_one_logger.core.attributes import (
     Attribute,
     Attributes,
     AttributeValue,
+    AttributeValues,
     attribute_values,
     build_attributes,
     trusted_attribute,
@@ -24,9 +25,6 @@ from nv_one_logger.core.attributes import (
 from nv_one_logger.core.internal.locks import fork_safe_lock
 
 _DURATION_MSEC = "duration_msec"
-
-AttributeDict = Dict[str, AttributeValue]
-"""Validated attribute values by name (what ``attribute_values`` returns)."""
 
 _LAZY_LOCK = fork_safe_lock()
 """Serializes building a span's ``Attributes`` objects with library writes to its plain values.
@@ -46,10 +44,10 @@ class SpanAttributeLayers:
 
     __slots__ = ("_attributes", "_cls", "_updated", "_updated_attributes", "_values")
 
-    _values: Optional[AttributeDict]
+    _values: Optional[AttributeValues]
     _cls: type
     _attributes: Optional[Attributes]
-    _updated: Optional[AttributeDict]
+    _updated: Optional[AttributeValues]
     _updated_attributes: Optional[Attributes]
 
     @property
@@ -74,13 +72,13 @@ class SpanAttributeLayers:
                     attributes = self._updated_attributes = build_attributes(self._updated, self._cls)
         return attributes
 
-    def attributes_json(self) -> Dict[str, AttributeValue]:
+    def attributes_json(self) -> AttributeValues:
         """``span.attributes.to_json()`` without building the ``Attributes`` object (a fresh dict)."""
         if self._attributes is not None:
             return self._attributes.to_json()
         return values_to_json(self._values)
 
-    def updated_attributes_json(self) -> Dict[str, AttributeValue]:
+    def updated_attributes_json(self) -> AttributeValues:
         """``span.updated_attributes.to_json()`` without building the ``Attributes`` object (a fresh dict)."""
         if self._updated_attributes is not None:
             return self._updated_attributes.to_json()

@@ -25,11 +25,19 @@ from nv_one_logger.core.internal.bad_data import bad_data, safe_text
 AttributeValue = Union[str, bool, int, float, List[str], List[bool], List[int], List[float]]
 """A primitive value, or a list of primitives that all have the same type."""
 
+AttributeValues = Dict[str, AttributeValue]
+"""Validated attribute values by name: how spans and events store attributes until someone reads them as
+:class:`Attributes`, and what ``attributes_json()`` / ``to_json()`` return."""
+
 _PRIMITIVE_TYPES = (str, bool, int, float)
 _SUPPORTED = "str, bool, int, float or a list of one of those types"
 
 
-def _normalize_scalar(value: Any) -> Any:
+# The validators take the application's values, which can be anything (``Any``: the fast ``type(value) is``
+# checks below are what make them attribute values, and mypy cannot follow checks of a stored ``type(value)``).
+
+
+def _normalize_scalar(value: Any) -> Union[str, int, float]:
     """Return ``value`` as an exact builtin primitive, or raise ``TypeError`` (the caller adds context)."""
     value_type = type(value)
     if value_type is str or value_type is bool or value_type is int or value_type is float:
@@ -63,7 +71,7 @@ def validate_attribute_value(name: str, value: Any) -> AttributeValue:
         ) from None
 
 
-def _validate_list(name: str, value: List[Any]) -> AttributeValue:
+def _validate_list(name: str, value: List[Any]) -> AttributeValue:  # Any: the application's list, checked here
     if not value:
         return []
     first_type = type(value[0])
@@ -74,7 +82,7 @@ def _validate_list(name: str, value: List[Any]) -> AttributeValue:
         else:
             return list(value)
     # Slow path: subclasses to normalize, a bad element, or a mix of types.
-    normalized = []
+    normalized: List[Any] = []  # checked below to hold one primitive type
     for element in value:
         try:
             normalized.append(_normalize_scalar(element))
@@ -93,7 +101,7 @@ def _validate_list(name: str, value: List[Any]) -> AttributeValue:
     return normalized
 
 
-def validate_attribute_name(name: Any) -> str:
+def validate_attribute_name(name: object) -> str:
     """Return ``name`` if it is a non-blank string, else raise ``OneLoggerError``."""
     if type(name) is str and name and not name.isspace():
         return name
@@ -134,16 +142,16 @@ class Attribute:
     __hash__ = None  # type: ignore[assignment]  # mutable, like a non-frozen dataclass
 
 
-def _same_value(left: Any, right: Any) -> bool:
+def _same_value(left: AttributeValue, right: AttributeValue) -> bool:
     """Python equality, except that a bool is never equal to a number (also inside lists)."""
     if (type(left) is bool) is not (type(right) is bool) or left != right:
         return False
-    if type(left) is list:
+    if type(left) is list and type(right) is list:  # equal to a list: both are lists
         return all((type(a) is bool) is (type(b) is bool) for a, b in zip(left, right))
     return True
 
 
-def attribute_values(attributes: Any, owner: str) -> Tuple[Optional[Dict[str, Any]], type]:
+def attribute_values(attributes: object, owner: str) -> Tuple[Optional[AttributeValues], type]:
     """Return ``(plain values, Attributes class)`` for attributes handed to a span or an event.
 
     This is the hot path's replacement for building an :class:`Attributes` of :class:`Attribute` objects: it
@@ -161,7 +169,7 @@ def attribute_values(attributes: Any, owner: str) -> Tuple[Optional[Dict[str, An
     if isinstance(attributes, dict):
         if not attributes:
             return None, Attributes
-        values: Dict[str, Any] = {}
+        values: AttributeValues = {}
         try:
             for name, value in attributes.items():
                 if type(name) is not str or not name or name.isspace():
@@ -186,14 +194,14 @@ def attribute_values(attributes: Any, owner: str) -> Tuple[Optional[Dict[str, An
     return None, Attributes
 
 
-def _kind(name: Any) -> str:
+def _kind(name: object) -> str:
     """Return how bad values of attribute ``name`` are grouped when they are reported (see ``bad_data``)."""
     return f"attribute {safe_text(name, '(unnamed)')!r}"
 
 
-def _values_without_bad_entries(attributes: Dict[Any, Any]) -> Optional[Dict[str, Any]]:
+def _values_without_bad_entries(attributes: Dict[Any, Any]) -> Optional[AttributeValues]:
     """Validate each entry on its own: the slow path of :func:`attribute_values` once a bad entry was seen."""
-    values: Dict[str, Any] = {}
+    values: AttributeValues = {}
     for name, value in attributes.items():
         try:
             name = validate_attribute_name(name)
@@ -203,7 +211,7 @@ def _values_without_bad_entries(attributes: Dict[Any, Any]) -> Optional[Dict[str
     return values or None
 
 
-def _checked_attribute(name: Any, value: Any) -> Optional[Attribute]:
+def _checked_attribute(name: object, value: Any) -> Optional[Attribute]:
     """Return a validated Attribute, or None (reported) for a bad one under the quiet strategy."""
     try:
         name = validate_attribute_name(name)
@@ -213,7 +221,7 @@ def _checked_attribute(name: Any, value: Any) -> Optional[Attribute]:
         return None
 
 
-def build_attributes(values: Optional[Dict[str, Any]], cls: type) -> Attributes:
+def build_attributes(values: Optional[AttributeValues], cls: type) -> Attributes:
     """Build an instance of ``cls`` holding ``values`` (plain values the library already validated)."""
     result: Attributes = cls()
     if values:
@@ -222,14 +230,14 @@ def build_attributes(values: Optional[Dict[str, Any]], cls: type) -> Attributes:
     return result
 
 
-def values_to_json(values: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+def values_to_json(values: Optional[AttributeValues]) -> AttributeValues:
     """Return a copy of plain attribute values that the caller may change (lists are copied too)."""
     if not values:
         return {}
     result = values.copy()  # one C call: safe while another thread adds a key to ``values``
     for name, value in result.items():
         if type(value) is list:
-            result[name] = list(value)
+            result[name] = value.copy()
     return result
 
 
@@ -299,10 +307,10 @@ class Attributes(Dict[str, Attribute]):
 
     def to_json(self) -> Dict[str, AttributeValue]:
         """Return ``{name: value}``; list values are copies, so the result can be changed freely."""
-        result: Dict[str, Any] = {}
+        result: AttributeValues = {}
         for name, attribute in self.items():
             value = attribute.value
-            result[name] = list(value) if type(value) is list else value
+            result[name] = value.copy() if type(value) is list else value
         return result
 
     @classmethod
@@ -329,7 +337,7 @@ class Attributes(Dict[str, Attribute]):
             result.add_attributes(other)
         return result
 
-    def _get(self, attribute_name: str) -> Any:
+    def _get(self, attribute_name: str) -> Optional[AttributeValue]:
         attribute = self.get(attribute_name)
         return None if attribute is None else attribute.value
 
@@ -364,7 +372,7 @@ class Attributes(Dict[str, Attribute]):
         raise self._wrong_type(attribute_name, "a string", value)
 
     @staticmethod
-    def _wrong_type(attribute_name: str, expected: str, value: Any) -> OneLoggerError:
+    def _wrong_type(attribute_name: str, expected: str, value: AttributeValue) -> OneLoggerError:
         return OneLoggerError(
             f"Attribute {attribute_name} must be {expected}; its value has type {type(value).__name__} ({value!r})."
         )

@@ -13,6 +13,7 @@ from typing import Any, Dict, Optional, Type, Union
 
 from nv_one_logger.core.attributes import (
     Attributes,
+    AttributeValues,
     attribute_values,
     build_attributes,
     trusted_attribute,
@@ -58,7 +59,7 @@ _EXCEPTION_TRACEBACK = "exception_traceback"
 _TELEMETRY_DATA_ERROR_TYPE = "telemetry_data_error_type"
 
 
-def name_to_str(name: Any, what: str = "name") -> str:
+def name_to_str(name: object, what: str = "name") -> str:
     """Return the string form of a span/event name, validating it.
 
     A ``str`` (including a :class:`StrEnum` member) must not be blank; for any other enum member the string
@@ -86,12 +87,12 @@ def name_to_str(name: Any, what: str = "name") -> str:
     return _bad_name(OneLoggerError(f"{what} must not be blank, got {name!r}."), what, name)
 
 
-def _bad_name(error: OneLoggerError, what: str, name: Any) -> str:
+def _bad_name(error: OneLoggerError, what: str, name: object) -> str:
     bad_data(error, what)  # raises under PROPAGATE_EXCEPTIONS
     return safe_text(name, "unnamed")
 
 
-def _copy_attributes(attributes: Any, owner: str) -> Attributes:
+def _copy_attributes(attributes: object, owner: str) -> Attributes:
     """Return a fresh Attributes (same subclass) holding ``attributes``; never mutate the caller's object."""
     values, cls = attribute_values(attributes, owner)
     return build_attributes(values, cls)
@@ -174,7 +175,7 @@ class Event:
             attributes = self._attributes
         return attributes
 
-    def attributes_json(self) -> Dict[str, Any]:
+    def attributes_json(self) -> AttributeValues:
         """Return the attributes as ``{name: value}`` (including ``timestamp_msec``), a fresh dict.
 
         Same as ``event.attributes.to_json()`` without building the ``Attributes`` object (for exporters).
@@ -238,7 +239,7 @@ class Event:
 
 
 def _trusted_event(
-    name: EventName, name_str: str, wall: float, perf: float, values: Optional[Dict[str, Any]], cls: type
+    name: EventName, name_str: str, wall: float, perf: float, values: Optional[AttributeValues], cls: type
 ) -> Event:
     """Build an :class:`Event` from parts the library already validated (no checks: hot path only)."""
     event: Event = _new(Event)

@@ -16,9 +16,9 @@ from enum import Enum
 from typing import Any, ClassVar, Deque, Dict, List, Optional, Union
 
 from nv_one_logger.core._ids import new_span_id_int, new_span_uuid, uuid_str
-from nv_one_logger.core._span_attributes import AttributeDict, SpanAttributeLayers
+from nv_one_logger.core._span_attributes import SpanAttributeLayers
 from nv_one_logger.core._span_names import NVTXColor, StandardSpanAttributeName, StandardSpanName
-from nv_one_logger.core.attributes import Attributes, attribute_values
+from nv_one_logger.core.attributes import Attributes, AttributeValues, attribute_values
 from nv_one_logger.core.event import Event, StandardEventName, _trusted_event, name_to_str
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.time import _CLASS_ATTRIBUTES, _ORIGINAL_NOW, Timer, TracingTimestamp
@@ -117,7 +117,7 @@ class Span(SpanAttributeLayers):
         parent_span: Optional[Span],
         start_wall: float,
         start_perf: float,
-        values: Optional[AttributeDict],
+        values: Optional[AttributeValues],
         cls: type,
     ) -> None:
         self._id_int = id_int
@@ -129,12 +129,12 @@ class Span(SpanAttributeLayers):
         self._parent_id: Optional[uuid.UUID] = None  # only set by from_json (no parent object then)
         self._start_wall = start_wall
         self._start_perf = start_perf
-        self._start_values: Optional[AttributeDict] = None
+        self._start_values: Optional[AttributeValues] = None
         self._start_cls: type = Attributes
         self._start_event = None
         self._stop_wall: Optional[float] = None
         self._stop_perf: Optional[float] = None  # None while active
-        self._stop_values: Optional[AttributeDict] = None
+        self._stop_values: Optional[AttributeValues] = None
         self._stop_cls: type = Attributes
         self._stop_event: Optional[Event] = None
         self._events: Optional[Deque[Event]] = None  # created on the first event: most spans have none
@@ -410,5 +410,5 @@ class Span(SpanAttributeLayers):
         return f"Span(name={self._name_str!r}, id={self.id_str}, {state})"
 
 
-def _event_name(event: Any) -> str:
+def _event_name(event: object) -> str:
     return event.name_str if isinstance(event, Event) else repr(event)
