@@ -15,7 +15,7 @@ import sys
 from typing import Any, Dict, List
 
 from nv_one_logger.cli._by_rank import add_straggler_k_argument, phase_as_json, positive_float, render_by_rank
-from nv_one_logger.cli._format import format_duration, iso_time
+from nv_one_logger.cli._format import format_duration, iso_time, time_span, unlisted_segments_note
 from nv_one_logger.cli._reading import add_files_argument, add_strict_argument, read_digest
 from nv_one_logger.records.digest import MAX_SERIES, ErrorEntry, RunDigest
 from nv_one_logger.records.ranks import DEFAULT_K, phases_by_rank
@@ -76,7 +76,7 @@ def _notes(digest: RunDigest) -> List[str]:
     if digest.problem_total:
         notes.append(f"{digest.problem_total} record(s) without their span (e.g. {digest.problems[0]})")
     if digest.unlisted_segments:
-        notes.append(f"rotated segments not given (older data): {', '.join(digest.unlisted_segments[:3])}")
+        notes.append(unlisted_segments_note(digest.unlisted_segments))
     if digest.dropped_series:
         notes.append(f"{digest.dropped_series} numeric event value(s) beyond the first {MAX_SERIES} series ignored")
     out.extend(f"Note: {note}" for note in notes)
@@ -91,8 +91,7 @@ def render_summary(digest: RunDigest, *, by_rank: bool = False, k: float = DEFAU
         f"{len(digest.writers)} process(es), {len(digest.ranks)} rank(s)"
     )
     if digest.first_seconds is not None and digest.last_seconds is not None:
-        first, last = digest.first_seconds, digest.last_seconds
-        header += f", {iso_time(first)} .. {iso_time(last)} ({format_duration(max(0.0, last - first))})"
+        header += f", {time_span(digest.first_seconds, digest.last_seconds)}"
     out.append(header)
     out.append("")
     stats = digest.name_stats()

@@ -11,7 +11,7 @@ from typing import List, Optional, Tuple
 
 import plotly.offline
 
-from nv_one_logger.cli._format import format_duration, iso_time
+from nv_one_logger.cli._format import format_duration, iso_time, time_span, unlisted_segments_note
 from nv_one_logger.records.digest import ErrorEntry, RunDigest
 from nv_one_logger.records.ranks import DEFAULT_K, MIN_RANKS, PhaseByRank, phases_by_rank
 from nv_one_logger.report.figures import Chart, iteration_name, iteration_times, numbers, timeline
@@ -117,8 +117,7 @@ def _header(digest: RunDigest) -> str:
         f"{len(digest.writers)} process(es)",
     ]
     if digest.first_seconds is not None and digest.last_seconds is not None:
-        span = max(0.0, digest.last_seconds - digest.first_seconds)
-        facts.append(f"{iso_time(digest.first_seconds)} .. {iso_time(digest.last_seconds)} ({format_duration(span)})")
+        facts.append(time_span(digest.first_seconds, digest.last_seconds))
     notes = []
     if digest.open_spans:
         notes.append(f"{len(digest.open_spans)} span(s) still open at the end of the data (not in the durations)")
@@ -127,7 +126,7 @@ def _header(digest: RunDigest) -> str:
     if digest.problem_total:
         notes.append(f"{digest.problem_total} record(s) without their span in the data")
     if digest.unlisted_segments:
-        notes.append(f"rotated segments not given (older data): {', '.join(digest.unlisted_segments[:3])}")
+        notes.append(unlisted_segments_note(digest.unlisted_segments))
     files = ", ".join(digest.paths[:8]) + (f" and {len(digest.paths) - 8} more" if len(digest.paths) > 8 else "")
     return (
         f'<h1>OneLogger run report</h1><p class="summary">{_e(", ".join(facts))}</p>'
