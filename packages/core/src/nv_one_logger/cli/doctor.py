@@ -204,9 +204,11 @@ def _otlp_lines(problems: List[str], probe: bool) -> List[str]:
     """Ask each installed distribution's entry point for its own report (the otel package reads ``OTEL_*``).
 
     Core never imports OpenTelemetry and never reads the ``OTEL_*`` variables itself: the otel distribution's
-    entry point module offers ``doctor_report(env, probe)``, which uses the same code as its exporter.
+    entry point module offers ``doctor_report(env, probe)``, which uses the same code as its exporter. The entry
+    points are listed as the exporter configuration lists them (de-duplicated, by name), so each distribution's
+    section appears once, in the order of the "Configuration sources" line.
     """
-    from nv_one_logger.exporter.export_config_manager import ExporterConfigManager
+    from nv_one_logger.exporter.export_config_manager import ExporterConfigManager, _entry_points
 
     lines: List[str] = []
     for entry_point in _entry_points(ExporterConfigManager.ENTRY_POINT_NAME):
@@ -222,12 +224,3 @@ def _otlp_lines(problems: List[str], probe: bool) -> List[str]:
         lines += ["", *section.lines]
         problems.extend(section.problems)
     return lines
-
-
-def _entry_points(group: str) -> List[Any]:
-    from importlib.metadata import entry_points
-
-    found = entry_points()
-    if hasattr(found, "select"):
-        return list(found.select(group=group))
-    return list(found.get(group, []))  # Python < 3.10
