@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional, Sequence
+from typing import Dict, Mapping, Optional, Protocol, Sequence
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event as SdkEvent
@@ -46,6 +46,7 @@ from opentelemetry.trace import Link, SpanContext, SpanKind, TraceFlags
 from opentelemetry.trace.span import DEFAULT_TRACE_STATE, TraceState
 from opentelemetry.trace.status import Status, StatusCode
 
+from nv_one_logger.core.attributes import Attribute
 from nv_one_logger.core.event import ErrorEvent, Event, StandardEventAttributeName
 from nv_one_logger.core.internal.version import __version__
 from nv_one_logger.core.span import Span
@@ -142,7 +143,16 @@ def _tuple_span_context(
     return _tuple_new(SpanContext, (trace_id, span_id, is_remote, _SAMPLED, trace_state, True))
 
 
-def _pick_span_context_builder() -> Any:
+class SpanContextBuilder(Protocol):
+    """``(trace_id, span_id, is_remote[, trace_state]) -> SpanContext`` (sampled), for valid ids only."""
+
+    def __call__(
+        self, trace_id: int, span_id: int, is_remote: bool, trace_state: TraceState = DEFAULT_TRACE_STATE
+    ) -> SpanContext:
+        """Return the span context (no validation of the ids: the caller guarantees them)."""
+
+
+def _pick_span_context_builder() -> SpanContextBuilder:
     """Return the fastest correct ``SpanContext`` builder for the installed SDK.
 
     The SDK's ``SpanContext`` is a tuple whose ``__new__`` re-validates the ids (Python code, per span). Our
@@ -260,24 +270,24 @@ def build_readable_span(data: OTelSpanData, resource: Resource, scope: Instrumen
 
 def with_dropped_count(events: Sequence[SdkEvent], dropped: int) -> Sequence[SdkEvent]:
     """Return ``events`` as the SDK's ``BoundedList`` reporting ``dropped`` older events (``dropped_events_count``)."""
-    bounded: BoundedList = BoundedList(None)
+    bounded: BoundedList[SdkEvent] = BoundedList(None)
     bounded.extend(events)
     bounded.dropped = dropped
     return bounded
 
 
-def plain_attributes(attributes: Any) -> Dict[str, Any]:
+def plain_attributes(attributes: Optional[Mapping[str, object]]) -> Dict[str, object]:
     """Snapshot a OneLogger ``Attributes`` (name -> ``Attribute``) as name -> value (``dict.copy``: one C call)."""
     if attributes is None:
         return {}
-    snapshot = dict.copy(attributes) if isinstance(attributes, dict) else dict(attributes)
-    return {name: getattr(value, "value", value) for name, value in snapshot.items()}
+    snapshot: Dict[str, object] = dict.copy(attributes) if isinstance(attributes, dict) else dict(attributes)
+    return {name: value.value if isinstance(value, Attribute) else value for name, value in snapshot.items()}
 
 
 def map_event(
     name: str,
     time_ns: int,
-    attributes: Mapping[str, Any],
+    attributes: Mapping[str, object],
     *,
     is_error: bool = False,
     legacy_fields: bool = True,
@@ -294,7 +304,7 @@ def map_event(
         if not legacy_fields:
             converted.pop(EVENT_TIMESTAMP_MSEC, None)
         return OTelEventData(name, time_ns, converted)
-    mapped: Dict[str, Any] = {
+    mapped: Dict[str, object] = {
         k: v for k, v in attributes.items() if k not in _ERROR_KEYS and (legacy_fields or k != EVENT_TIMESTAMP_MSEC)
     }
     error_message = attributes.get(_ERROR_MESSAGE)
@@ -341,7 +351,7 @@ def sdk_event(event: Event, legacy_fields: bool = True) -> SdkEvent:
     return SdkEvent(utf8_safe(event.name_str), converted, round(event.timestamp.seconds_since_epoch * 1e9))
 
 
-def keeps_lifecycle_event(attributes: Optional[Mapping[str, Any]], legacy_fields: bool) -> bool:
+def keeps_lifecycle_event(attributes: Optional[Mapping[str, object]], legacy_fields: bool) -> bool:
     """Tell whether a mapped ``span_start``/``span_stop`` event is sent.
 
     Always with ``legacy_fields``; otherwise only when it carries attributes of its own (``timestamp_msec`` is
@@ -366,7 +376,9 @@ def lifecycle_event(event: SdkEvent, legacy_fields: bool) -> Optional[SdkEvent]:
     return event if keeps_lifecycle_event(event.attributes, legacy_fields) else None
 
 
-def span_attributes(attributes: Any, span_id: str, legacy_fields: bool = True) -> Dict[str, OTelValue]:
+def span_attributes(
+    attributes: Optional[Mapping[str, object]], span_id: str, legacy_fields: bool = True
+) -> Dict[str, OTelValue]:
     """Return the OTel attributes of a span given as plain values: its attributes + ``one_logger.span.id``.
 
     ``legacy_fields=False`` leaves ``duration_msec`` out (the span's start and end say it). The replay calls this
@@ -384,11 +396,14 @@ def final_span_attributes(span: Span, legacy_fields: bool = True) -> Dict[str, O
     return span_attributes(span.attributes, str(span.id), legacy_fields)
 
 
-def telemetry_data_error_attributes(error_type: str, message: str, extra: Any = None) -> Dict[str, OTelValue]:
+def telemetry_data_error_attributes(
+    error_type: str, message: str, extra: Optional[Mapping[str, object]] = None
+) -> Dict[str, OTelValue]:
     """Attributes of the span that reports a telemetry data error (``extra``: the error's other attributes)."""
-    attributes = to_otel_attributes(
-        {k: v for k, v in plain_attributes(extra).items() if k not in (_ERROR_MESSAGE, "telemetry_data_error_type")}
-    )
+    others: Dict[str, object] = {
+        k: v for k, v in plain_attributes(extra).items() if k not in (_ERROR_MESSAGE, "telemetry_data_error_type")
+    }
+    attributes = to_otel_attributes(others)
     attributes[ATTR_TELEMETRY_DATA_ERROR_TYPE] = utf8_safe(error_type)
     attributes[ATTR_TELEMETRY_DATA_ERROR_MESSAGE] = utf8_safe(message)
     attributes[ATTR_TELEMETRY_DATA_ERROR] = True

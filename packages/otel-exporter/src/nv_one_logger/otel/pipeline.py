@@ -325,10 +325,14 @@ class ExportWorker(Generic[ItemT]):
             spans.extend(self._build([item]))
         return spans
 
-    def _count(self, **increments: int) -> None:
+    def _count(self, spans_too_large: int = 0, calls_unprocessed: int = 0) -> None:
         with self._lock:
             stats = self._stats
-            self._stats = replace(stats, **{name: getattr(stats, name) + n for name, n in increments.items()})
+            self._stats = replace(
+                stats,
+                spans_too_large=stats.spans_too_large + spans_too_large,
+                calls_unprocessed=stats.calls_unprocessed + calls_unprocessed,
+            )
 
     def _settle_late(self, count: int, result: SpanExportResult, rejected: int) -> None:
         """Move the spans of a call given up on, which has returned after all, out of uncertain."""

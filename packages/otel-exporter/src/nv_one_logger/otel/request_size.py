@@ -14,11 +14,13 @@ double the export cost.
 
 from __future__ import annotations
 
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from opentelemetry.sdk.trace import Event as SdkEvent
 from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.trace import SpanContext
 
+from nv_one_logger.otel.attributes import OTelValue
 from nv_one_logger.otel.mapping import readable_span
 
 MAX_REQUEST_BYTES = 3_500_000
@@ -33,16 +35,16 @@ _VALUE_OVERHEAD = 12  # key/value framing of one attribute
 _MIN_VALUE_CHARS = 256
 
 
-def _value_size(value: Any) -> int:
-    value_type = type(value)
-    if value_type is str:
+def _value_size(value: object) -> int:
+    if isinstance(value, str):
         return len(value) if value.isascii() else 4 * len(value)
-    if value_type is list or value_type is tuple:
-        return 4 + sum(_value_size(item) + 2 for item in value)
+    if isinstance(value, (list, tuple)):
+        items: Sequence[object] = value
+        return 4 + sum(_value_size(item) + 2 for item in items)
     return 10
 
 
-def _attributes_size(attributes: Optional[Mapping[str, Any]]) -> int:
+def _attributes_size(attributes: Optional[Mapping[str, object]]) -> int:
     if not attributes:
         return 0
     return sum(len(key) + _value_size(value) + _VALUE_OVERHEAD for key, value in attributes.items())
@@ -98,15 +100,17 @@ class _Cutter:
         self.cuts += 1
         return f"{value[: self.limit]}...(truncated from {len(value):,} characters)"
 
-    def value(self, value: Any) -> Any:
+    def value(self, value: object) -> object:
         if type(value) is str:
             return self.text(value)
-        if type(value) in (list, tuple):
-            return [self.text(item) if type(item) is str else item for item in value]
+        if type(value) is list or type(value) is tuple:
+            items: Sequence[object] = value
+            return [self.text(item) if type(item) is str else item for item in items]
         return value
 
-    def attributes(self, attributes: Optional[Mapping[str, Any]]) -> dict:
-        return {self.text(key): self.value(value) for key, value in (attributes or {}).items()}
+    def attributes(self, attributes: Optional[Mapping[str, object]]) -> Dict[str, OTelValue]:
+        cut = {self.text(key): self.value(value) for key, value in (attributes or {}).items()}
+        return cast(Dict[str, OTelValue], cut)  # OTel values cut stay OTel values (a string list stays one)
 
 
 def shrink(span: ReadableSpan, max_bytes: int = MAX_REQUEST_BYTES) -> Optional[ReadableSpan]:
@@ -128,9 +132,11 @@ def shrink(span: ReadableSpan, max_bytes: int = MAX_REQUEST_BYTES) -> Optional[R
         if status.description and len(status.description) > limit:
             status = type(status)(status.status_code, cutter.text(status.description))
         attributes[TRUNCATED_VALUES_ATTRIBUTE] = cutter.cuts
+        context: Optional[SpanContext] = span.context  # the property is not annotated in every SDK version
+        assert context is not None  # every span this bridge builds has one
         copy = readable_span(
             name,
-            span.context,  # type: ignore[arg-type,unused-ignore]
+            context,
             span.parent,
             span.resource,
             attributes,

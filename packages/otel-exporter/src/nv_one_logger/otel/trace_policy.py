@@ -20,7 +20,7 @@ Spans within the limits are passed through untouched, so the default set-up cost
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence
 
 from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.trace import Event as SdkEvent
@@ -34,7 +34,9 @@ from opentelemetry.sdk.trace.sampling import (
     Sampler,
     TraceIdRatioBased,
 )
+from opentelemetry.sdk.util import BoundedList
 from opentelemetry.trace import NonRecordingSpan, SpanContext, set_span_in_context
+from opentelemetry.util.types import Attributes
 
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.otel.env_trace import LimitSettings, SamplerSettings
@@ -88,7 +90,7 @@ class TracePolicy:
 
         ``trace_parents`` maps a trace id to the remote parent the trace hangs under, if it has one.
         """
-        context = span.context
+        context: Optional[SpanContext] = span.context  # the SDK leaves this property unannotated
         if context is None:
             return True
         trace_id = context.trace_id
@@ -101,7 +103,8 @@ class TracePolicy:
             if parent is not None:
                 parent_context = set_span_in_context(NonRecordingSpan(parent))
             result = self._sampler.should_sample(parent_context, trace_id, span.name or "")
-            decision = result.decision.is_sampled()
+            sampled: bool = result.decision.is_sampled()  # not annotated in every SDK version
+            decision = sampled
             if len(self._decisions) >= _DECISIONS_KEPT:
                 self._decisions.clear()
             self._decisions[trace_id] = decision
@@ -138,9 +141,11 @@ class TracePolicy:
             SdkEvent(e.name, _bounded(e.attributes, limits.event_attributes, limits.value_length), e.timestamp)
             for e in events
         ]
+        context: Optional[SpanContext] = span.context  # the property is not annotated in every SDK version
+        assert context is not None  # every span this bridge builds has one
         rebuilt = readable_span(
             span.name,
-            span.context,
+            context,
             span.parent,
             span.resource,
             _bounded(attributes, limits.span_attributes, limits.value_length),  # type: ignore[arg-type]
@@ -153,10 +158,10 @@ class TracePolicy:
         return rebuilt
 
 
-def _bounded(attributes: Optional[Mapping[str, Any]], count: int, length: Optional[int]) -> BoundedAttributes:
+def _bounded(attributes: Attributes, count: int, length: Optional[int]) -> BoundedAttributes:
     return BoundedAttributes(count, attributes, immutable=True, max_value_len=length)
 
 
 def _keep_dropped_events(original: Sequence[SdkEvent], events: List[SdkEvent]) -> Sequence[SdkEvent]:
-    dropped = getattr(original, "dropped", 0)
+    dropped = original.dropped if isinstance(original, BoundedList) else 0
     return with_dropped_count(events, dropped) if dropped else events
