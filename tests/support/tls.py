@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-import grpc
+import grpc  # type: ignore[import-untyped]
 import trustme
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc
 
