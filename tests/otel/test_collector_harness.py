@@ -4,13 +4,14 @@ to the sink, on both protocols."""
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.collector
 
@@ -77,7 +78,5 @@ def test_black_hole_accepts_and_never_answers(black_hole):
         conn.settimeout(0.5)
         with pytest.raises(socket.timeout):
             conn.recv(1)
-    deadline = time.monotonic() + 5
-    while black_hole.accepted == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: black_hole.accepted > 0, 5, interval=0.01)
     assert black_hole.accepted == 1

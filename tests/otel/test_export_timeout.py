@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import List, Sequence
 
 from opentelemetry.sdk.trace import ReadableSpan
@@ -12,6 +11,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from nv_one_logger.otel.env import BatchSettings
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from tests.support.exporter_calls import export_complete_span
+from tests.support.waiting import wait_until
 
 WAIT_S = 10.0  # bounded waits for the worker thread; the timeout under test is 0.2 s
 
@@ -48,9 +48,7 @@ def _span(exporter: OTelExporter, name: str) -> None:
 
 
 def _wait_until_no_export_call_thread() -> None:
-    deadline = time.monotonic() + WAIT_S
-    while any(t.name.endswith("-call") for t in threading.enumerate()) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_until(lambda: not any(t.name.endswith("-call") for t in threading.enumerate()), WAIT_S, interval=0.01)
 
 
 def test_env_variable_is_parsed():

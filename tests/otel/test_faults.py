@@ -19,6 +19,7 @@ from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from tests.support.collector import free_port
 from tests.support.environment import otlp_env, set_otel_env
 from tests.support.otel_job import configure_job
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.collector, pytest.mark.slow]
 
@@ -60,9 +61,7 @@ def test_collector_down_for_the_whole_run(monkeypatch, caplog, protocol):
     job = configure_job(OTelExporter(shutdown_timeout_s=CLOSE_BOUND_S))
     with timed_span("application"):
         worst = _loop()
-        deadline = time.monotonic() + 20
-        while job.otel.stats.spans_failed == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: job.otel.stats.spans_failed > 0, 20)
         worst = max(worst, _loop())
     elapsed = _timed_close(job)
 
@@ -94,10 +93,7 @@ def test_collector_killed_and_restarted_mid_run(rotel, otlp_sink, monkeypatch, c
         with timed_span("phase2"):
             pass
         worst = _loop(20)
-        deadline = time.monotonic() + 30
-        while job.otel.stats.spans_failed == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert job.otel.stats.spans_failed > 0
+        assert wait_until(lambda: job.otel.stats.spans_failed > 0, 30)
 
         rotel.restart()
         with timed_span("phase3"):
@@ -128,9 +124,7 @@ def test_port_that_accepts_and_never_answers(black_hole, monkeypatch, caplog, pr
     job = configure_job(OTelExporter(shutdown_timeout_s=CLOSE_BOUND_S))
     with timed_span("application"):
         worst = _loop()
-        deadline = time.monotonic() + 10
-        while black_hole.accepted == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: black_hole.accepted > 0, 10)
         worst = max(worst, _loop())
     elapsed = _timed_close(job)
 

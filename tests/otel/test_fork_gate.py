@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
 import pytest
 
 from nv_one_logger.otel import fork_gate
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 
@@ -26,9 +26,7 @@ def test_fork_waits_until_the_export_call_in_flight_has_returned(monkeypatch: py
 
     def release_once_a_fork_is_being_prepared() -> None:
         # Releases the call only when the fork hook has started waiting: without the gate it never does.
-        deadline = time.monotonic() + 120
-        while not fork_gate._forking and time.monotonic() < deadline and not release.is_set():
-            time.sleep(0.001)
+        wait_until(lambda: fork_gate._forking or release.is_set(), 120, interval=0.001)
         release.set()
 
     exporter = threading.Thread(target=export)

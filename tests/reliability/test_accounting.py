@@ -7,7 +7,6 @@ answers), and an OTLP partial success that rejects spans (the sink answers with 
 
 from __future__ import annotations
 
-import time
 from typing import Any, Callable
 
 import pytest
@@ -16,6 +15,7 @@ from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from tests.support.environment import set_otel_env
 from tests.support.exporter_calls import export_complete_span
 from tests.support.otlp_sink import OtlpSink
+from tests.support.waiting import wait_until
 
 PROTOCOLS = ["grpc", "http/protobuf"]
 WAIT_S = 60.0
@@ -39,11 +39,7 @@ def _record_spans(exporter: OTelExporter, count: int) -> None:
 
 
 def _wait_for(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+    assert wait_until(condition, WAIT_S, interval=0.02), f"timed out waiting for {what}"
 
 
 @pytest.mark.collector

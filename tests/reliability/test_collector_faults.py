@@ -25,6 +25,7 @@ import pytest
 from tests.support.collector import BlackHoleServer, OtlpSink, RotelCollector, free_port
 from tests.support.fault_app import EXIT_TIMEOUT_S, STEPS, TEARDOWN_MARGIN_S, check_file_complete
 from tests.support.processes import AppProcess
+from tests.support.waiting import poll
 
 OTEL_SHUTDOWN_S = 2.0
 PAUSE_S = 0.05
@@ -118,13 +119,12 @@ def test_collector_killed_and_restarted(
     # Sent one batch delay + one OTLP timeout after the collector was back: nothing can be in a failing retry.
     after_restart = {int(line.value) for line in lines if line.kind == "P" and line.at > back_at + 1.5}
     assert during_outage and after_restart, "the run is too short around the outage"
-    arrived: set[int] = set()
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        arrived = {span.attributes["step"] for span in otlp_sink.spans() if span.name == "step" and not span.is_marker}
-        if after_restart <= arrived:
-            break
-        time.sleep(0.2)
+    arrived: set[int] = poll(
+        lambda: {span.attributes["step"] for span in otlp_sink.spans() if span.name == "step" and not span.is_marker},
+        lambda steps: after_restart <= steps,
+        20,
+        interval=0.2,
+    )
     missing_after = sorted(after_restart - arrived)
     lost_by_app = set(range(RESTART_STEPS)) - arrived - before_kill
     figure("step spans recorded during the outage", len(during_outage))

@@ -37,6 +37,7 @@ from nv_one_logger.records.reader import read_records
 from nv_one_logger.records.types import SpanCompleteRecord, SpanStartRecord, SpanStopRecord
 from nv_one_logger.testing import reset_one_logger
 from tests.support.collector import OtlpSink, ReceivedRequest, RotelCollector
+from tests.support.waiting import poll
 
 THREADS = 32
 TASKS = 200
@@ -152,11 +153,12 @@ def check_collector(
     arrives as two *different* OTel spans is a real duplicate and fails.
     """
     started = time.monotonic()
-    deadline = started + timeout
-    while time.monotonic() < deadline:
-        if len({s for s in sink.snapshot() if not s.is_marker}) >= len(expected_parent):
-            break
-        time.sleep(0.5)
+    poll(
+        sink.snapshot,
+        lambda snapshot: len({s for s in snapshot if not s.is_marker}) >= len(expected_parent),
+        timeout,
+        0.5,
+    )
     waited = time.monotonic() - started
     time.sleep(1.0)  # anything beyond the expected number would be a duplicate: give it a moment to show up
     arrivals = [s for s in sink.snapshot() if not s.is_marker]

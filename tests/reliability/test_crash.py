@@ -30,6 +30,7 @@ from nv_one_logger.records.reader import read_records
 from tests.support.collector import OtlpSink, ReceivedSpan, RotelCollector
 from tests.support.otlp_sink import flatten_request
 from tests.support.processes import AppProcess
+from tests.support.waiting import poll
 
 BATCH_DELAY_MS = 200
 EXPORT_ALLOWANCE_S = 0.4
@@ -92,12 +93,12 @@ def test_sigkill_loses_nothing_that_was_returned(
     assert due_started and due_events
 
     # The collector may still be forwarding what it received before the kill: wait (bounded) for it.
-    deadline = time.monotonic() + 15
-    while True:
-        started, ticked = _collector_view(otlp_sink)
-        if (due_started <= started.keys() and due_events <= ticked) or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    started, ticked = poll(
+        lambda: _collector_view(otlp_sink),
+        lambda view: due_started <= view[0].keys() and due_events <= view[1],
+        15,
+        interval=0.2,
+    )
     missing_spans = due_started - started.keys()
     # Latency from "start returned in the app" to "arrived at the sink", over every span that arrived.
     wall_minus_monotonic = time.time() - time.monotonic()

@@ -21,7 +21,6 @@ stack (faulthandler) and exits with status 1.
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Callable
@@ -37,6 +36,7 @@ from nv_one_logger.records.types import (
 )
 from tests.support.collector import OtlpSink, RotelCollector
 from tests.support.processes import AppProcess
+from tests.support.waiting import poll
 
 WORKERS = 4
 SPANS_PER_WORKER = 50
@@ -145,13 +145,13 @@ def run_and_check(
 
     # --- the collector ----------------------------------------------------------------------------------------
     expected = {i for i, rs in finals.items()}
-    deadline = time.monotonic() + 60
-    while True:
-        final_spans = [s for s in otlp_sink.spans() if not s.is_marker]
-        arrived = Counter(str(s.attributes.get("one_logger.span.id")) for s in final_spans)
-        if expected <= arrived.keys() or time.monotonic() > deadline:
-            break
-        time.sleep(0.2)
+    final_spans = poll(
+        lambda: [s for s in otlp_sink.spans() if not s.is_marker],
+        lambda spans: expected <= {str(s.attributes.get("one_logger.span.id")) for s in spans},
+        60,
+        interval=0.2,
+    )
+    arrived = Counter(str(s.attributes.get("one_logger.span.id")) for s in final_spans)
     names = Counter(s.name for s in final_spans)
     figure("worker spans at the collector", names["worker-span"])
     missing = expected - arrived.keys()

@@ -16,7 +16,6 @@ The test environment is kept as it is, including REQUESTS_CA_BUNDLE / CURL_CA_BU
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -25,6 +24,7 @@ import pytest
 from tests.support.fault_app import EXIT_TIMEOUT_S, STEPS, TEARDOWN_MARGIN_S, check_file_complete
 from tests.support.processes import AppProcess
 from tests.support.tls import TlsMaterial, TlsOtlpSink, make_tls_material
+from tests.support.waiting import poll
 
 PROTOCOLS = {"grpc": "grpc_endpoint", "http/protobuf": "http_endpoint"}
 
@@ -75,11 +75,12 @@ def test_self_signed_ca_works(
     endpoint = getattr(tls_sink, PROTOCOLS[protocol])
     app, path, _ = run_app(tmp_path, protocol, endpoint, tls_material.ca_cert)
     check_file_complete(path)
-    deadline = time.monotonic() + 10
-    steps: set[Any] = set()
-    while time.monotonic() < deadline and len(steps) < STEPS:
-        steps = {s.attributes["step"] for s in tls_sink.spans() if s.name == "step" and not s.is_marker}
-        time.sleep(0.1)
+    steps: set[Any] = poll(
+        lambda: {s.attributes["step"] for s in tls_sink.spans() if s.name == "step" and not s.is_marker},
+        lambda delivered: len(delivered) >= STEPS,
+        10,
+        interval=0.1,
+    )
     figure("step spans delivered over TLS", len(steps))
     assert steps == set(range(STEPS)), app.stderr()[-3000:]
     assert {r.protocol for r in tls_sink.requests()} == {"grpc" if protocol == "grpc" else "http"}

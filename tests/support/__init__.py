@@ -4,7 +4,8 @@ Real parts, started by the tests themselves:
 - ``collector`` / ``otlp_sink`` / ``tls``: the rotel OTLP collector, the in-test OTLP sink (plain and TLS), a
   black-hole port; ``fixtures``: their pytest fixtures, registered for the whole suite by tests/conftest.py.
 - ``wheels``: our distributions built once per run and installed into fresh venvs; ``browser``: headless chromium.
-- ``processes``: child processes with faulthandler on (``run_command``, ``child_env``, ``AppProcess``).
+- ``processes``: child processes with faulthandler on (``run_command``, ``child_env``, ``AppProcess``);
+  ``waiting``: wait for a condition (``poll``, ``wait_until``), never for a fixed time.
 
 Set-up and input:
 - ``config``: ``make_config`` / ``configure_recorder``; ``environment``: the ``OTEL_*`` / ``ONE_LOGGER_*``
