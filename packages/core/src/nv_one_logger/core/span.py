@@ -105,7 +105,10 @@ class Span(SpanAttributeLayers):
         if parent_span is not None and not isinstance(parent_span, Span):
             raise OneLoggerError(f"Span parent_span must be a Span or None, got {type(parent_span).__name__}.")
         values, cls = attribute_values(span_attributes, "Span")
-        self._init(id.int, name, name_str, parent_span, start_event._wall, start_event._perf, values, cls)
+        start = start_event.timestamp  # the public constructor; Span.create (the hot path) builds no Event
+        self._init(
+            id.int, name, name_str, parent_span, start.seconds_since_epoch, start.perf_counter_seconds, values, cls
+        )
         self._id = id
         self._start_event = start_event
 
