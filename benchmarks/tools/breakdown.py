@@ -23,6 +23,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 Row = Tuple[str, str, Optional[float], str]  # group, label, microseconds, note
 
+_REPO_ROOT = Path(__file__).resolve().parents[2]  # the children run `-m benchmarks.tools.breakdown` from here
+
 
 def _time(fn: Callable[[], Any], number: int, repeat: int) -> float:
     return min(timeit.repeat(fn, number=number, repeat=repeat, timer=time.thread_time)) / number * 1e6
@@ -323,7 +325,7 @@ def run(number: int, repeat: int) -> List[Row]:
     for index in range(count):
         cmd = [sys.executable, "-m", "benchmarks.tools.breakdown", "--piece", str(index)]
         cmd += ["--number", str(number), "--repeat", str(repeat)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=Path(__file__).parent.parent)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=_REPO_ROOT)
         try:
             group, label, us, note = json.loads(proc.stdout.strip().splitlines()[-1])
             rows.append((group, label, us, note))

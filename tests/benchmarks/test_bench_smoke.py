@@ -65,3 +65,20 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
         assert title in proc.stdout
     for name in ORDER:
         assert doc["timing"][name]["variant"] in proc.stdout
+
+
+@pytest.mark.slow
+def test_breakdown_times_every_piece() -> None:
+    """Each piece runs in a child interpreter that must find the ``benchmarks`` package, whatever the cwd."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.tools.breakdown", "--number", "1", "--repeat", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = proc.stdout.splitlines()[1:]
+    assert rows, proc.stdout
+    failed = [row for row in rows if row.split()[0] == "?"]
+    assert not failed, "\n".join(failed)
