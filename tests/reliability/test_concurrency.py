@@ -180,6 +180,28 @@ def check_collector(
     return waited
 
 
+def check_run(
+    path: Path,
+    sink: LeanSink,
+    expected: dict[str, Optional[str]],
+    count: int,
+    started: float,
+    recorded: float,
+    collector_timeout: float,
+    figure: Callable[[str, Any], None],
+) -> None:
+    """After ``recorder.close()``: report the times, then check the span count, the file and the collector."""
+    closed = time.monotonic() - started
+    figure("spans recorded", len(expected))
+    figure("recording time (s)", recorded)
+    figure("recording + close time (s)", closed)
+    assert len(expected) == count
+    check_file(path, expected)
+    waited = check_collector(sink, expected, timeout=collector_timeout, figure=figure)
+    figure("spans at the collector", count)
+    figure("extra wait for the collector after close (s)", waited)
+
+
 def test_32_threads_each_opening_1000_nested_spans(
     tmp_path: Path,
     rotel: RotelCollector,
@@ -217,16 +239,8 @@ def test_32_threads_each_opening_1000_nested_spans(
         thread.join()
     recorded = time.monotonic() - started
     recorder.close()
-    closed = time.monotonic() - started
     assert not errors, errors[:3]
-    figure("spans recorded", len(expected))
-    figure("recording time (s)", recorded)
-    figure("recording + close time (s)", closed)
-    assert len(expected) == THREADS * DEPTH
-    check_file(path, expected)
-    waited = check_collector(otlp_sink, expected, timeout=120, figure=figure)
-    figure("spans at the collector", THREADS * DEPTH)
-    figure("extra wait for the collector after close (s)", waited)
+    check_run(path, otlp_sink, expected, THREADS * DEPTH, started, recorded, collector_timeout=120, figure=figure)
 
 
 def test_200_asyncio_tasks_each_opening_1000_nested_spans(
@@ -256,12 +270,4 @@ def test_200_asyncio_tasks_each_opening_1000_nested_spans(
     asyncio.run(main())
     recorded = time.monotonic() - started
     recorder.close()
-    closed = time.monotonic() - started
-    figure("spans recorded", len(expected))
-    figure("recording time (s)", recorded)
-    figure("recording + close time (s)", closed)
-    assert len(expected) == TASKS * DEPTH
-    check_file(path, expected)
-    waited = check_collector(otlp_sink, expected, timeout=300, figure=figure)
-    figure("spans at the collector", TASKS * DEPTH)
-    figure("extra wait for the collector after close (s)", waited)
+    check_run(path, otlp_sink, expected, TASKS * DEPTH, started, recorded, collector_timeout=300, figure=figure)
