@@ -138,18 +138,23 @@ def test_parent_based_sampler_follows_the_sampled_flag_of_traceparent(rotel, otl
     assert [s.name for s in otlp_sink.spans() if s.trace_id == unsampled_trace] == []
 
 
-@pytest.mark.parametrize("flags", ["00", "01"])
-def test_continuation_traces_follow_the_sampled_flag_of_traceparent(monkeypatch, flags):
-    """Spans beyond the cap continue in linked traces that hang under the same remote parent, so they go with it."""
-    set_otel_env(monkeypatch, {"OTEL_TRACES_SAMPLER": "parentbased_always_on", "TRACEPARENT": TRACEPARENT[:-2] + flags})
-    memory = InMemorySpanExporter()
-    recorder = DefaultRecorder([OTelExporter(memory, max_spans_per_trace=3)])
+def _run_a_loop_of_ten(recorder: DefaultRecorder) -> None:
+    """application > loop > 10 iterations (12 spans, so a small max_spans_per_trace splits them), then close."""
     configure_one_logger(OneLoggerConfig(application_name="cap", world_size_or_fn=1, session_tag_or_fn="s"), recorder)
     with timed_span("application"), timed_span("loop"):
         for _ in range(10):
             with timed_span("iteration"):
                 pass
     recorder.close()
+
+
+@pytest.mark.parametrize("flags", ["00", "01"])
+def test_continuation_traces_follow_the_sampled_flag_of_traceparent(monkeypatch, flags):
+    """Spans beyond the cap continue in linked traces that hang under the same remote parent, so they go with it."""
+    set_otel_env(monkeypatch, {"OTEL_TRACES_SAMPLER": "parentbased_always_on", "TRACEPARENT": TRACEPARENT[:-2] + flags})
+    memory = InMemorySpanExporter()
+    recorder = DefaultRecorder([OTelExporter(memory, max_spans_per_trace=3)])
+    _run_a_loop_of_ten(recorder)
     spans = memory.get_finished_spans()
     if flags == "00":
         assert spans == ()
@@ -282,12 +287,7 @@ def test_a_replay_splits_the_traces_exactly_as_the_live_run(tmp_path, monkeypatc
     live, replayed = InMemorySpanExporter(), InMemorySpanExporter()
     path = tmp_path / "run.jsonl"
     recorder = DefaultRecorder([OTelExporter(live, deterministic_ids=True, max_spans_per_trace=4), FileExporter(path)])
-    configure_one_logger(OneLoggerConfig(application_name="cap", world_size_or_fn=1, session_tag_or_fn="s"), recorder)
-    with timed_span("application"), timed_span("loop"):
-        for _ in range(10):
-            with timed_span("iteration"):
-                pass
-    recorder.close()
+    _run_a_loop_of_ten(recorder)
     assert replay_files([path], span_exporter=replayed, max_spans_per_trace=4).sent == 12
 
     def placement(exporter: InMemorySpanExporter) -> Dict[str, tuple]:
@@ -313,12 +313,7 @@ def test_replay_command_line_caps_traces_and_keeps_legacy_fields_on_request(tmp_
     set_otel_env(monkeypatch, {})
     path = tmp_path / "run.jsonl"
     recorder = DefaultRecorder([FileExporter(path)])
-    configure_one_logger(OneLoggerConfig(application_name="cap", world_size_or_fn=1, session_tag_or_fn="s"), recorder)
-    with timed_span("application"), timed_span("loop"):
-        for _ in range(10):
-            with timed_span("iteration"):
-                pass
-    recorder.close()
+    _run_a_loop_of_ten(recorder)
     args = ["replay", str(path), "--endpoint", rotel.grpc_endpoint, "--no-progress", "--max-spans-per-trace", "4"]
     assert cli_main([*args, "--legacy-fields"]) == 0
     spans = otlp_sink.wait_for_spans(count=12)
