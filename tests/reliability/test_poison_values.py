@@ -20,10 +20,10 @@ from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.otel.request_size import TRUNCATED_VALUES_ATTRIBUTE
-from nv_one_logger.records import IdentityRecord, read_records
 from tests.support.collector import RotelCollector
 from tests.support.environment import otlp_env, set_otel_env
 from tests.support.exporter_calls import export_complete_span
+from tests.support.jsonl import telemetry_records
 from tests.support.otlp_sink import OtlpSink
 from tests.support.processes import REPO_ROOT, run_command
 
@@ -52,7 +52,7 @@ def test_the_file_exporter_keeps_a_record_with_an_int_too_long_for_str(tmp_path:
     span.stop()
     exporter.export_stop(span)
     exporter.close()
-    records = [r for r in read_records(path, strict=True) if not isinstance(r, IdentityRecord)]  # count-0 header
+    records = telemetry_records(path, strict=True)  # without the count-0 identity header
     assert [r.count for r in records] == list(range(1, len(records) + 1)) and len(records) == 4
     lines = path.read_text()
     assert f'"big":"{POISON_TEXT}"' in lines and f'"neg":"-{POISON_TEXT}"' in lines
