@@ -48,6 +48,7 @@ from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
+from nv_one_logger.otel.otlp_encoding import NotEncodable, encode_request
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.records.reader import read_records
 from nv_one_logger.testing import InMemoryExporter, reset_one_logger
@@ -88,6 +89,13 @@ class EncodingSpanExporter(SpanExporter):
             for sdk_event, pb_event in zip(span.events, encoded.events):
                 if len(pb_event.attributes) != len(sdk_event.attributes or {}):
                     self.problems.append(f"event {sdk_event.name!r}: attributes dropped: {dict(sdk_event.attributes)}")
+            try:
+                fast = encode_request([span])
+            except NotEncodable as e:  # left to the SDK's encoder, whose losses the checks above catch
+                self.problems.append(f"span {span.name!r}: not for the bridge's own encoder: {e}")
+            else:
+                if fast != encode_spans([span]).SerializeToString():
+                    self.problems.append(f"span {span.name!r}: the bridge's encoder differs from the SDK's")
         return SpanExportResult.SUCCESS
 
     def shutdown(self) -> None:

@@ -54,7 +54,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from nv_one_logger.core.internal.locks import fork_safe_event, fork_safe_lock
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.internal.redaction import redact_text
-from nv_one_logger.otel import partial_success
+from nv_one_logger.otel import otlp_encoding, partial_success
 from nv_one_logger.otel.bounded_export import UNCERTAIN, BoundedExport
 from nv_one_logger.otel.env import BatchSettings
 from nv_one_logger.otel.export_stats import ExportStats
@@ -87,6 +87,7 @@ class ExportWorker(Generic[ItemT]):
     ) -> None:
         self._exporter = span_exporter
         partial_success.watch(span_exporter)
+        otlp_encoding.install(span_exporter)
         self._process = process
         self._settings = settings
         self._on_loss_recovered = on_loss_recovered
@@ -154,6 +155,7 @@ class ExportWorker(Generic[ItemT]):
         """
         self._exporter = span_exporter
         partial_success.watch(span_exporter)
+        otlp_encoding.install(span_exporter)
         self._queue = deque()
         self._wake = fork_safe_event()
         self._lock = fork_safe_lock()
