@@ -41,7 +41,7 @@ from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import ErrorEvent, Event
 from nv_one_logger.core.span import Span
 from nv_one_logger.core.time import TracingTimestamp
-from nv_one_logger.otel.attributes import to_otel_attributes, utf8_safe
+from nv_one_logger.otel.attributes import utf8_safe
 from nv_one_logger.otel.ids import IdScheme, random_span_id, random_trace_id
 from nv_one_logger.otel.live_calls import Call, DataErrorCall, EventCall, LossReport, StartCall, StopCall
 from nv_one_logger.otel.live_markers import event_markers, start_marker
@@ -51,13 +51,12 @@ from nv_one_logger.otel.mapping import (
     ATTR_CONTINUED_FROM_TRACE,
     ATTR_ERROR_MESSAGE,
     ATTR_PARENT_SPAN_ID,
-    ATTR_SPAN_ID,
     ATTR_TELEMETRY_DATA_ERROR,
-    SPAN_DURATION_MSEC,
     TELEMETRY_DATA_ERROR_SPAN_NAME,
     OTelSpanData,
     build_readable_span,
     error_status,
+    final_span_attributes,
     lifecycle_event,
     readable_span,
     sdk_event,
@@ -184,19 +183,19 @@ class LiveSpanTranslator:
         for call in calls:
             if type(call) is StopCall:
                 (span,) = call
-                key = span.id.int
+                key = span.id_int
                 state = open_spans.pop(key, None)
                 if state is None:  # its start was dropped (full queue): the span object still has everything
                     state = self._new_state(span, None)
                 self._finish(key, span, state, resource, out)
             elif type(call) is StartCall:
                 span, app_parent = call
-                key = span.id.int
+                key = span.id_int
                 if key not in open_spans:
                     open_spans[key] = self._new_state(span, app_parent)
             elif type(call) is EventCall:
                 span, payload = call
-                key = span.id.int
+                key = span.id_int
                 state = open_spans.get(key)
                 if state is None:
                     state = open_spans[key] = self._new_state(span, None)
@@ -219,8 +218,9 @@ class LiveSpanTranslator:
     def _new_state(self, span: Span, app_parent: Optional[SpanContext]) -> OpenSpan:
         """State for the first call seen for ``span``: normally its start; after a dropped start, whatever came."""
         context, parent, link = self.traces.place(span, app_parent, self._open, self.resource)
-        state = OpenSpan(span, context, parent, sdk_event(span.start_event), self.event_limit - 2, link)
-        self._waiting.append((state.start_ns, span.id.int))
+        start = sdk_event(span.start_event, self.legacy_fields)  # mapped once, as ``lifecycle_event`` sends it
+        state = OpenSpan(span, context, parent, start, self.event_limit - 2, link)
+        self._waiting.append((state.start_ns, span.id_int))
         return state
 
     def _add_event(self, key: int, state: OpenSpan, event: SdkEvent) -> None:
@@ -261,17 +261,14 @@ class LiveSpanTranslator:
         stop = span.stop_event
         start_ns = state.start_ns
         if stop is not None:
-            stop_event = sdk_event(stop)
+            stop_event = sdk_event(stop, legacy)
             end_ns = stop_event.timestamp or start_ns
             stop_sent = lifecycle_event(stop_event, legacy)
             if stop_sent is not None:
                 events.append(stop_sent)
         else:
             end_ns = time.time_ns()
-        attributes = to_otel_attributes(span.attributes)
-        if not legacy:
-            attributes.pop(SPAN_DURATION_MSEC, None)
-        attributes[ATTR_SPAN_ID] = str(span.id)
+        attributes = final_span_attributes(span, legacy)
         if state.is_root and self.telemetry_data_error_seen:
             attributes[ATTR_TELEMETRY_DATA_ERROR] = True
         links: Sequence[Link] = ()

@@ -392,8 +392,18 @@ def span_attributes(
 
 
 def final_span_attributes(span: Span, legacy_fields: bool = True) -> Dict[str, OTelValue]:
-    """Return the OTel attributes of a OneLogger span: its current attributes + ``one_logger.span.id``."""
-    return span_attributes(span.attributes, str(span.id), legacy_fields)
+    """Return the OTel attributes of a OneLogger span: its current attributes + ``one_logger.span.id``.
+
+    The core ``Span`` class gives its attributes as plain values (``attributes_json``: no ``Attribute`` objects
+    built); a subclass goes through ``attributes``, which it may override.
+    """
+    if type(span) is not Span:
+        return span_attributes(span.attributes, str(span.id), legacy_fields)
+    converted = owned_to_otel_attributes(span.attributes_json())
+    if not legacy_fields:
+        converted.pop(SPAN_DURATION_MSEC, None)
+    converted[ATTR_SPAN_ID] = span.id_str
+    return converted
 
 
 def telemetry_data_error_attributes(
