@@ -73,13 +73,22 @@ PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
 PYENV_PATH := $(subst $(eval) ,:,$(strip $(wildcard $(PYENV_ROOT)/versions/3.*/bin)))
 TOX_ARGS ?=
 
+# tox does not notice a changed pyproject behind its editable installs (entry points, dependencies): when one
+# is newer than the environments, they are recreated.
+TOX_INSTALLED_FROM := .tox/.installed-from
+PACKAGE_METADATA := $(VERSION_MODULE) packages/core/pyproject.toml packages/file-exporter/pyproject.toml packages/otel-exporter/pyproject.toml requirements/pyversions.txt
+
 pyversions: $(TEST_STAMP)
 	@envs=py39,py313; \
 	if ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then envs=py39,py311,py313; fi; \
-	echo "Python versions: .venv has $$($(PY) -c 'import platform; print(platform.python_version())') (whole suite); tox runs $$envs"; \
+	recreate=; \
+	if [ ! -e $(TOX_INSTALLED_FROM) ] || [ -n "$$(find $(PACKAGE_METADATA) -newer $(TOX_INSTALLED_FROM))" ]; then recreate=--recreate; fi; \
+	echo "Python versions: .venv has $$($(PY) -c 'import platform; print(platform.python_version())') (whole suite); tox runs $$envs $$recreate"; \
+	mkdir -p .tox && touch $(TOX_INSTALLED_FROM).new; \
 	PATH="$(PYENV_PATH):$$PATH" \
 	TESTS_ROTEL_AGENT="$$($(PY) -c 'from tests.support.collector import rotel_binary; print(rotel_binary())')" \
-	$(VENV)/bin/tox run-parallel --parallel 2 --parallel-live -e $$envs $(TOX_ARGS)
+	$(VENV)/bin/tox run-parallel --parallel 2 --parallel-live -e $$envs $$recreate $(TOX_ARGS); \
+	status=$$?; mv $(TOX_INSTALLED_FROM).new $(TOX_INSTALLED_FROM); exit $$status
 
 test: lint typecheck pytest pyversions
 
