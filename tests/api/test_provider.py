@@ -155,3 +155,16 @@ def test_disabled_rank_has_a_configured_but_no_active_recorder():
     provider.configure(make_config(enable_for_current_rank=False), recorder)
     assert provider.active_recorder is None and provider.configured_recorder is recorder
     assert get_recorder() is recorder
+
+
+def test_the_provider_and_timed_span_agree_after_the_config_object_is_edited():
+    """``enable_for_current_rank`` is read at configure: an edit of the config object afterwards moves neither."""
+    config = make_config()
+    exporter = InMemoryExporter()
+    provider = OneLoggerProvider.instance()
+    provider.configure(config, DefaultRecorder([exporter]))
+    config.enable_for_current_rank = False
+    with timed_span("after the edit") as span:
+        recorded = span is not None
+    assert provider.one_logger_enabled is recorded is True
+    assert [s.name_str for s in exporter.started_spans] == ["after the edit"]

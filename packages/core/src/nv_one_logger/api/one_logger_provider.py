@@ -88,8 +88,8 @@ class OneLoggerProvider(metaclass=SingletonMeta):
             if self._config is not None:
                 self.check_reconfiguration(config, recorder)
                 return
+            self._recorder = recorder  # before the config: a reader that sees the config also sees the recorder
             self._config = config
-            self._recorder = recorder
             GUARD_STATE.propagate = (
                 config.error_handling_strategy == OneLoggerErrorHandlingStrategy.PROPAGATE_EXCEPTIONS
             )
@@ -149,9 +149,12 @@ class OneLoggerProvider(metaclass=SingletonMeta):
 
     @property
     def one_logger_enabled(self) -> bool:
-        """True when configured, not force-disabled and enabled for the current rank."""
-        config = self._config
-        return config is not None and not self._force_disabled and config.enable_for_current_rank
+        """True when configured, not force-disabled and enabled for the current rank.
+
+        The same decision as :attr:`active_recorder` (and as the guarded calls): ``enable_for_current_rank`` is
+        read when :meth:`configure` runs, so changing it on the config object afterwards changes nothing.
+        """
+        return self.active_recorder is not None
 
     def force_disable_logging(self) -> None:
         """Turn every later guarded call into a no-op, for the rest of the process.

@@ -64,8 +64,9 @@ def _enabled_recorder() -> Optional[Recorder]:
 
 def _enabled_recorder_slow() -> Optional[Recorder]:
     provider: OneLoggerProvider = OneLoggerProvider.instance()
-    if provider.one_logger_enabled:
-        return provider.recorder
+    recorder = provider.active_recorder  # one read: a concurrent configure() is either seen whole or not at all
+    if recorder is not None:
+        return recorder
     if not provider.one_logger_ready and not UnconfiguredWarning.logged:
         warn_used_before_configure("timed_span/@timed")
     return None
