@@ -70,6 +70,18 @@ def test_open_spans_extend_to_the_end_of_their_process_data(tmp_path):
     assert slices["b"]["ts"] + slices["b"]["dur"] == pytest.approx(slices["a"]["ts"] + slices["a"]["dur"])
 
 
+def test_open_spans_reach_the_latest_monotonic_time_when_the_wall_clock_stepped_back(tmp_path):
+    w = RecordWriter()
+    w.start("a", "application", 0.0)
+    w.start("b", "step", 5.0, parent_id="a")
+    stop = w.stop("b", "step", 10.0)
+    stop["stop_event"]["timestamp"]["seconds_since_epoch"] -= 8.0  # wall clock stepped back before the stop
+    by_phase = validate_trace(_trace_of(tmp_path, w.records))
+    slices = {e["args"]["span_id"]: e for e in by_phase["X"]}
+    assert slices["b"]["ts"] + slices["b"]["dur"] == pytest.approx((T0 + 10) * 1e6, abs=1)
+    assert slices["a"]["dur"] == pytest.approx(10e6, abs=1)  # not 5 s: the open span outlives its child's stop
+
+
 def test_overlapping_spans_that_do_not_nest_go_to_separate_lanes(tmp_path):
     w = RecordWriter()
     w.start("a", "application", 0.0)
