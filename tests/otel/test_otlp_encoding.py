@@ -176,6 +176,24 @@ def test_values_only_the_sdk_handles_are_refused_and_left_to_the_sdk(value: Any)
         exporter.shutdown()
 
 
+@pytest.mark.parametrize("dropped", [-1, 2**32 + 5], ids=["negative", "beyond uint32"])
+def test_counts_out_of_range_are_refused_not_written_as_another_number(dropped: int) -> None:
+    events: BoundedList = BoundedList(None)
+    events.extend([SdkEvent("e", {}, 1)])
+    events.dropped = dropped
+    span = readable_span("s", CONTEXT, None, RESOURCE, {}, events, Status(StatusCode.UNSET), 1, 2)
+    with pytest.raises(NotEncodable):
+        encode_request([span])
+
+
+def test_install_gives_up_on_an_object_that_answers_every_attribute() -> None:
+    class Proxy:
+        def __getattr__(self, name: str) -> Proxy:
+            return Proxy()
+
+    assert install(Proxy()) is False
+
+
 def test_install_changes_only_the_sdk_grpc_exporter_itself_and_is_idempotent() -> None:
     class OwnEncoding(OTLPSpanExporter):
         pass

@@ -43,6 +43,8 @@ _KINDS = {
 _HAS_IS_REMOTE = 0x100  # SpanFlags.SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK
 _IS_REMOTE = 0x200  # SpanFlags.SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK
 _CACHE_LIMIT = 4096  # distinct attribute keys / short string values kept encoded
+_UINT32_MAX = 2**32 - 1
+_MAX_WRAPPER_DEPTH = 8  # how deep ``install`` looks through exporters wrapping exporters
 
 
 class NotEncodable(Exception):
@@ -51,6 +53,8 @@ class NotEncodable(Exception):
 
 def _varint(value: int) -> bytes:
     if value < 128:
+        if value < 0:  # the SDK refuses it (ValueError); a negative index would silently encode another number
+            raise NotEncodable("a negative number in an unsigned field")
         return _ONE_BYTE[value]
     out = bytearray()
     while value > 127:
@@ -58,6 +62,13 @@ def _varint(value: int) -> bytes:
         value >>= 7
     out.append(value)
     return bytes(out)
+
+
+def _count(value: int) -> bytes:
+    """Encode a ``uint32`` count (dropped attributes, events, links); out of range goes to the SDK (it refuses)."""
+    if value > _UINT32_MAX:
+        raise NotEncodable("a count beyond 32 bits")
+    return _varint(value)
 
 
 def _field(tag: bytes, payload: bytes) -> bytes:
@@ -143,7 +154,7 @@ def _event(event: Any) -> bytes:
     _attributes(b"\x1a", event.attributes, out)
     dropped = event.dropped_attributes
     if dropped:
-        out.append(b"\x20" + _varint(dropped))
+        out.append(b"\x20" + _count(dropped))
     return b"".join(out)
 
 
@@ -165,7 +176,7 @@ def _link(link: Any) -> bytes:
     _attributes(b"\x22", link.attributes, out)
     dropped = link.dropped_attributes
     if dropped:
-        out.append(b"\x28" + _varint(dropped))
+        out.append(b"\x28" + _count(dropped))
     out.append(b"\x35" + _fixed32(_flags(context)))
     return b"".join(out)
 
@@ -196,17 +207,17 @@ def encode_span(span: ReadableSpan) -> bytes:
     _attributes(b"\x4a", span.attributes, out)
     dropped = span.dropped_attributes
     if dropped:
-        out.append(b"\x50" + _varint(dropped))
+        out.append(b"\x50" + _count(dropped))
     for event in span.events:
         out.append(_field(b"\x5a", _event(event)))
     dropped = span.dropped_events
     if dropped:
-        out.append(b"\x60" + _varint(dropped))
+        out.append(b"\x60" + _count(dropped))
     for link in span.links:
         out.append(_field(b"\x6a", _link(link)))
     dropped = span.dropped_links
     if dropped:
-        out.append(b"\x70" + _varint(dropped))
+        out.append(b"\x70" + _count(dropped))
     status = span.status
     if status is not None:
         body = _field(b"\x12", _utf8(status.description)) if status.description else b""
@@ -303,7 +314,25 @@ def encode_request(spans: Sequence[ReadableSpan]) -> bytes:
     return b"".join(out)
 
 
-def install(exporter: Any) -> bool:
+def _sdk_matches() -> bool:
+    """Tell whether the installed OTel packages encode what this module writes.
+
+    Older releases (still allowed by the requirements) have no ``flags`` field in the ``Span`` and ``Link``
+    messages and no attributes on ``InstrumentationScope``: their own encoder is used there, unchanged.
+    """
+    try:
+        from opentelemetry.proto.trace.v1.trace_pb2 import Span as SpanMessage
+        from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+    except ImportError:
+        return False
+    return (
+        "flags" in SpanMessage.DESCRIPTOR.fields_by_name
+        and "flags" in SpanMessage.Link.DESCRIPTOR.fields_by_name
+        and hasattr(InstrumentationScope("probe"), "attributes")
+    )
+
+
+def install(exporter: Any, _depth: int = 0) -> bool:
     """Make the SDK's OTLP gRPC span exporter inside ``exporter`` encode with ``encode_request``; False if none.
 
     Only an exporter of exactly the SDK's class is changed (a subclass may encode its own way), and only its
@@ -313,18 +342,20 @@ def install(exporter: Any) -> bool:
     ``inner``, ``FanOut``'s ``exporters``) are looked through. The HTTP exporter encodes inside ``export``, with
     no per-exporter hook, and keeps the SDK's encoder.
     """
+    if _depth > _MAX_WRAPPER_DEPTH:  # an object that answers every attribute (a proxy) is no wrapper chain
+        return False
     inner = getattr(exporter, "inner", None)
     if inner is not None:
-        return install(inner)
+        return install(inner, _depth + 1)
     several = getattr(exporter, "exporters", None)
     if isinstance(several, list):
-        return any([install(item) for item in several])
+        return any([install(item, _depth + 1) for item in several])
     try:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
         from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
     except ImportError:  # the gRPC exporter is not installed: nothing to change
         return False
-    if type(exporter) is not OTLPSpanExporter:
+    if type(exporter) is not OTLPSpanExporter or not _sdk_matches():
         return False
     original = getattr(exporter, "_translate_data", None)
     if not callable(original):
