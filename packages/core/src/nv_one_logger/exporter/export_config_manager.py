@@ -242,10 +242,21 @@ def _entry_points(group: str) -> List[Any]:
     except Exception as e:  # a broken installed distribution must not break start-up
         _logger.warning("cannot list entry points of group %s: %s", group, describe_exception(e))
         return []
-    unique: Dict[Tuple[str, str], Any] = {}
+    # One entry point per name, the first found (the distribution earliest on sys.path, whose code Python
+    # imports): two installs of one package (an editable one beside a regular one, or the leftover metadata
+    # of an older release naming another module) would otherwise build the same exporter twice.
+    unique: Dict[str, Any] = {}
     for entry_point in found:
-        unique.setdefault((entry_point.name, entry_point.value), entry_point)
-    return [unique[key] for key in sorted(unique)]
+        kept = unique.setdefault(entry_point.name, entry_point)
+        if kept is not entry_point and kept.value != entry_point.value:
+            _logger.warning(
+                "entry point %r of group %s is registered twice (%s and %s): using the first",
+                entry_point.name,
+                group,
+                kept.value,
+                entry_point.value,
+            )
+    return [unique[name] for name in sorted(unique)]
 
 
 def _describe_entry_point(entry_point: Any) -> str:
