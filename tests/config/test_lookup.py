@@ -31,6 +31,18 @@ def test_explicit_path_wins_over_env_and_cwd(write_config, monkeypatch, isolated
     assert report.config_file_via == "config_file_path argument"
 
 
+def test_explicit_path_may_be_any_path_like_object(write_config, monkeypatch, isolated_lookup):
+    explicit = file_for(write_config, "explicit", "explicit.json")
+    monkeypatch.setenv(ENV, str(file_for(write_config, "env", "env.json")))
+
+    class PathLike:  # os.DirEntry and the paths of other libraries are path-like without being str or Path
+        def __fspath__(self):
+            return str(explicit)
+
+    report = ExporterConfigManager().generate_export_config_with_sources(config_file_path=PathLike())
+    assert labels(report.exporter_configs) == ["explicit"]
+
+
 def test_env_var_used_when_no_explicit_path(write_config, monkeypatch, isolated_lookup):
     monkeypatch.setenv(ENV, str(file_for(write_config, "env", "env.json")))
     file_for(write_config, "cwd", "one_logger_exporters_config.json", isolated_lookup)

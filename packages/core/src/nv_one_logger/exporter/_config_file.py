@@ -51,7 +51,11 @@ def find_config_file(config_file_path: Union[str, Path, None] = None) -> ConfigF
     # The steps that name one file: a file they name that does not exist is worth a note (a typo would
     # otherwise fall through silently to another configuration).
     named = (
-        ("" if config_file_path is None else str(config_file_path), "config_file_path", "config_file_path argument"),
+        (
+            "" if config_file_path is None else os.fspath(config_file_path),
+            "config_file_path",
+            "config_file_path argument",
+        ),
         (os.environ.get(CONFIG_PATH_ENV_VAR, ""), f"${CONFIG_PATH_ENV_VAR}", f"${CONFIG_PATH_ENV_VAR}"),
     )
     for value, label, found_via in named:
