@@ -74,7 +74,7 @@ PYENV_PATH := $(subst $(eval) ,:,$(strip $(wildcard $(PYENV_ROOT)/versions/3.*/b
 TOX_ARGS ?=
 
 # tox does not notice a changed pyproject behind its editable installs (entry points, dependencies): when one
-# is newer than the environments, they are recreated.
+# is newer than the environments, they are recreated (marked fresh only by a run of every environment).
 TOX_INSTALLED_FROM := .tox/.installed-from
 PACKAGE_METADATA := $(VERSION_MODULE) packages/core/pyproject.toml packages/file-exporter/pyproject.toml packages/otel-exporter/pyproject.toml requirements/pyversions.txt
 
@@ -88,7 +88,7 @@ pyversions: $(TEST_STAMP)
 	PATH="$(PYENV_PATH):$$PATH" \
 	TESTS_ROTEL_AGENT="$$($(PY) -c 'from tests.support.collector import rotel_binary; print(rotel_binary())')" \
 	$(VENV)/bin/tox run-parallel --parallel 2 --parallel-live -e $$envs $$recreate $(TOX_ARGS); \
-	status=$$?; mv $(TOX_INSTALLED_FROM).new $(TOX_INSTALLED_FROM); exit $$status
+	status=$$?; if [ -z "$(TOX_ARGS)" ]; then mv $(TOX_INSTALLED_FROM).new $(TOX_INSTALLED_FROM); else rm -f $(TOX_INSTALLED_FROM).new; fi; exit $$status
 
 test: lint typecheck pytest pyversions
 
