@@ -45,9 +45,21 @@ def _value_size(value: object) -> int:
 
 
 def _attributes_size(attributes: Optional[Mapping[str, object]]) -> int:
+    """``sum(len(key) + _value_size(value) + _VALUE_OVERHEAD)``, with strings and numbers inlined (once per event)."""
     if not attributes:
         return 0
-    return sum(len(key) + _value_size(value) + _VALUE_OVERHEAD for key, value in attributes.items())
+    size = 0
+    for key, value in attributes.items():
+        kind = type(value)
+        if kind is str:
+            text: str = value  # type: ignore[assignment]
+            size += len(text) if text.isascii() else 4 * len(text)
+        elif kind is list or kind is tuple:
+            size += _value_size(value)
+        else:
+            size += 10
+        size += len(key) + _VALUE_OVERHEAD
+    return size
 
 
 def span_size(span: ReadableSpan) -> int:
