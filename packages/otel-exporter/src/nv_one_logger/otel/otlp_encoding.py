@@ -130,16 +130,42 @@ def _any_value(value: Any) -> bytes:
     return _scalar(value)
 
 
+_string_values: Dict[str, bytes] = {}
+_event_names: Dict[str, bytes] = {}
+
+
+def _value_field(value: Any) -> bytes:
+    """Return ``KeyValue.value`` (field 2) holding ``value``; short strings cached (they repeat: phases, names)."""
+    kind = type(value)
+    if kind is float:
+        return b"\x12\x09\x21" + _double(value)
+    if kind is str and len(value) <= 64:
+        encoded = _string_values.get(value)
+        if encoded is None:
+            encoded = _field(b"\x12", _scalar(value))
+            if len(_string_values) < _CACHE_LIMIT:
+                _string_values[value] = encoded
+        return encoded
+    if kind is int and 0 <= value < 128:
+        return b"\x12\x02\x18" + _ONE_BYTE[value]
+    return _field(b"\x12", _any_value(value))
+
+
 def _attributes(tag: bytes, attributes: Optional[Mapping[str, Any]], out: List[bytes]) -> None:
-    """Append one ``KeyValue`` field (``tag``) per attribute to ``out``."""
+    """Append one ``KeyValue`` field (``tag``) per attribute to ``out`` (the hot loop: one call per value)."""
     if not attributes:
         return
+    keys = _keys
     for key, value in attributes.items():
         if type(key) is not str:
             raise NotEncodable("an attribute key that is not a str")
-        pair = _key_field(key) + _field(b"\x12", _any_value(value))
+        key_field = keys.get(key)
+        if key_field is None:
+            key_field = _key_field(key)
+        pair = key_field + _value_field(value)
+        size = len(pair)
         out.append(tag)
-        out.append(_varint(len(pair)))
+        out.append(_ONE_BYTE[size] if size < 128 else _varint(size))
         out.append(pair)
 
 
@@ -150,7 +176,12 @@ def _event(event: Any) -> bytes:
         out.append(b"\x09" + _fixed64(timestamp))
     name = event.name
     if name:
-        out.append(_field(b"\x12", _utf8(name)))
+        encoded = _event_names.get(name)
+        if encoded is None:
+            encoded = _field(b"\x12", _utf8(name))
+            if len(_event_names) < _CACHE_LIMIT:
+                _event_names[name] = encoded
+        out.append(encoded)
     _attributes(b"\x1a", event.attributes, out)
     dropped = event.dropped_attributes
     if dropped:
