@@ -13,7 +13,7 @@ import time
 import uuid
 from collections import deque
 from enum import Enum
-from typing import Any, ClassVar, Deque, Dict, List, Optional, Union
+from typing import Any, ClassVar, Deque, Dict, List, Optional, Tuple, Union
 
 from nv_one_logger.core._ids import new_span_id_int, new_span_uuid, uuid_str
 from nv_one_logger.core._span_attributes import SpanAttributeLayers
@@ -42,6 +42,18 @@ __all__ = [
     "StandardSpanAttributeName",
     "StandardSpanName",
 ]
+
+
+def _clock_readings(timestamp: Optional[TracingTimestamp], what: str) -> Tuple[float, float]:
+    """Return (wall, perf) seconds of ``timestamp``, or of now (through ``TracingTimestamp.now``, which tests patch).
+
+    The common case, no timestamp and an unpatched clock, is read inline by the callers (a call less per span).
+    """
+    if timestamp is None:
+        timestamp = TracingTimestamp.now()
+    elif not isinstance(timestamp, TracingTimestamp):
+        raise OneLoggerError(f"{what} must be a TracingTimestamp, got {type(timestamp).__name__}.")
+    return timestamp.seconds_since_epoch, timestamp.perf_counter_seconds
 
 
 class Span(SpanAttributeLayers):
@@ -166,18 +178,11 @@ class Span(SpanAttributeLayers):
                 start_event_attributes,
             )
             return cls(new_span_uuid(), name, start_event, parent_span, span_attributes)
-        if start_time is None and _CLASS_ATTRIBUTES["now"] is _ORIGINAL_NOW:  # not patched by a test
+        if start_time is None and _CLASS_ATTRIBUTES["now"] is _ORIGINAL_NOW:  # not patched: two clock reads, inline
             wall = time.time()
             perf = time.perf_counter()
-        elif start_time is None:
-            now = TracingTimestamp.now()
-            wall = now.seconds_since_epoch
-            perf = now.perf_counter_seconds
-        elif isinstance(start_time, TracingTimestamp):
-            wall = start_time.seconds_since_epoch
-            perf = start_time.perf_counter_seconds
         else:
-            raise OneLoggerError(f"Event timestamp must be a TracingTimestamp, got {type(start_time).__name__}.")
+            wall, perf = _clock_readings(start_time, "Event timestamp")
         if start_event_attributes is not None:
             start_values, start_cls = attribute_values(start_event_attributes, "Event")
         name_str = name if type(name) is str and name and not name.isspace() else name_to_str(name, "Span name")
@@ -297,18 +302,11 @@ class Span(SpanAttributeLayers):
         """
         if self._stop_perf is not None:
             return
-        if stop_time is None and _CLASS_ATTRIBUTES["now"] is _ORIGINAL_NOW:  # not patched by a test
+        if stop_time is None and _CLASS_ATTRIBUTES["now"] is _ORIGINAL_NOW:  # not patched: two clock reads, inline
             wall = time.time()
             perf = time.perf_counter()
-        elif stop_time is None:
-            now = TracingTimestamp.now()
-            wall = now.seconds_since_epoch
-            perf = now.perf_counter_seconds
-        elif isinstance(stop_time, TracingTimestamp):
-            wall = stop_time.seconds_since_epoch
-            perf = stop_time.perf_counter_seconds
         else:
-            raise OneLoggerError(f"stop_time must be a TracingTimestamp, got {type(stop_time).__name__}.")
+            wall, perf = _clock_readings(stop_time, "stop_time")
         elapsed = perf - self._start_perf
         if elapsed < -_STOP_BEFORE_START_TOLERANCE_SECONDS:
             raise OneLoggerError(f"Span '{self._name_str}': stop time is {-elapsed:.3f} s before its start time.")
