@@ -11,7 +11,8 @@ from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import Event
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from tests.support.environment import otlp_env, set_otel_env
-from tests.support.otel_job import configure_job, start_env_only_app
+from tests.support.otel_job import configure_job
+from tests.support.processes import AppProcess
 from tests.support.received_spans import by_name, marker_of, real_spans
 
 pytestmark = pytest.mark.collector
@@ -85,20 +86,17 @@ def test_markers_can_be_switched_off(rotel, otlp_sink, monkeypatch):
 @pytest.mark.parametrize("protocol", ["grpc", "http"])
 def test_span_open_at_sigkill_already_at_the_collector(rotel, otlp_sink, tmp_path, protocol):
     endpoint = rotel.grpc_endpoint if protocol == "grpc" else rotel.http_endpoint
-    app = start_env_only_app("hang", otlp_env(endpoint, protocol), cwd=tmp_path)
+    app = AppProcess("env_only_app", ["hang"], otlp_env(endpoint, protocol), cwd=tmp_path, package="tests.otel")
     try:
-        train_line = app.stdout.readline()
-        assert train_line.startswith("TRAIN "), train_line + app.stderr.read()
-        train_id = train_line.split()[1]
-        assert app.stdout.readline().strip() == "HANG"
+        train_id = app.wait_for_line("TRAIN", timeout=120).value
+        app.wait_for_line("HANG", timeout=120)
         # The app never flushes by itself: what arrives, arrives through the liveness scheme.
-        otlp_sink.wait_for_spans(lambda s: s.name == "train [started]", timeout=15)
-        otlp_sink.wait_for_spans(lambda s: s.name == "train [events]", timeout=15)
-        otlp_sink.wait_for_spans(lambda s: s.name == "evaluate", timeout=15)
+        otlp_sink.wait_for_spans(lambda s: s.name == "train [started]", timeout=60)
+        otlp_sink.wait_for_spans(lambda s: s.name == "train [events]", timeout=60)
+        otlp_sink.wait_for_spans(lambda s: s.name == "evaluate", timeout=60)
     finally:
-        app.send_signal(signal.SIGKILL)
-        app.wait(timeout=10)
-    assert app.returncode == -signal.SIGKILL
+        app.kill()
+    assert app.proc.returncode == -signal.SIGKILL
     spans = otlp_sink.spans()
     (start,) = marker_of(spans, "span_start", train_id)
     assert start.attributes["epochs"] == 3

@@ -2,7 +2,7 @@
 
 - ``configure_job(otel)``: OneLogger configured with ``otel`` (an ``OTelExporter``) and an ``InMemoryExporter``
   beside it, the reference a test compares the received spans with (``Job.span(name)``).
-- ``run_env_only_app(mode, env, cwd)`` / ``start_env_only_app``: tests/otel/env_only_app.py in a fresh
+- ``run_env_only_app(mode, env, cwd)``: tests/otel/env_only_app.py in a fresh
   interpreter that sees only ``env`` (see ``tests.support.processes.child_env``): OpenTelemetry configured
   by ``OTEL_*`` variables alone, as an operator does it.
 """
@@ -63,15 +63,3 @@ def run_env_only_app(
 ) -> subprocess.CompletedProcess[str]:
     """Run env_only_app.py ``mode`` to completion (any exit status) with only ``env`` set of OneLogger's variables."""
     return run_command([sys.executable, ENV_ONLY_APP, mode], env=child_env(env), cwd=cwd, timeout=timeout, check=False)
-
-
-def start_env_only_app(mode: str, env: Dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    """Start env_only_app.py ``mode`` with stdout and stderr piped (the caller reads, kills and waits)."""
-    return subprocess.Popen(
-        [sys.executable, str(ENV_ONLY_APP), mode],
-        env=child_env(env),
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )

@@ -109,16 +109,19 @@ class Line:
 
 
 class AppProcess:
-    """`python -m tests.reliability.apps.<module> <args>` with a clean, explicit environment."""
+    """`python -m <package>.<module> <args>` (default package: the reliability apps) with a clean, explicit
+    environment; its stdout lines are read on a thread, so every wait has a timeout and a stack dump."""
 
-    def __init__(self, module: str, args: list[str], env: dict[str, str], cwd: Path) -> None:
+    def __init__(
+        self, module: str, args: list[str], env: dict[str, str], cwd: Path, package: str = "tests.reliability.apps"
+    ) -> None:
         full_env = child_env(env)
         full_env["PYTHONUNBUFFERED"] = "1"
         self._stderr_file = cwd / f"{module}-{id(self):x}.stderr"
         self.started_at = time.monotonic()
         with open(self._stderr_file, "wb") as stderr:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", f"tests.reliability.apps.{module}", *args],
+                [sys.executable, "-m", f"{package}.{module}", *args],
                 cwd=cwd,
                 env=full_env,
                 stdin=subprocess.DEVNULL,
