@@ -12,3 +12,16 @@ def test_an_entry_point_registered_twice_is_reported_once(fake_entry_points, cap
     main(["doctor"])
     out = capsys.readouterr().out
     assert out.count("\nOTLP") == 1, out
+
+
+def test_entry_points_that_cannot_be_listed_are_a_problem(monkeypatch, capsys):
+    from nv_one_logger.exporter import export_config_manager
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("metadata of an installed distribution is corrupt")
+
+    monkeypatch.setattr(export_config_manager, "entry_points", broken)
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("cannot list entry points") == 1, out
+    assert "No problems found" not in out

@@ -211,7 +211,7 @@ def _otlp_lines(problems: List[str], probe: bool) -> List[str]:
     from nv_one_logger.exporter.export_config_manager import ExporterConfigManager, _entry_points
 
     lines: List[str] = []
-    for entry_point in _entry_points(ExporterConfigManager.ENTRY_POINT_NAME):
+    for entry_point in _entry_points(ExporterConfigManager.ENTRY_POINT_NAME, problems=[]):  # reported above
         try:
             module = entry_point.load()
             doctor_report = getattr(module, "doctor_report", None)

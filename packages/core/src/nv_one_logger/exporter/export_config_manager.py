@@ -154,7 +154,7 @@ class ExporterConfigManager:
 
     def _package_defaults(self, report: ExportConfigReport) -> List[ResolvedExporterConfig]:
         entries: List[ResolvedExporterConfig] = []
-        for entry_point in _entry_points(self.ENTRY_POINT_NAME):
+        for entry_point in _entry_points(self.ENTRY_POINT_NAME, report.problems):
             label = _describe_entry_point(entry_point)
             report.entry_points.append(label)
             where = f"entry point {label}"
@@ -229,8 +229,12 @@ entry_points = importlib.metadata.entry_points
 ``nv_one_logger.exporter.export_config_manager.entry_points`` (as suites written for 2.3.1 do) takes effect."""
 
 
-def _entry_points(group: str) -> List[Any]:
-    """Entry points of ``group``, de-duplicated and sorted by name (stable order for merging and the doctor)."""
+def _entry_points(group: str, problems: Optional[List[str]] = None) -> List[Any]:
+    """Entry points of ``group``, de-duplicated and sorted by name (stable order for merging and the doctor).
+
+    When they cannot be listed at all, the cause goes to ``problems`` if given (the report the doctor shows and
+    ``generate_export_config`` logs), else to one warning; either way the answer is "none".
+    """
     try:
         try:
             selected: Any = entry_points(group=group)
@@ -240,7 +244,11 @@ def _entry_points(group: str) -> List[Any]:
             selected = selected.select(group=group)
         found = list(selected)
     except Exception as e:  # a broken installed distribution must not break start-up
-        _logger.warning("cannot list entry points of group %s: %s", group, describe_exception(e))
+        message = f"cannot list entry points of group {group}: {describe_exception(e)}"
+        if problems is None:
+            _logger.warning(message)
+        else:
+            problems.append(message)
         return []
     # One entry point per name, the first found (the distribution earliest on sys.path, whose code Python
     # imports): two installs of one package (an editable one beside a regular one, or the leftover metadata
