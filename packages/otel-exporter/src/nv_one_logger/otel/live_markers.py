@@ -31,7 +31,6 @@ from nv_one_logger.otel.ids import random_span_id
 from nv_one_logger.otel.mapping import (
     ATTR_MARKER,
     ATTR_SPAN_ID,
-    SPAN_DURATION_MSEC,
     error_status,
     final_span_attributes,
     lifecycle_event,
@@ -48,9 +47,7 @@ MARKER_EVENT = "event"
 
 def start_marker(state: OpenSpan, resource: Resource, legacy_fields: bool) -> ReadableSpan:
     """Return the one start marker of a span that has just started streaming."""
-    attributes = final_span_attributes(state.span)  # what is running, as known now
-    if not legacy_fields:
-        attributes.pop(SPAN_DURATION_MSEC, None)
+    attributes = final_span_attributes(state.span, legacy_fields)  # what is running, as known now
     attributes[ATTR_MARKER] = MARKER_SPAN_START
     start = lifecycle_event(state.start_event, legacy_fields)
     events = [] if start is None else [start]

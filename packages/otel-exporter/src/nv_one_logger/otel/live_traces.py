@@ -57,7 +57,7 @@ class LiveTraces:
         self, span: Span, app_parent: Optional[SpanContext], open_spans: Mapping[int, OpenSpan], resource: Resource
     ) -> Tuple[SpanContext, Optional[SpanContext], Optional[SpanContext]]:
         """Return ``(context, parent, link)`` of a span seen for the first time (``link``: see the docstring)."""
-        key = span.id.int
+        key = span.id_int  # the int the span holds: span.id would build a UUID first
         if not self._shares_set:
             self._set_shares(resource)
         parent = self._find_parent(span, open_spans)
@@ -131,20 +131,20 @@ class LiveTraces:
 
     def _find_parent(self, span: Span, open_spans: Mapping[int, OpenSpan]) -> Optional[SpanContext]:
         """Return the context of the nearest exported ancestor (open or recently stopped), if any."""
-        ancestor_id = span.parent_id
-        if ancestor_id is None:
-            return None
         ancestor = span.parent_span
-        while ancestor_id is not None:
-            key = ancestor_id.int
-            state = open_spans.get(key)
-            if state is not None:
-                return state.context
-            recent = self._recent.get(key)
-            if recent is not None:
-                return recent
-            if ancestor is None:
-                return None
+        if ancestor is None:  # a root, or a span rebuilt from JSON that knows only its parent's id
+            parent_id = span.parent_id
+            return None if parent_id is None else self._context_of(parent_id.int, open_spans)
+        while ancestor is not None:
+            context = self._context_of(ancestor.id_int, open_spans)
+            if context is not None:
+                return context
             ancestor = ancestor.parent_span
-            ancestor_id = None if ancestor is None else ancestor.id
         return None
+
+    def _context_of(self, key: int, open_spans: Mapping[int, OpenSpan]) -> Optional[SpanContext]:
+        """Return the context of the span with id ``key`` if it is open or recently stopped."""
+        state = open_spans.get(key)
+        if state is not None:
+            return state.context
+        return self._recent.get(key)
