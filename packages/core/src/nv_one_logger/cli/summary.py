@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Any, Dict, List
 
-from nv_one_logger.cli._by_rank import add_straggler_k_argument, phase_as_json, positive_float, render_by_rank
+from nv_one_logger.cli._by_rank import add_straggler_k_argument, phase_as_json, render_by_rank
 from nv_one_logger.cli._format import format_duration, iso_time, time_span, unlisted_segments_note
 from nv_one_logger.cli._reading import add_files_argument, add_strict_argument, read_digest
 from nv_one_logger.records.digest import MAX_SERIES, ErrorEntry, RunDigest
@@ -22,7 +22,7 @@ from nv_one_logger.records.ranks import DEFAULT_K, phases_by_rank
 from nv_one_logger.records.stats import SpanNameStats
 
 MAX_LISTED = 10
-__all__ = ["format_duration", "positive_float", "register", "render_summary", "run", "summary_as_json"]
+__all__ = ["format_duration", "register", "render_summary", "run", "summary_as_json"]
 
 _COLUMNS = ("span name", "count", "open", "total", "mean", "p50", "p95", "max", "errors")
 

@@ -191,15 +191,9 @@ class ChromeTraceBuilder:
         for process in processes:
             for entry in process.entries:
                 process.first_usec = min(process.first_usec, process.usec(entry.start))
-            latest = process.data_end_usec()
             for moment, _, _ in process.telemetry:
                 process.first_usec = min(process.first_usec, process.usec(moment))
-                latest = max(latest, process.usec(moment))
-            # The writer's end is its latest *wall-clock* record; after a wall-clock step back another record
-            # is later on the monotonic timeline used here, and an open span must reach that one too.
-            for entry in process.entries:
-                latest = max(latest, process.usec(entry.stop if entry.stop is not None else entry.start))
-            process.end_usec = latest
+            process.end_usec = process.data_end_usec()
 
             def interval(entry: _Entry, process: _Process = process) -> Tuple[float, float]:
                 start = process.usec(entry.start)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, NamedTuple, Optional, Tuple
+from typing import Dict, Iterator, NamedTuple, Optional, Tuple
 
 from nv_one_logger.core.identity import JobIdentity
 from nv_one_logger.records.rotation import strip_rotation_suffix
@@ -60,7 +60,8 @@ class Writer:
     last_seconds: Optional[float] = None
     """The latest wall-clock time in any of the writer's records: where its data ends (None: no timed record)."""
     last_perf_seconds: Optional[float] = None
-    """The writer's monotonic time at ``last_seconds``, when that record carried one."""
+    """The latest monotonic time in any of the writer's records that carried one: where its data ends on the
+    process's own timeline (after a wall-clock step back, not the time of the ``last_seconds`` record)."""
 
     @property
     def pid(self) -> int:
@@ -87,7 +88,9 @@ class Writer:
         seconds = event.seconds_since_epoch
         if self.last_seconds is None or seconds > self.last_seconds:
             self.last_seconds = seconds
-            self.last_perf_seconds = event.perf_counter_seconds
+        perf = event.perf_counter_seconds
+        if perf is not None and (self.last_perf_seconds is None or perf > self.last_perf_seconds):
+            self.last_perf_seconds = perf
 
 
 def record_events(record: Record) -> Tuple[RecordedEvent, ...]:
@@ -136,10 +139,3 @@ class Writers:
 
     def __iter__(self) -> Iterator[Writer]:
         return iter(list(self._by_key.values()))
-
-    def __len__(self) -> int:
-        return len(self._by_key)
-
-    def with_pid(self, pid: int) -> List[Writer]:
-        """Return the writers of process id ``pid`` (several when files from several hosts reuse it)."""
-        return [writer for writer in self._by_key.values() if writer.pid == pid]
