@@ -73,8 +73,6 @@ from nv_one_logger.exporter.json_line import (
     event_json,
     identity_line,
     identity_record,
-    span_attributes_json,
-    span_id_str,
 )
 
 if TYPE_CHECKING:
@@ -226,7 +224,7 @@ class BaseJsonExporter(BaseExporter):
         cache = self._started
         text = self._text
         try:
-            span_id = text(span_id_str(span))
+            span_id = text(span.id_str)
             name = text(span.name_str)
             parent = span.parent_span
             started = None if parent is None else cache.get(id(parent))
@@ -236,7 +234,7 @@ class BaseJsonExporter(BaseExporter):
             else:
                 parent_uuid = span.parent_id
                 parent_id = self._null if parent_uuid is None else text(str(parent_uuid))
-            attributes = span_attributes_json(span) or None  # the start record shows the attributes at start
+            attributes = span.attributes_json() or None  # the start record shows the attributes at start
             pending = PendingStart(span, span_id, name, parent_id, attributes, self._event(span.start_event))
         except _ENCODING_ERRORS as exc:
             self._unencodable(exc)
@@ -261,8 +259,8 @@ class BaseJsonExporter(BaseExporter):
             if started is not None and started.span is span:
                 span_id, name = started.span_id, started.name
             else:
-                span_id, name = self._text(span_id_str(span)), self._text(span.name_str)
-            attributes = span_attributes_json(span)
+                span_id, name = self._text(span.id_str), self._text(span.name_str)
+            attributes = span.attributes_json()
             attributes_field = self._value(attributes) if attributes else None
             stop_field = self._event(stop_event)
         except _ENCODING_ERRORS as exc:
@@ -321,7 +319,7 @@ class BaseJsonExporter(BaseExporter):
     def _event_record(self, shape: RecordShape, event: Event, span: Span) -> None:
         started = self._started.get(id(span))
         try:
-            span_id = started.span_id if started is not None and started.span is span else self._text(span_id_str(span))
+            span_id = started.span_id if started is not None and started.span is span else self._text(span.id_str)
             event_field = self._event(event)
         except _ENCODING_ERRORS as exc:
             self._unencodable(exc)

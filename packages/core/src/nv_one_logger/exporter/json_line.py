@@ -89,16 +89,6 @@ def encode_value(value: Any) -> str:
         return _encode(replace_long_ints(non_finite_to_str(value)))
 
 
-def span_id_str(span: Span) -> str:
-    """``str(span.id)``, without building the UUID (the span caches the string)."""
-    return span.id_str
-
-
-def span_attributes_json(span: Span) -> Dict[str, Any]:
-    """``span.attributes.to_json()``, without building ``Attribute`` objects."""
-    return span.attributes_json()
-
-
 def event_json(event: Event) -> Dict[str, Any]:
     """Return the ``event`` object of a record: ``{"name", "timestamp", "attributes"}``.
 
