@@ -58,16 +58,16 @@ class OneLoggerProvider(metaclass=SingletonMeta):
         GUARD_STATE.reset()
         self._lock = fork_safe_lock()
         self._config: Optional[OneLoggerConfig] = None
-        self._recorder: Optional[Recorder] = None
+        self.configured_recorder = None
         self._force_disabled = False
         self._publish()
 
     def _publish(self) -> None:
         """Recompute the hot-path attributes from the state (called with the lock held, or from __init__)."""
         config = self._config
-        self.configured_recorder = self._recorder
-        enabled = config is not None and not self._force_disabled and config.enable_for_current_rank
-        self.active_recorder = self._recorder if enabled else None
+        disabled = self._force_disabled or (config is not None and not config.enable_for_current_rank)
+        GUARD_STATE.disabled = disabled  # the guarded calls take the same decision as the hot path
+        self.active_recorder = self.configured_recorder if config is not None and not disabled else None
 
     def configure(self, config: OneLoggerConfig, recorder: Recorder) -> None:
         """Install ``config`` and ``recorder`` for the whole process.
@@ -88,14 +88,14 @@ class OneLoggerProvider(metaclass=SingletonMeta):
             if self._config is not None:
                 self.check_reconfiguration(config, recorder)
                 return
-            self._recorder = recorder  # before the config: a reader that sees the config also sees the recorder
+            # The recorder before the config: a reader that sees the config also sees the recorder.
+            self.configured_recorder = recorder
             self._config = config
             GUARD_STATE.propagate = (
                 config.error_handling_strategy == OneLoggerErrorHandlingStrategy.PROPAGATE_EXCEPTIONS
             )
             GUARD_STATE.failure_handler = self._on_library_failure
             GUARD_STATE.bad_data_handler = self._on_bad_data
-            GUARD_STATE.disabled = self._force_disabled or not config.enable_for_current_rank
             self._publish()
 
     def check_reconfiguration(
@@ -115,9 +115,10 @@ class OneLoggerProvider(metaclass=SingletonMeta):
 
         in_use = self.config
         differences: List[str] = describe_differences(in_use, config)
-        if recorder is not None and recorder is not self._recorder:
+        in_use_recorder = self.configured_recorder
+        if recorder is not None and recorder is not in_use_recorder:
             differences.append(
-                f"recorder (a {type(self._recorder).__name__} in use, another {type(recorder).__name__} given)"
+                f"recorder (a {type(in_use_recorder).__name__} in use, another {type(recorder).__name__} given)"
             )
         differences.extend(other_differences)
         if not differences:
@@ -135,7 +136,7 @@ class OneLoggerProvider(metaclass=SingletonMeta):
     @property
     def recorder(self) -> Recorder:
         """The configured recorder (``OneLoggerError`` before ``configure``)."""
-        return _configured(self._recorder)
+        return _configured(self.configured_recorder)
 
     @property
     def config(self) -> OneLoggerConfig:
@@ -164,14 +165,17 @@ class OneLoggerProvider(metaclass=SingletonMeta):
         """
         with self._lock:
             self._force_disabled = True
-            GUARD_STATE.disabled = True
             self._publish()
 
     def _on_library_failure(self, message: str, origin: Optional[object]) -> None:
         """Report a library failure to the exporters of the recorder(s) involved, then disable the library."""
         try:
-            targets = [self._recorder]
-            if origin is not None and origin is not self._recorder and hasattr(origin, "_report_library_failure"):
+            targets = [self.configured_recorder]
+            if (
+                origin is not None
+                and origin is not self.configured_recorder
+                and hasattr(origin, "_report_library_failure")
+            ):
                 targets.append(origin)  # type: ignore[arg-type]
             for target in targets:
                 report = getattr(target, "_report_library_failure", None)
@@ -185,7 +189,7 @@ class OneLoggerProvider(metaclass=SingletonMeta):
 
     def _on_bad_data(self, message: str) -> None:
         """Report a value the application passed that could not be recorded (quiet strategy only; see bad_data)."""
-        recorder = self._recorder
+        recorder = self.configured_recorder
         if recorder is not None and not getattr(recorder, "closed", False) and not GUARD_STATE.disabled:
             recorder.telemetry_data_error(message)
 
@@ -193,7 +197,7 @@ class OneLoggerProvider(metaclass=SingletonMeta):
         """Forget the configuration (used by ``nv_one_logger.testing.reset_one_logger``; closes nothing)."""
         with self._lock:
             self._config = None
-            self._recorder = None
+            self.configured_recorder = None
             self._force_disabled = False
             GUARD_STATE.reset()
             self._publish()
