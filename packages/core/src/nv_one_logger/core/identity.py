@@ -120,7 +120,8 @@ def rank_from_env(env: Optional[Mapping[str, str]] = None) -> Optional[int]:
     return int(raw) if raw.lstrip("-").isdigit() else None
 
 
-def _provider_config() -> Any:
+def provider_config() -> Any:
+    """Return the configuration the process is configured with, or None (never raises: it only describes)."""
     try:
         from nv_one_logger.api.one_logger_provider import OneLoggerProvider
 
@@ -153,7 +154,7 @@ def current_identity(config: Any = None, env: Optional[Mapping[str, str]] = None
     """Return the identity of this process, from ``config`` (default: the provider's config, if any)."""
     _FACTS.refresh()
     if config is None:
-        config = _provider_config()
+        config = provider_config()
     values: Dict[str, Any] = {}
     if config is not None:
         for key, name in (

@@ -108,7 +108,12 @@ class BaseExporter(Exporter):
         that come from it are then left out or get their documented placeholder.
         """
         config = self._one_logger_config
-        return config if config is not None else _process_one_logger_config()
+        if config is not None:
+            return config
+        from nv_one_logger.core.identity import provider_config  # here: the API import does not need identity
+
+        found: Optional[OneLoggerConfig] = provider_config()
+        return found
 
     @property
     def state(self) -> ExporterState:
@@ -170,14 +175,3 @@ class BaseExporter(Exporter):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(state={self._state.value!r})"
-
-
-def _process_one_logger_config() -> Optional[OneLoggerConfig]:
-    """Return the provider's configuration if the process is configured (imported here: it is optional)."""
-    try:
-        from nv_one_logger.api.one_logger_provider import OneLoggerProvider
-
-        provider = OneLoggerProvider.instance()
-        return provider.config if provider.one_logger_ready else None
-    except Exception:  # never fail an exporter over the description of the run
-        return None
