@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from tests.support.doc_blocks import Block
+from tests.support.environment import LIBRARY_ENV_PREFIXES
 
 BLOCK_TIMEOUT_SECONDS = 240.0
 CRASH_MARKERS = ("Traceback (most recent call last)", "--- Logging error ---", "does not provide the extra")
@@ -57,7 +58,7 @@ def example_environment(extra: Optional[Dict[str, str]] = None, python: Optional
 
     ``python`` is the interpreter of the venv the examples use (default: the one running the tests).
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "ONE_LOGGER_", "PYTEST_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith((*LIBRARY_ENV_PREFIXES, "PYTEST_"))}
     env["PATH"] = f"{Path(python or sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     if python is not None:
         env["VIRTUAL_ENV"] = str(Path(python).parent.parent)

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Mapping, Optional
 
+from tests.support.environment import LIBRARY_ENV_PREFIXES
 from tests.support.processes import run_command
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +49,7 @@ PACKAGE_DIRS: Dict[str, Path] = {
     "nv-one-logger-otel": ROOT / "packages" / "otel-exporter",
 }
 #: Variables of the test process that must not reach a fresh venv's programs (they would change what they do).
-_LEAKY_PREFIXES = ("OTEL_", "ONE_LOGGER_", "PYTHON", "VIRTUAL_ENV", "PIP_REQUIRE_VIRTUALENV", "COV_CORE")
+_LEAKY_PREFIXES = (*LIBRARY_ENV_PREFIXES, "PYTHON", "VIRTUAL_ENV", "PIP_REQUIRE_VIRTUALENV", "COV_CORE")
 
 
 @dataclass(frozen=True)
