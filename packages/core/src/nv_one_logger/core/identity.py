@@ -145,7 +145,9 @@ def prime_process_facts() -> None:
     The lookup imports ``importlib.metadata`` (and email parsing) the first time. Left to the first record, that
     import could run on any recording thread, and a process forked while that thread holds the module's import
     lock has a child that hangs at its own first record (the lock's owner does not exist in the child). Done at
-    set-up, before data-loader workers are forked, children inherit the result and import nothing.
+    set-up, before data-loader workers are forked, children inherit the result and import nothing. Every exporter
+    that builds an identity calls it from ``initialize`` (the JSON writers of identity records, the OTel exporter,
+    whose export thread builds its resource); one that builds none (``LoggerExporter``) has no reason to.
     """
     _FACTS.versions()
 

@@ -193,8 +193,9 @@ class BaseJsonExporter(BaseExporter):
         _live_exporters.add(self)
 
     def initialize(self) -> None:
-        """Become ready; the identity's process facts are computed now (see ``identity.prime_process_facts``)."""
-        prime_process_facts()
+        """Become ready; a writer of identity records computes the process facts now (``prime_process_facts``)."""
+        if self.writes_identity_record:
+            prime_process_facts()
         super().initialize()
 
     @property

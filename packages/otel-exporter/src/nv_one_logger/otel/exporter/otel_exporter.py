@@ -49,6 +49,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 
 from nv_one_logger.core.event import ErrorEvent, Event, TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.identity import prime_process_facts
 from nv_one_logger.core.internal.arguments import require_bool, require_number, require_optional_positive_int
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.span import Span
@@ -168,6 +169,7 @@ class OTelExporter(BaseExporter):
             why = "OTEL_SDK_DISABLED=true" if self.disabled else "OTEL_TRACES_EXPORTER=none"
             _logger.info("OneLogger OTel exporter: %s, nothing will be exported.", why)
             return
+        prime_process_facts()  # the worker builds the resource from the identity, at its first batch
         self._base_resource = environment_resource()
         event_limit = self._policy.span_event_limit
         translator = self._translator = LiveSpanTranslator(
