@@ -57,12 +57,17 @@ def start_marker(state: OpenSpan, resource: Resource, legacy_fields: bool) -> Re
 def event_markers(state: OpenSpan, resource: Resource, event_limit: int, out: List[ReadableSpan]) -> None:
     """Send the span's pending events in event markers (at most ``event_limit`` each); nothing stays pending."""
     pending, state.pending = state.pending, []
-    name = f"{state.name} [events]"
+    name = event_marker_name(state.name)
     for i in range(0, len(pending), event_limit):
         events = pending[i : i + event_limit]
         attributes: Dict[str, OTelValue] = {ATTR_SPAN_ID: str(state.span.id), ATTR_MARKER: MARKER_EVENT}
         start_ns = events[0].timestamp or state.start_ns
         out.append(_marker(state, resource, name, attributes, events, start_ns, events[-1].timestamp or start_ns))
+
+
+def event_marker_name(span_name: str) -> str:
+    """Return the name of the event markers of the span ``span_name`` (a replay names its markers alike)."""
+    return f"{span_name} [events]"
 
 
 def _marker(

@@ -43,6 +43,7 @@ from nv_one_logger.core.event import TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
 from nv_one_logger.core.identity import JobIdentity
 from nv_one_logger.otel.ids import span_id_from_uuid, trace_id_from_uuid
+from nv_one_logger.otel.live_markers import MARKER_EVENT, event_marker_name
 from nv_one_logger.otel.mapping import (
     ATTR_CONTINUED_FROM_SPAN,
     ATTR_CONTINUED_FROM_TRACE,
@@ -343,13 +344,13 @@ class _WriterPlanner:
         for index in range(0, overflow, self.event_limit):
             chunk = mapped[index : min(overflow, index + self.event_limit)]
             marker = OTelSpanData(
-                name=f"{span.name} [events]",
+                name=event_marker_name(span.name),
                 trace_id=trace_id,
                 span_id=marker_span_id(span.id, index),
                 start_ns=chunk[0].time_ns,
                 end_ns=chunk[-1].time_ns,
                 parent_span_id=data.span_id,
-                attributes={ATTR_SPAN_ID: span.id, ATTR_MARKER: "event"},
+                attributes={ATTR_SPAN_ID: span.id, ATTR_MARKER: MARKER_EVENT},
                 events=chunk,
             )
             out.append(PlannedSpan(marker, self.pid, depth + 1, self.trace_index, 0, 0, marker=True))
