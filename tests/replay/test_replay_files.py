@@ -10,12 +10,15 @@ from typing import Any, Dict, List
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
 
 from nv_one_logger.otel.ids import span_id_from_uuid, trace_id_from_uuid
 from nv_one_logger.otel.replay import replay_files
 from nv_one_logger.testing import reset_one_logger
+from tests.support.environment import set_otel_env
 from tests.support.jsonl import json_lines
 from tests.support.processes import child_env, run_command
+from tests.support.record_builders import RecordWriter, write_file
 from tests.support.reference_job import CRASH_APP, JOB_SPAN_NAMES, record_job
 
 UNCLOSED = "one_logger.replay.unclosed"
@@ -130,6 +133,27 @@ def test_a_span_whose_parent_is_not_in_the_data_becomes_a_root_that_names_its_pa
     # The first root of the pid now fixes the trace id.
     assert train["trace_id"] == trace_id_from_uuid(uuid.UUID(train["attributes"]["one_logger.span.id"]))
     assert spans["data"]["parent"] == train["span_id"]
+
+
+def test_the_last_error_names_the_status_also_when_only_an_event_marker_carries_it(tmp_path, monkeypatch):
+    set_otel_env(monkeypatch, OTEL_SPAN_EVENT_COUNT_LIMIT="4")  # the final span carries 2 recorded events
+    w = RecordWriter()
+    w.start("s1", "train", 0.0)
+    w.error("s1", "first failure", 0.1)
+    w.error("s1", "second failure", 0.2, exception_type="KeyError")
+    for i in range(3):
+        w.event("s1", "step", 0.3 + i / 10, index=i)
+    w.stop("s1", "train", 1.0, duration_msec=1000)
+    spans = [_snapshot(s) for s in _replay(write_file(tmp_path / "run.jsonl", w.records))]
+    final = next(s for s in spans if s["name"] == "train")
+    assert [e[2].get("index") for e in final["events"]] == [1, 2]
+    assert final["status"] == (StatusCode.ERROR, "second failure")
+    markers = [s for s in spans if s is not final]
+    assert [s["name"] for s in markers] == ["train [events]"]
+    assert markers[0]["attributes"]["one_logger.marker"] == "event"
+    assert markers[0]["parent"] == final["span_id"]
+    carried = [(e[0], e[2].get("exception.message"), e[2].get("index")) for e in markers[0]["events"]]
+    assert carried == [("exception", "first failure", None), ("exception", "second failure", None), ("step", None, 0)]
 
 
 def test_dry_run_plans_without_sending(tmp_path):

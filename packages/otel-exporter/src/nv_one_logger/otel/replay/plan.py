@@ -297,13 +297,17 @@ class _WriterPlanner:
 
     def _plan_span(self, span: RebuiltSpan, depth: int, out: List[PlannedSpan]) -> PlannedSpan:
         error_ids = {id(e) for e in span.errors}
-        error_message: Optional[str] = None
-        if span.errors:  # the status carries the last error's message, even when that event itself is dropped
-            last_error = map_recorded_event(span.errors[-1], is_error=True)
-            error_message = str(last_error.attributes.get(ATTR_ERROR_MESSAGE, ""))
         legacy = self.legacy_fields
         overflow = max(0, len(span.events) - (self.event_limit - 2))
-        mapped = [map_recorded_event(e, is_error=id(e) in error_ids, legacy_fields=legacy) for e in span.events]
+        mapped: List[OTelEventData] = []
+        last_error: Optional[OTelEventData] = None  # the errors are among the events, in the same order
+        for event in span.events:
+            is_error = id(event) in error_ids
+            mapped.append(map_recorded_event(event, is_error=is_error, legacy_fields=legacy))
+            if is_error:
+                last_error = mapped[-1]
+        # The status carries the last error's message, even when that event is not on the final span.
+        error_message = None if last_error is None else str(last_error.attributes.get(ATTR_ERROR_MESSAGE, ""))
         events = []
         start = map_recorded_event(span.start_event, legacy_fields=legacy)
         if keeps_lifecycle_event(start.attributes, legacy):
