@@ -132,8 +132,9 @@ def test_a_failed_export_exits_1_and_says_how_many_spans_were_not_sent(recorded,
     otlp_sink.set_unavailable(True)
     assert replay_cli(str(recorded), "--no-progress", "--endpoint", otlp_sink.grpc_endpoint) == 1
     captured = capsys.readouterr()
-    assert f"error: {len(JOB_SPAN_NAMES)} span(s) not sent" in captured.err
-    assert "run the same replay again" in captured.err
+    last = captured.err.splitlines()[-1]
+    assert last.startswith(f"one-logger replay: error: {len(JOB_SPAN_NAMES)} span(s) not sent: "), captured.err
+    assert last.endswith("run the same replay again to send the rest (it lands in the same trace).")
     assert captured.out.startswith(f"sent 0 of {len(JOB_SPAN_NAMES)} spans to OTLP grpc")
     assert f"; {len(JOB_SPAN_NAMES)} NOT sent (the whole replay: 17 events" in captured.out
 
@@ -145,10 +146,16 @@ def test_unusable_input_and_configuration(tmp_path, monkeypatch, capsys):
     corrupt = tmp_path / "corrupt.jsonl"
     corrupt.write_text("this is not json\n")
     assert replay_cli(str(corrupt), "--no-progress", "--dry-run") == 1
-    assert f"{corrupt}:1" in capsys.readouterr().err
+    # Every command reports a failure in this one form (scripts match it).
+    assert (
+        capsys.readouterr().err
+        == f"one-logger replay: error: {corrupt}:1: not a JSON record: Expecting value at column 1\n"
+    )
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
     assert replay_cli(str(corrupt), "--no-progress") == 2
-    assert "OTEL_EXPORTER_OTLP_PROTOCOL" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("one-logger replay: error: OTEL_EXPORTER_OTLP_PROTOCOL='http/json' is not supported"), err
+    assert err.count("\n") == 1
 
 
 def test_a_torn_last_line_is_reported_and_the_rest_is_sent(recorded, otlp_sink, capsys):
@@ -174,6 +181,9 @@ def test_missing_otel_extra_gives_a_clear_message_and_exit_2(tmp_path, hidden):
     )
     done = run_command([sys.executable, "-c", code], env=child_env(), timeout=60, check=False)
     assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(
+        "one-logger replay: error: replay needs the OpenTelemetry bridge, which is not installed.\n"
+    ), done.stderr
     assert MISSING_EXTRA_HINT in done.stderr
     assert "Traceback" not in done.stderr
 

@@ -1,7 +1,7 @@
-"""A command's output: its file (chrome-trace, report) written so that nobody ever reads half of it, its errors.
+"""A command's output file (chrome-trace, report), written so that nobody ever reads half of it.
 
-Every command reports a failure the same way, ``one-logger COMMAND: error: MESSAGE`` on stderr (scripts match
-it), so that line is built in one place: ``print_error``.
+A file that cannot be written is reported like every failure of a command, by
+``nv_one_logger.core.internal.command_error.print_error``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ import os
 import sys
 import tempfile
 from typing import Callable, TextIO
+
+from nv_one_logger.core.internal.command_error import print_error
 
 
 def _current_umask() -> int:
@@ -44,11 +46,6 @@ def write_atomically(output: str, write: Callable[[TextIO], object], suffix: str
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
-
-
-def print_error(command: str, message: str) -> None:
-    """Print ``one-logger COMMAND: error: MESSAGE`` on stderr."""
-    print(f"one-logger {command}: error: {message}", file=sys.stderr)
 
 
 def write_output(

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any, Optional, TextIO
 
-from nv_one_logger.cli._output import print_error
+from nv_one_logger.core.internal.command_error import print_error
 from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.core.internal.progress import ProgressLine
 from nv_one_logger.records.digest import RunDigest, digest_files

@@ -11,8 +11,9 @@ import argparse
 import json
 from typing import Any, TextIO
 
-from nv_one_logger.cli._output import print_error, write_atomically, write_output
+from nv_one_logger.cli._output import write_atomically, write_output
 from nv_one_logger.cli._reading import add_files_argument, add_strict_argument, reading_progress, stderr_warning
+from nv_one_logger.core.internal.command_error import print_error
 from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.records.chrome_trace import trace_records
 from nv_one_logger.records.files import RecordStream

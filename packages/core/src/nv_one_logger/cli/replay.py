@@ -19,12 +19,13 @@ import sys
 from typing import Any
 
 from nv_one_logger.cli._reading import add_files_argument, add_strict_argument
+from nv_one_logger.core.internal.command_error import print_error
 from nv_one_logger.core.internal.describe import exception_message
 
 IMPLEMENTATION_MODULE = "nv_one_logger.otel.replay.cli"
 MISSING_EXTRA_EXIT_CODE = 2
 MISSING_EXTRA_MESSAGE = (
-    "one-logger replay: error: replay needs the OpenTelemetry bridge, which is not installed.\n"
+    "replay needs the OpenTelemetry bridge, which is not installed.\n"
     "Install it with:  pip install 'nv-one-logger-core[otel]'   (or: pip install nv-one-logger-otel)"
 )
 
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as exc:
         missing = getattr(exc, "name", None) or ""
         if missing == "nv_one_logger" or missing.startswith(("nv_one_logger.otel", "opentelemetry")):
-            print(MISSING_EXTRA_MESSAGE, file=sys.stderr)
+            print_error("replay", MISSING_EXTRA_MESSAGE)
             print(f"(import of {IMPLEMENTATION_MODULE} failed: {exception_message(exc)})", file=sys.stderr)
             return MISSING_EXTRA_EXIT_CODE
         raise

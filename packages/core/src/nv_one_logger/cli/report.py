@@ -11,8 +11,9 @@ import argparse
 from typing import Any
 
 from nv_one_logger.cli._by_rank import add_straggler_k_argument
-from nv_one_logger.cli._output import print_error, write_output
+from nv_one_logger.cli._output import write_output
 from nv_one_logger.cli._reading import add_files_argument, add_strict_argument, read_digest
+from nv_one_logger.core.internal.command_error import print_error
 from nv_one_logger.core.internal.describe import exception_message
 
 EXTRA_HINT = "pip install 'nv-one-logger-core[report]'"

@@ -13,6 +13,7 @@ import sys
 from typing import Iterator, Optional, TextIO
 
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.internal.command_error import print_error
 from nv_one_logger.core.internal.describe import exception_message
 from nv_one_logger.otel.replay import ReplayReport, replay_files
 from nv_one_logger.otel.replay.plan import DEFAULT_MAX_SPANS_PER_TRACE, PlannedSpan, PlannedTrace, ReplayPlan
@@ -20,6 +21,7 @@ from nv_one_logger.otel.replay.progress import ProgressLine
 from nv_one_logger.otel.replay.send import replay_settings
 from nv_one_logger.records.reader import ReaderError
 
+COMMAND = "replay"
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -138,10 +140,10 @@ def run_cli(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: O
             legacy_fields=getattr(args, "legacy_fields", False),
         )
     except ReaderError as exc:
-        print(f"one-logger replay: error: {exception_message(exc)}", file=err)
+        print_error(COMMAND, exception_message(exc), err)
         return EXIT_FAILED
     except OneLoggerError as exc:
-        print(f"one-logger replay: error: {exception_message(exc)}", file=err)
+        print_error(COMMAND, exception_message(exc), err)
         return EXIT_USAGE
     if args.dry_run:
         listing = format_dry_run(report.plan)
@@ -151,10 +153,11 @@ def run_cli(args: argparse.Namespace, stdout: Optional[TextIO] = None, stderr: O
         print(note, file=err)
     print(format_counts(report), file=out)
     if not report.ok:
-        print(
-            f"one-logger replay: error: {report.not_sent} span(s) not sent: {report.error}. The ids are "
-            "deterministic: run the same replay again to send the rest (it lands in the same trace).",
-            file=err,
+        print_error(
+            COMMAND,
+            f"{report.not_sent} span(s) not sent: {report.error}. The ids are deterministic: run the same replay "
+            "again to send the rest (it lands in the same trace).",
+            err,
         )
         return EXIT_FAILED
     return EXIT_OK
