@@ -9,12 +9,11 @@ PACKAGES := -e packages/core[yaml,report] -e packages/file-exporter -e packages/
 BROWSER_BINARIES := /usr/bin/chromium /usr/bin/chromedriver
 STAMP := $(VENV)/.installed-packages
 TEST_STAMP := $(VENV)/.installed-test
-BENCH_STAMP := $(VENV)/.installed-bench
 PYTEST_ARGS ?=
 DIST_STAMP := $(VENV)/.installed-dist
 DIST_DIRS := packages/core packages/file-exporter packages/otel-exporter
 
-.PHONY: demo test lint typecheck pytest pyversions bench install dist clean browser
+.PHONY: demo test lint typecheck pytest pyversions bench install dist clean browser torch-env
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +30,36 @@ $(DIST_STAMP): $(PY) requirements/dist.txt
 	$(PY) -m pip install --quiet -r requirements/dist.txt
 	touch $@
 
-$(TEST_STAMP): $(STAMP) requirements/test.txt requirements/dist.txt requirements/torch.txt requirements/compat.txt
+$(TEST_STAMP): $(STAMP) requirements/test.txt requirements/dist.txt requirements/compat.txt
 	$(PY) -m pip install --quiet -r requirements/test.txt
 	# tests/compat: the 2.3.1 training-telemetry library on top of this core (--no-deps: never the older core).
 	$(PY) -m pip install --quiet --no-deps -r requirements/compat.txt
 	touch $@
 
 install: $(STAMP)
+
+# The PyTorch training-job environment: a second venv, because the test environment above holds only what a user
+# of the library gets (plus test tools) and a user does not get torch. It holds what a training job using OneLogger
+# has: torch (requirements/torch.txt, a CPU wheel for Python 3.11) and the three distributions of this checkout
+# (editable). The DataLoader fork test runs its application in it and `make bench` its training-loop row; both are
+# told its interpreter in TRAINING_JOB_PYTHON (tests/support/training_job.py). pyenv's versions go on PATH so
+# that python3.11 is found.
+TORCH_BASE_PYTHON ?= python3.11
+TORCH_VENV := .venv-torch
+TORCH_PY := $(TORCH_VENV)/bin/python
+TORCH_STAMP := $(TORCH_VENV)/.installed
+TRAINING_JOB_ENV := TRAINING_JOB_PYTHON=$(CURDIR)/$(TORCH_PY)
+
+$(TORCH_PY):
+	@PATH="$(PYENV_PATH):$$PATH"; command -v $(TORCH_BASE_PYTHON) >/dev/null || { echo "$(TORCH_VENV) needs \
+	$(TORCH_BASE_PYTHON) (the pinned torch wheel is for Python 3.11): install it (e.g. pyenv) or set TORCH_BASE_PYTHON"; exit 1; }
+	PATH="$(PYENV_PATH):$$PATH" $(TORCH_BASE_PYTHON) -m venv $(TORCH_VENV)
+
+$(TORCH_STAMP): $(TORCH_PY) requirements/torch.txt $(VERSION_MODULE) packages/core/pyproject.toml packages/file-exporter/pyproject.toml packages/otel-exporter/pyproject.toml
+	$(TORCH_PY) -m pip install --quiet -r requirements/torch.txt -e packages/core -e packages/file-exporter -e packages/otel-exporter
+	touch $@
+
+torch-env: $(TORCH_STAMP)
 
 demo: $(STAMP)
 	$(PY) examples/training_demo.py
@@ -61,9 +83,9 @@ browser:
 # a developer) would delete each other's. Outside the checkout, so that test paths stay absolute.
 TEST_TMP := $(or $(TMPDIR),/tmp)/one-logger-pytest-$(shell printf %s "$(CURDIR)" | cksum | cut -d' ' -f1)
 
-pytest: $(TEST_STAMP) browser
+pytest: $(TEST_STAMP) $(TORCH_STAMP) browser
 	mkdir -p $(TEST_TMP)
-	PYTEST_DEBUG_TEMPROOT=$(TEST_TMP) $(PY) -m pytest -n 2 $(PYTEST_ARGS)
+	PYTEST_DEBUG_TEMPROOT=$(TEST_TMP) $(TRAINING_JOB_ENV) $(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 # The core, file and otel suites (tox.ini) on Python 3.9 and 3.13, and on 3.11 too unless .venv, where the whole
 # suite runs, is 3.11 already. pyenv's installed versions go on PATH so tox finds python3.9 and python3.13; a
@@ -99,13 +121,9 @@ dist: $(DIST_STAMP)
 	for pkg in $(DIST_DIRS); do $(PY) -m build --no-isolation --outdir dist $$pkg || exit 1; done
 	$(VENV)/bin/twine check --strict dist/*
 
-# torch (requirements/torch.txt, through test.txt and bench.txt) serves the training-loop row and the DataLoader test.
-$(BENCH_STAMP): $(TEST_STAMP) requirements/bench.txt
-	$(PY) -m pip install --quiet -r requirements/bench.txt
-	touch $@
-
-bench: $(BENCH_STAMP)
-	$(PY) -m benchmarks
+# The benchmarks run from .venv; the PyTorch training-loop row runs in the training-job environment (torch-env).
+bench: $(TEST_STAMP) $(TORCH_STAMP)
+	$(TRAINING_JOB_ENV) $(PY) -m benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .tox dist
+	rm -rf $(VENV) $(TORCH_VENV) .mypy_cache .ruff_cache .pytest_cache .tox dist

@@ -21,7 +21,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from benchmarks.harness.registry import ORDER, WORKLOADS
 from benchmarks.harness.report import aggregate_timing, render, training_loop, update_docs
@@ -104,6 +104,17 @@ def _start_collector(stack: ExitStack, tmpdir: Path) -> Any:
 
     sink = stack.enter_context(OtlpSink())
     return stack.enter_context(RotelCollector(sink, tmpdir / "rotel"))
+
+
+def _training_job_python() -> Tuple[Optional[Path], str]:
+    """The interpreter of the PyTorch training-job environment, or None and why it is not there."""
+    from tests.support.training_job import TrainingJobMissing, missing_reason, training_job_python
+
+    try:
+        python = training_job_python()
+    except TrainingJobMissing as exc:
+        return None, str(exc)
+    return python, "" if python is not None else missing_reason()
 
 
 def _progress(message: str) -> None:
@@ -229,11 +240,16 @@ def main(argv: Optional[List[str]] = None) -> int:
                     collector.grpc_endpoint, stall_steps, stall_rounds, ROOT, after_run=collector.sink.clear
                 )
         if wanted("pytorch"):
-            if collector is None:
+            torch_python, torch_missing = _training_job_python()
+            if torch_python is None:
+                doc["pytorch"] = {"error": f"not run: {torch_missing}"}
+            elif collector is None:
                 doc["pytorch"] = {"error": collector_error}
             else:
                 _progress(f"PyTorch training loop: {training_rounds} rounds of {training_iterations} iterations")
-                doc["pytorch"] = training.measure(collector.grpc_endpoint, training_iterations, training_rounds, ROOT)
+                doc["pytorch"] = training.measure(
+                    collector.grpc_endpoint, training_iterations, training_rounds, ROOT, torch_python
+                )
                 collector.sink.clear()
     doc["seconds"] = round(time.monotonic() - t_start, 1)
     table = render(doc)

@@ -17,7 +17,9 @@ alone (what the loop waited, flush excluded) is reported beside it. PyTorch runs
 second core to the export thread and the collector.
 
 Usage: ``python -m benchmarks.workloads.training --endpoint URL --iterations N --rounds R`` (prints one JSON
-line); torch comes from ``requirements/torch.txt`` (installed by ``make test`` and ``make bench`` on Python 3.11).
+line). It runs in the PyTorch training-job environment, ``.venv-torch`` (``make torch-env``, built by ``make bench``
+and ``make test``; see ``tests/support/training_job.py``), not in the environment of the rest of the suite, which
+has no torch. Without that environment, or in an interpreter without torch, the row reports why it did not run.
 """
 
 from __future__ import annotations
@@ -153,9 +155,9 @@ def run(endpoint: str, iterations: int, rounds: int) -> Dict[str, Any]:
     }
 
 
-def measure(endpoint: str, iterations: int, rounds: int, cwd: Path) -> Dict[str, Any]:
-    """Run :func:`run` in a fresh interpreter; a missing torch is reported as the row's error."""
-    cmd = [sys.executable, "-m", "benchmarks.workloads.training", "--endpoint", endpoint]
+def measure(endpoint: str, iterations: int, rounds: int, cwd: Path, python: Path) -> Dict[str, Any]:
+    """Run :func:`run` in a fresh ``python`` (the training-job interpreter); a missing torch is the row's error."""
+    cmd = [str(python), "-m", "benchmarks.workloads.training", "--endpoint", endpoint]
     cmd += ["--iterations", str(iterations), "--rounds", str(rounds)]
     try:
         proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900)
@@ -177,7 +179,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         import torch  # noqa: F401
     except ImportError:
-        print(json.dumps({"error": "torch not installed (pip install -r requirements/bench.txt)"}))
+        print(json.dumps({"error": f"not run: torch not installed in {sys.executable} (make torch-env builds it)"}))
         return 0
     print(json.dumps(run(args.endpoint, args.iterations, args.rounds)))
     return 0

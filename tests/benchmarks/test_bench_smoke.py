@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from benchmarks.harness.registry import ORDER
 
-from tests.support.processes import run_command
+from tests.support.processes import child_env, run_command
+from tests.support.training_job import TRAINING_JOB_PYTHON_VARIABLE, TrainingJobMissing, training_job_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,6 +24,11 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 @pytest.mark.collector
 def test_quick_run_reports_every_row(tmp_path: Path) -> None:
+    # The PyTorch row runs in the training-job environment, which make builds (and names) for this run.
+    try:
+        torch_python = training_job_python()
+    except TrainingJobMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
     out = tmp_path / "bench.json"
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--json", str(out)],
@@ -52,11 +58,8 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
     assert all(row["lost"] == 0 for row in doc["throughput"].values())
     assert "error" not in doc["stall"], doc["stall"]
     assert doc["stall"]["onelogger"]["p99_us"] > 0 and doc["stall"]["sdk"]["p99_us"] > 0
-    # torch (requirements/torch.txt) has a wheel for Python 3.11 only: without it the row says so instead of measuring.
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        assert "torch not installed" in doc["pytorch"]["error"]
+    if torch_python is None:  # pytest by hand, without the environment: the row says why it did not run
+        assert doc["pytorch"]["error"].startswith("not run: ") and "make torch-env" in doc["pytorch"]["error"]
     else:
         assert "error" not in doc["pytorch"], doc["pytorch"]
         assert set(doc["pytorch"]["overhead_pct"]) == {"sdk", "onelogger"}
@@ -67,6 +70,31 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
         assert title in proc.stdout
     for name in ORDER:
         assert doc["timing"][name]["variant"] in proc.stdout
+
+
+def test_pytorch_row_without_its_environment_says_why_it_did_not_run(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-venv" / "bin" / "python"
+    out = tmp_path / "bench.json"
+    proc = run_command(
+        [sys.executable, "-m", "benchmarks", "--only", "pytorch", "--no-collector", "--json", out],
+        cwd=ROOT,
+        env=child_env({TRAINING_JOB_PYTHON_VARIABLE: str(missing)}),
+    )
+    error = json.loads(out.read_text())["pytorch"]["error"]
+    assert error.startswith("not run: ") and str(missing) in error and "make torch-env" in error
+    assert f"n/a: {error}" in proc.stdout  # printed in full, not cut to a table cell
+
+
+def test_training_workload_in_an_interpreter_without_torch_says_why_it_did_not_run() -> None:
+    # This interpreter is the test environment's, which has no torch (tests/test_environment.py).
+    proc = run_command(
+        [sys.executable, "-m", "benchmarks.workloads.training", "--endpoint", "http://127.0.0.1:9", "--iterations", 1],
+        cwd=ROOT,
+        env=child_env(),
+    )
+    assert json.loads(proc.stdout) == {
+        "error": f"not run: torch not installed in {sys.executable} (make torch-env builds it)"
+    }
 
 
 @pytest.mark.slow

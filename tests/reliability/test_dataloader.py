@@ -5,13 +5,14 @@ export thread busy. Promises: no hang (faulthandler names the lock if there is o
 worker is in the file, from a worker's pid, and at the collector exactly once, with its event; the parent's spans
 are complete too.
 
-torch comes from requirements/torch.txt, which has the pinned CPU wheel for Python 3.11 only.
+The application is a training job, so it runs in the training-job environment (``.venv-torch``: torch and this
+checkout, see ``tests/support/training_job.py``), not in the test environment, which has no torch. Under make
+(``make pytest``/``make test``) the environment is built first and a missing one FAILS the test. Run by hand
+without it, the test is skipped, and the skip reason names ``make torch-env``.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,33 +24,28 @@ from nv_one_logger.records.reader import read_records
 from nv_one_logger.records.types import EventRecord, SpanCompleteRecord, SpanStopRecord
 from tests.support.collector import OtlpSink, RotelCollector
 from tests.support.processes import AppProcess
+from tests.support.training_job import TrainingJobMissing, missing_reason, training_job_python
 
 EPOCHS = 4
 ITEMS = 64
 
-# Only looked up, not imported: the application imports torch in its own process.
-TORCH_INSTALLED = importlib.util.find_spec("torch") is not None
-TORCH_MISSING = (
-    ""
-    if TORCH_INSTALLED or sys.version_info[:2] == (3, 11)
-    else (
-        "torch is not installed: requirements/torch.txt installs torch==2.13.0 only on Python 3.11 and this is "
-        f"Python {sys.version_info.major}.{sys.version_info.minor}; the DataLoader fork test did NOT run"
-    )
-)
+pytestmark = [pytest.mark.collector, pytest.mark.slow, pytest.mark.timeout(900)]
 
-pytestmark = [
-    pytest.mark.collector,
-    pytest.mark.slow,
-    pytest.mark.timeout(900),
-    pytest.mark.skipif(bool(TORCH_MISSING), reason=TORCH_MISSING or "torch available"),
-]
+
+def _training_python() -> Path:
+    try:
+        python = training_job_python()
+    except TrainingJobMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+    if python is None:
+        pytest.skip(f"{missing_reason()}; the DataLoader fork test did NOT run")
+    return python
 
 
 def test_dataloader_workers_record_while_the_parent_exports(
     tmp_path: Path, rotel: RotelCollector, otlp_sink: OtlpSink, figure: Callable[[str, Any], None]
 ) -> None:
-    assert TORCH_INSTALLED, "torch is missing on Python 3.11 (requirements/torch.txt, installed by make test)"
+    python = _training_python()
     path = tmp_path / "records.jsonl"
     app = AppProcess(
         "dataloader_app",
@@ -61,6 +57,7 @@ def test_dataloader_workers_record_while_the_parent_exports(
             "ONE_LOGGER_EXIT_TIMEOUT_SECONDS": "90",
         },
         cwd=tmp_path,
+        python=python,
     )
     _, code = app.wait_done_and_exit(done_timeout=400, exit_timeout=120)
     assert code == 0, app.stderr()[-4000:]

@@ -9,7 +9,8 @@ that fails the test, instead of a bare timeout.
   import ``tests.*``), then ``env``.
 - ``run_command(args, timeout=..., check=True)``: run to completion, capturing text output; ``check`` turns a
   non-zero exit into an AssertionError showing the command and both output streams.
-- ``AppProcess``: a running ``python -m tests.reliability.apps.<module>``, whose stdout lines are read as they
+- ``AppProcess``: a running ``python -m tests.reliability.apps.<module>`` (by default this interpreter; another
+  one, e.g. the PyTorch training-job environment's, with ``python=``), whose stdout lines are read as they
   come and stamped with the monotonic time they were read, so a test can reason about "before the kill"
   conservatively (a fact read at time t happened before t). The applications report one fact per line
   ("W 17" = the file exporter returned from writing record 17).
@@ -113,7 +114,13 @@ class AppProcess:
     environment; its stdout lines are read on a thread, so every wait has a timeout and a stack dump."""
 
     def __init__(
-        self, module: str, args: list[str], env: dict[str, str], cwd: Path, package: str = "tests.reliability.apps"
+        self,
+        module: str,
+        args: list[str],
+        env: dict[str, str],
+        cwd: Path,
+        package: str = "tests.reliability.apps",
+        python: Optional[Path] = None,
     ) -> None:
         full_env = child_env(env)
         full_env["PYTHONUNBUFFERED"] = "1"
@@ -121,7 +128,7 @@ class AppProcess:
         self.started_at = time.monotonic()
         with open(self._stderr_file, "wb") as stderr:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", f"{package}.{module}", *args],
+                [str(python or sys.executable), "-m", f"{package}.{module}", *args],
                 cwd=cwd,
                 env=full_env,
                 stdin=subprocess.DEVNULL,
