@@ -91,3 +91,21 @@ def test_replay_plans_one_trace_per_writer(two_hosts):
     for trace, end in zip(traces, (2.0, 10.0)):
         (app,) = [s.data for s in trace.spans if s.data.name == "application"]
         assert (app.end_ns - app.start_ns) / 1e9 == pytest.approx(end)
+
+
+def test_the_run_spans_the_first_to_the_last_record_of_any_writer_even_a_stop_without_its_start(tmp_path):
+    """The run's time range (summary header, report) is where its writers' data begins and ends.
+
+    A stop record whose start is in an older segment that was not given still says the process was alive then.
+    """
+    first, second = RecordWriter(pid=1), RecordWriter(pid=2)
+    first.event("older-span", "tick", 0.5)  # its span started in a segment that was not given
+    first.complete("a", "step", 1.0, 2.0)
+    first.stop("older-span", "train", 7.0, duration_msec=7000)
+    second.complete("b", "step", 0.8, 3.0)
+    digest = digest_files(
+        [write_file(tmp_path / "one.jsonl", first.records), write_file(tmp_path / "two.jsonl", second.records)]
+    )
+    assert len(digest.problems) == 2  # the event and the stop of the span whose start is missing
+    assert (digest.first_seconds, digest.last_seconds) == (T0 + 0.5, T0 + 7.0)
+    assert [(w.first_seconds, w.last_seconds) for w in digest.writers] == [(T0 + 0.5, T0 + 7.0), (T0 + 0.8, T0 + 3.0)]

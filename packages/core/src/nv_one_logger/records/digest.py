@@ -133,9 +133,17 @@ class RunDigest(ReadTotals):
     problem_total: int = 0
     writers: List[Writer] = field(default_factory=list)
     """Every writer (log file + pid, ``records.writers``) in the data: the processes of the run."""
-    first_seconds: Optional[float] = None
-    last_seconds: Optional[float] = None
     dropped_series: int = 0
+
+    @property
+    def first_seconds(self) -> Optional[float]:
+        """Where the run's data begins: the earliest beginning of its writers' data (None: no timed record)."""
+        return min((w.first_seconds for w in self.writers if w.first_seconds is not None), default=None)
+
+    @property
+    def last_seconds(self) -> Optional[float]:
+        """Where the run's data ends: the latest end of its writers' data (None: no timed record)."""
+        return max((w.last_seconds for w in self.writers if w.last_seconds is not None), default=None)
 
     @property
     def ranks(self) -> List[RankLabel]:
@@ -175,13 +183,6 @@ class _Digester:
         self.span_ranks: Dict[str, RankLabel] = {}  # open span id -> lane, for its events
         self.span_depths: Dict[str, int] = {}  # open span id -> nesting depth
 
-    def _seen(self, seconds: float) -> None:
-        digest = self.digest
-        if digest.first_seconds is None or seconds < digest.first_seconds:
-            digest.first_seconds = seconds
-        if digest.last_seconds is None or seconds > digest.last_seconds:
-            digest.last_seconds = seconds
-
     def _numbers(self, rank: RankLabel, event: RecordedEvent) -> None:
         for key, value in event.attributes.items():
             if key == "timestamp_msec" or isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -210,8 +211,6 @@ class _Digester:
             series = self.digest.spans[(rank, span.name)] = SpanSeries(depth=depth)
         series.starts.append(span.start_seconds)
         series.durations.append(duration)
-        if span.stop_event is not None:
-            self._seen(span.stop_event.seconds_since_epoch)
 
     def feed_all(self, stream: RecordStream) -> None:
         for record in stream:
@@ -220,14 +219,11 @@ class _Digester:
                 self.span_ranks[record.id] = rank
                 parent_depth = self.span_depths.get(record.parent_id) if record.parent_id is not None else None
                 self.span_depths[record.id] = 0 if parent_depth is None else parent_depth + 1
-                self._seen(record.start_event.seconds_since_epoch)
             elif isinstance(record, (EventRecord, ApplicationErrorRecord)):
-                self._seen(record.event.seconds_since_epoch)
                 owner = self.span_ranks.get(record.span_id)
                 if owner is not None and isinstance(record, EventRecord):
                     self._numbers(owner, record.event)
             elif isinstance(record, TelemetryDataErrorRecord):
-                self._seen(record.error.seconds_since_epoch)
                 rank = self.ranks.label(record.source.path, record.pid, {})
                 self.telemetry.add(
                     ErrorEntry(

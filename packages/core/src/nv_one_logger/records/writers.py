@@ -11,7 +11,10 @@ What the data says about a writer is kept here, so that summary, report, chrome-
   (``nv_one_logger.core.identity``; files of older versions have none);
 - **where its data ends**: the latest wall-clock time in any of its records (with the monotonic time of that
   same moment, for timelines drawn on the writer's monotonic clock). A span still open at the end of the data
-  is shown, or replayed, as running until then.
+  is shown, or replayed, as running until then. Every record counts, also one that does not fit (the stop of
+  a span whose start is in a segment that was not given): the process was alive when it wrote it.
+- **where its data begins**: the earliest wall-clock time in any of its records. The run as a whole spans from
+  the earliest beginning to the latest end of its writers (``RunDigest.first_seconds`` / ``last_seconds``).
 
 ``Writers`` collects them while records stream by (``SpanAssembler`` feeds it every record it sees).
 """
@@ -57,6 +60,8 @@ class Writer:
     shown_log: str
     """The log as the user named it (rotation suffix stripped): what tools print."""
     identity: Optional[JobIdentity] = None
+    first_seconds: Optional[float] = None
+    """The earliest wall-clock time in any of the writer's records: where its data begins (None: no timed record)."""
     last_seconds: Optional[float] = None
     """The latest wall-clock time in any of the writer's records: where its data ends (None: no timed record)."""
     last_perf_seconds: Optional[float] = None
@@ -84,10 +89,12 @@ class Writer:
         return f"pid {self.pid} ({os.path.basename(self.shown_log)})"
 
     def seen(self, event: RecordedEvent) -> None:
-        """Note the time of one of the writer's events (the end of its data moves forward, never back)."""
+        """Note the time of one of the writer's events (its data begins no later and ends no earlier than it)."""
         seconds = event.seconds_since_epoch
         if self.last_seconds is None or seconds > self.last_seconds:
             self.last_seconds = seconds
+        if self.first_seconds is None or seconds < self.first_seconds:
+            self.first_seconds = seconds
         perf = event.perf_counter_seconds
         if perf is not None and (self.last_perf_seconds is None or perf > self.last_perf_seconds):
             self.last_perf_seconds = perf
