@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict
 
 from nv_one_logger.api.config import OneLoggerConfig
 from nv_one_logger.api.timed_span import configure_one_logger
 from nv_one_logger.core.span import Span
-from nv_one_logger.exporter.exporter import Exporter
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.recorder.default_recorder import DefaultRecorder
 from nv_one_logger.testing import InMemoryExporter
@@ -34,7 +33,6 @@ class Job:
     otel: OTelExporter
     memory: InMemoryExporter
     recorder: DefaultRecorder
-    extra: List[Exporter] = field(default_factory=list)
 
     def span(self, name: str) -> Span:
         """The one span called ``name`` that the job started."""

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
-from nv_one_logger.records.writers import Writer, WriterKey, Writers
+from nv_one_logger.records.writers import Writer, Writers
 
 _RANK_IN_NAME = re.compile(r"(?:^|[^a-z])rank[-_]?(\d+)(?:[^0-9]|$)", re.IGNORECASE)
 
@@ -117,7 +117,3 @@ class WriterRanks:
             new = RankLabel(unknown=True, number=first.pid, writer=self._unused_name(first, sharing))
             self._lanes[first] = renames[old] = new
         return renames
-
-    def writers(self) -> Dict[WriterKey, RankLabel]:
-        """Every writer seen so far and its lane."""
-        return {writer.key: lane for writer, lane in self._lanes.items()}

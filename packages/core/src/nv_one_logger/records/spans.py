@@ -147,11 +147,6 @@ class RebuildResult:
         """Return the identity (application, session, rank, host...) of the process ``pid``, if recorded."""
         return self.identities.get(pid)
 
-    def rank_of(self, pid: int) -> Optional[int]:
-        """Return the rank of the process ``pid`` (None when unknown)."""
-        identity = self.identity_of(pid)
-        return None if identity is None else identity.rank
-
     @property
     def roots(self) -> List[RebuiltSpan]:
         """Spans without a parent in the data."""
