@@ -144,7 +144,10 @@ def _target_text(row: Json) -> str:
 
 
 def _table(header: List[str], body: List[List[str]]) -> List[str]:
-    widths = [max(len(header[i]), *(len(r[i]) for r in body)) if body else len(header[i]) for i in range(len(header))]
+    """Return the lines of a table; none for an empty body (a section that measured nothing, e.g. ``--only``)."""
+    if not body:
+        return []
+    widths = [max(len(header[i]), *(len(r[i]) for r in body)) for i in range(len(header))]
     line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
     out = [line, "-" * len(line)]
     out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in body]
@@ -187,8 +190,7 @@ def render(doc: Json) -> str:
             ]
         )
     header = ["op", "variant", "caller us", "base us", "x base", "caller CPU us", "x base", "proc CPU us", "x base"]
-    if body:  # ``--only SECTION`` runs no timed row
-        out += _table([*header, "baseline", "target"], body)
+    out += _table([*header, "baseline", "target"], body)
 
     out.append("")
     body = []
@@ -209,8 +211,7 @@ def render(doc: Json) -> str:
             ]
         )
     header = ["memory: one open span", "events", "RSS growth MB", "peak growth MB", "us/event", "target"]
-    if body:
-        out += _table(header, body)
+    out += _table(header, body)
 
     out.append("")
     body = []
@@ -230,8 +231,7 @@ def render(doc: Json) -> str:
         body.append(
             [name, row["label"], f"{row['seconds'] * 1000:.1f}", ratio, str(row["opentelemetry_imported"]), verdict]
         )
-    if body:
-        out += _table(["import (fresh interpreter)", "modules", "ms", "xSDK", "imports otel", "target"], body)
+    out += _table(["import (fresh interpreter)", "modules", "ms", "xSDK", "imports otel", "target"], body)
 
     throughput = doc.get("throughput", {})
     if throughput:
