@@ -1,11 +1,11 @@
 """A stray file such as ``run.jsonl.²`` beside a rotating file costs no record: the exporter and the readers agree
-that only ``.`` + ASCII digits is a segment (the rule itself: test_rotation_suffix.py)."""
+that only ``.`` + ASCII digits is a segment (the rule itself: tests/records/test_rotation_suffix.py)."""
 
 from nv_one_logger.core.event import Event
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.records import IdentityRecord, read_record_files, rotated_segments
-from tests.reliability.test_rotation_suffix import STRAY_SUFFIXES
+from tests.records.test_rotation_suffix import STRAY_SUFFIXES
 from tests.support.jsonl import json_lines
 
 

@@ -1,7 +1,7 @@
 """The rotation suffix rule (``records.rotation``) is ASCII digits only, and every reader applies the same rule.
 
 That the file exporter applies it too, with stray files beside a rotating file, is its own scenario:
-test_rotation_stray_files.py.
+tests/reliability/test_rotation_stray_files.py.
 """
 
 import pytest
