@@ -21,7 +21,7 @@ from nv_one_logger.records import (
     rebuild,
     rotated_segments,
 )
-from tests.support.exporter_calls import export_complete_span
+from tests.support.exporter_calls import export_complete_span, export_span_with_events
 from tests.support.jsonl import json_lines, telemetry_records
 
 
@@ -242,12 +242,7 @@ def test_rotation_never_splits_records_and_files_read_back_in_order(tmp_path):
     path = tmp_path / "run.jsonl"
     (tmp_path / "run.jsonl.1").write_text("")  # an older rotation must not be overwritten
     exporter = _open(path, max_bytes=2000)
-    span = Span.create("s")
-    exporter.export_start(span)
-    for i in range(60):
-        exporter.export_event(Event.create("tick", {"i": i, "pad": "x" * 50}), span)
-    span.stop()
-    exporter.export_stop(span)
+    export_span_with_events(exporter, 60)
     exporter.close()
     segments = rotated_segments(path)
     assert segments[0].name == "run.jsonl.1" and segments[0].read_text() == ""

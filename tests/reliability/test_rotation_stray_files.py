@@ -1,11 +1,10 @@
 """A stray file such as ``run.jsonl.²`` beside a rotating file costs no record: the exporter and the readers agree
 that only ``.`` + ASCII digits is a segment (the rule itself: tests/records/test_rotation_suffix.py)."""
 
-from nv_one_logger.core.event import Event
-from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.file_exporter import FileExporter
 from nv_one_logger.records import IdentityRecord, read_record_files, rotated_segments
 from tests.records.test_rotation_suffix import STRAY_SUFFIXES
+from tests.support.exporter_calls import export_span_with_events
 from tests.support.jsonl import json_lines
 
 
@@ -16,12 +15,7 @@ def test_stray_non_ascii_digit_files_do_not_break_rotation_or_cost_records(tmp_p
         stray.write_text("stray\n", encoding="utf-8")
     exporter = FileExporter(path, max_bytes=1500)
     exporter.initialize()
-    span = Span.create("s")
-    exporter.export_start(span)
-    for i in range(40):
-        exporter.export_event(Event.create("tick", {"i": i, "pad": "x" * 50}), span)
-    span.stop()
-    exporter.export_stop(span)
+    export_span_with_events(exporter, 40)
     exporter.close()
     segments = rotated_segments(path)
     assert len(segments) >= 2, "rotation must still happen"
