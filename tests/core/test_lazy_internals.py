@@ -113,6 +113,19 @@ def test_user_given_timestamp_msec_is_overwritten_in_place():
     assert list(event.attributes) == ["timestamp_msec", "k"]
 
 
+def test_plain_values_are_the_attributes_without_timestamp_msec_until_the_object_is_read():
+    event = Event.create("e", {"k": "v", "n": [1, 2]})
+    view = event.plain_values()
+    assert view is not None and dict(view) == {"k": "v", "n": [1, 2]}
+    assert {**view, "timestamp_msec": event.timestamp_msec} == event.attributes_json()
+    assert event.seconds_since_epoch == event.timestamp.seconds_since_epoch
+    assert Event.create("bare").plain_values() == {}
+    event.attributes.add("added", 1)  # from now on the object is what is exported: no view of the old values
+    assert event.plain_values() is None and event.attributes_json()["added"] == 1
+    stamped = Event("e", TracingTimestamp.for_timestamp(1_700_000_000.5, validate_timestamp=False), None)
+    assert stamped.seconds_since_epoch == 1_700_000_000.5
+
+
 def test_span_subclass_create_goes_through_its_constructor():
     class MySpan(Span):
         __slots__ = ("extra",)

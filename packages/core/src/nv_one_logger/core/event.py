@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import time
 from enum import Enum
-from typing import Any, Dict, Optional, Type, Union
+from types import MappingProxyType
+from typing import Any, Dict, Mapping, Optional, Type, Union
 
 from nv_one_logger.core.attributes import (
     Attributes,
+    AttributeValue,
     AttributeValues,
     attribute_values,
     build_attributes,
@@ -99,6 +101,7 @@ def _copy_attributes(attributes: object, owner: str) -> Attributes:
 
 
 _new = object.__new__
+_NO_VALUES: Mapping[str, AttributeValue] = MappingProxyType({})
 
 
 class Event:
@@ -160,6 +163,29 @@ class Event:
     def timestamp_msec(self) -> int:
         """Wall-clock time in whole milliseconds since the epoch (the ``timestamp_msec`` attribute's value)."""
         return round(self._wall * 1000)
+
+    @property
+    def seconds_since_epoch(self) -> float:
+        """Wall-clock time in seconds since the epoch: ``timestamp.seconds_since_epoch`` without building the timestamp.
+
+        Exporters read the time of every event once; the :class:`TracingTimestamp` object is built only for a
+        caller that asks for it.
+        """
+        return self._wall
+
+    def plain_values(self) -> Optional[Mapping[str, AttributeValue]]:
+        """Return the attributes as given, ``{name: value}`` *without* ``timestamp_msec``, not copied; or None.
+
+        For exporters that read each event once and keep nothing of the mapping (``attributes_json()`` copies it
+        and adds ``timestamp_msec``, the value of :attr:`timestamp_msec`). The mapping is the event's own storage:
+        never change it or its lists. None once ``attributes`` was read: that object is then the source of truth
+        (the application may have changed it) and ``attributes_json()`` is the way to read it. An event without
+        attributes gives an empty mapping.
+        """
+        if self._attributes is not None:
+            return None
+        values = self._values
+        return _NO_VALUES if values is None else values
 
     @property
     def attributes(self) -> Attributes:
