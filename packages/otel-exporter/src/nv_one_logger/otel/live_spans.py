@@ -43,6 +43,7 @@ from nv_one_logger.core.span import Span
 from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.otel.attributes import utf8_safe
 from nv_one_logger.otel.ids import IdScheme, random_span_id, random_trace_id
+from nv_one_logger.otel.light_events import light_event
 from nv_one_logger.otel.live_calls import Call, DataErrorCall, EventCall, LossReport, StartCall, StopCall
 from nv_one_logger.otel.live_markers import event_markers, start_marker
 from nv_one_logger.otel.live_traces import LiveTraces
@@ -133,6 +134,7 @@ class LiveSpanTranslator:
         max_spans_per_trace: int = DEFAULT_MAX_SPANS_PER_TRACE,
         remote_parent: Optional[SpanContext] = None,
         trace_per_session: bool = False,
+        light_events: bool = False,
     ) -> None:
         self._resource = resource if isinstance(resource, Resource) else None
         self._resource_factory = None if isinstance(resource, Resource) else resource
@@ -141,6 +143,9 @@ class LiveSpanTranslator:
         self.event_markers = event_markers
         self.threshold_ns = max(0, round(liveness_threshold_s * 1e9))
         self.legacy_fields = legacy_fields
+        # True when the span exporter encodes with ``otlp_encoding`` (the SDK's gRPC exporter): plain events then
+        # become ``light_events.LightEvent`` objects, converted and encoded once, when the encoder reads them.
+        self.light_events = light_events
         self.traces = LiveTraces(ids, max_spans_per_trace, remote_parent, trace_per_session)
         self.trace_parents = self.traces.trace_parents  # trace id -> its remote parent, for the sampler
         self.telemetry_data_error_seen = False
@@ -168,8 +173,8 @@ class LiveSpanTranslator:
         """Translate one cycle's calls (``live_calls`` records, in call order) into spans to export.
 
         This is the export thread's hot loop: one dict lookup per call, each span's OTel context built once,
-        SDK events built directly (no intermediate objects), the resource read once per cycle. An empty list is
-        a cycle without calls: only long-open spans are looked at.
+        SDK events built directly (no intermediate objects; light events for the gRPC exporter), the resource read
+        once per cycle. An empty list is a cycle without calls: only long-open spans are looked at.
         """
         out: List[ReadableSpan] = []
         if not calls and not self._open:
@@ -180,6 +185,8 @@ class LiveSpanTranslator:
             self.telemetry_data_error_seen = True
         open_spans = self._open
         resource = self.resource
+        legacy = self.legacy_fields
+        light = light_event if self.light_events else None
         for call in calls:
             if type(call) is StopCall:
                 (span,) = call
@@ -199,9 +206,12 @@ class LiveSpanTranslator:
                 state = open_spans.get(key)
                 if state is None:
                     state = open_spans[key] = self._new_state(span, None)
-                event = sdk_event(payload, self.legacy_fields)
-                if type(payload) is not Event and isinstance(payload, ErrorEvent):
-                    state.error_message = str((event.attributes or {}).get(ATTR_ERROR_MESSAGE, ""))
+                if type(payload) is Event:
+                    event = light(payload, legacy) if light is not None else sdk_event(payload, legacy)
+                else:
+                    event = sdk_event(payload, legacy)
+                    if isinstance(payload, ErrorEvent):
+                        state.error_message = str((event.attributes or {}).get(ATTR_ERROR_MESSAGE, ""))
                 self._add_event(key, state, event)
             elif type(call) is DataErrorCall:
                 (error,) = call

@@ -8,10 +8,10 @@ Two layers, so that the live exporter and the replay tool share every rule:
    touches an OTel context, which is what makes a replay reproducible.
 2. The mapping table below, applied to OneLogger data: ``map_event`` is the one event rule (plain events,
    errors as ``exception`` events, ``timestamp_msec`` only with ``legacy_fields``), taking the event as plain
-   values so that the live exporter (``event_data``, ``sdk_event`` for a core ``Event``) and the replay (a
-   recorded event) apply the very same rule; ``keeps_lifecycle_event`` decides which start/stop events are sent;
-   ``span_attributes`` / ``final_span_attributes`` (span attributes + ``one_logger.span.id``),
-   ``telemetry_data_error_attributes``.
+   values so that the live exporter (``sdk_event`` for a core ``Event``, and ``light_events``, which applies it
+   to the core event's plain values on demand) and the replay (a recorded event) apply the very same rule;
+   ``keeps_lifecycle_event`` decides which start/stop events are sent; ``span_attributes`` /
+   ``final_span_attributes`` (span attributes + ``one_logger.span.id``), ``telemetry_data_error_attributes``.
 
 Mapping table (docs/otel.md repeats it with examples):
 
@@ -128,7 +128,7 @@ def ns_from_seconds(seconds: float) -> int:
 
 def timestamp_ns(timestamp: TracingTimestamp) -> int:
     """Wall-clock nanoseconds since the epoch of a OneLogger timestamp (``ns_from_seconds``)."""
-    return round(timestamp.seconds_since_epoch * 1e9)
+    return ns_from_seconds(timestamp.seconds_since_epoch)
 
 
 def _checked_span_context(
@@ -317,13 +317,6 @@ def map_event(
     return OTelEventData(EXCEPTION_EVENT_NAME, time_ns, to_otel_attributes(mapped))
 
 
-def event_data(event: Event) -> OTelEventData:
-    """Map a OneLogger event (``map_event``); an ``ErrorEvent`` becomes an ``exception`` event."""
-    if not isinstance(event, ErrorEvent):
-        return OTelEventData(event.name_str, timestamp_ns(event.timestamp), to_otel_attributes(event.attributes))
-    return map_event(event.name_str, timestamp_ns(event.timestamp), plain_attributes(event.attributes), is_error=True)
-
-
 def sdk_event(event: Event, legacy_fields: bool = True) -> SdkEvent:
     """Return the SDK span event of a OneLogger event: ``map_event`` without the intermediate object (live path).
 
@@ -339,16 +332,18 @@ def sdk_event(event: Event, legacy_fields: bool = True) -> SdkEvent:
             legacy_fields=legacy_fields,
         )
         return SdkEvent(data.name, data.attributes, data.time_ns)
-    if type(event) is Event:  # the core class: its plain values, without building ``Attribute`` objects
+    if type(event) is Event:  # the core class: its plain values and time, without building objects
         values = event.attributes_json()
         if not legacy_fields:
             values.pop(EVENT_TIMESTAMP_MSEC, None)
-        converted = owned_to_otel_attributes(values)
-    else:  # a subclass may override ``attributes``
-        converted = to_otel_attributes(event.attributes)
-        if not legacy_fields:
-            converted.pop(EVENT_TIMESTAMP_MSEC, None)
-    return SdkEvent(utf8_safe(event.name_str), converted, round(event.timestamp.seconds_since_epoch * 1e9))
+        return SdkEvent(
+            utf8_safe(event.name_str), owned_to_otel_attributes(values), ns_from_seconds(event.seconds_since_epoch)
+        )
+    # A subclass may override ``attributes`` and ``timestamp``.
+    converted = to_otel_attributes(event.attributes)
+    if not legacy_fields:
+        converted.pop(EVENT_TIMESTAMP_MSEC, None)
+    return SdkEvent(utf8_safe(event.name_str), converted, timestamp_ns(event.timestamp))
 
 
 def keeps_lifecycle_event(attributes: Optional[Mapping[str, object]], legacy_fields: bool) -> bool:

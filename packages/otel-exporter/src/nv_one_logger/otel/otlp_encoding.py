@@ -21,18 +21,22 @@ and behave exactly as before.
 
 from __future__ import annotations
 
-import struct
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanKind
 
-_fixed64 = struct.Struct("<Q").pack
-_fixed32 = struct.Struct("<I").pack
-_double = struct.Struct("<d").pack
-_ONE_BYTE = [bytes((n,)) for n in range(128)]
-_INT64_MIN = -(2**63)
-_INT64_MAX = 2**63 - 1
+from nv_one_logger.otel.light_events import LightEvent
+from nv_one_logger.otel.protobuf_wire import ONE_BYTE as _ONE_BYTE
+from nv_one_logger.otel.protobuf_wire import NotEncodable, name_field
+from nv_one_logger.otel.protobuf_wire import attribute_fields as _attributes
+from nv_one_logger.otel.protobuf_wire import count as _count
+from nv_one_logger.otel.protobuf_wire import fixed32 as _fixed32
+from nv_one_logger.otel.protobuf_wire import fixed64 as _fixed64
+from nv_one_logger.otel.protobuf_wire import length_delimited as _field
+from nv_one_logger.otel.protobuf_wire import utf8 as _utf8
+from nv_one_logger.otel.protobuf_wire import varint as _varint
+
 _KINDS = {
     SpanKind.INTERNAL: 1,
     SpanKind.SERVER: 2,
@@ -42,131 +46,7 @@ _KINDS = {
 }
 _HAS_IS_REMOTE = 0x100  # SpanFlags.SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK
 _IS_REMOTE = 0x200  # SpanFlags.SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK
-_CACHE_LIMIT = 4096  # distinct attribute keys / short string values kept encoded
-_UINT32_MAX = 2**32 - 1
 _MAX_WRAPPER_DEPTH = 8  # how deep ``install`` looks through exporters wrapping exporters
-
-
-class NotEncodable(Exception):
-    """Raised for a batch holding something only the SDK's encoder handles as the SDK does (module docstring)."""
-
-
-def _varint(value: int) -> bytes:
-    if value < 128:
-        if value < 0:  # the SDK refuses it (ValueError); a negative index would silently encode another number
-            raise NotEncodable("a negative number in an unsigned field")
-        return _ONE_BYTE[value]
-    out = bytearray()
-    while value > 127:
-        out.append((value & 127) | 128)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-def _count(value: int) -> bytes:
-    """Encode a ``uint32`` count (dropped attributes, events, links); out of range goes to the SDK (it refuses)."""
-    if value > _UINT32_MAX:
-        raise NotEncodable("a count beyond 32 bits")
-    return _varint(value)
-
-
-def _field(tag: bytes, payload: bytes) -> bytes:
-    """Return a length-delimited field: tag, length, payload."""
-    return tag + _varint(len(payload)) + payload
-
-
-def _utf8(text: Any) -> bytes:
-    if type(text) is not str:
-        raise NotEncodable(f"a string field holds a {type(text).__name__}")
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise NotEncodable("a string UTF-8 cannot encode") from None
-
-
-_keys: Dict[str, bytes] = {}
-_strings: Dict[str, bytes] = {}
-
-
-def _key_field(key: str) -> bytes:
-    """``KeyValue.key`` (field 1), cached: attribute keys repeat in every span and event."""
-    encoded = _keys.get(key)
-    if encoded is None:
-        encoded = _field(b"\x0a", _utf8(key)) if key else b""
-        if len(_keys) < _CACHE_LIMIT:
-            _keys[key] = encoded
-    return encoded
-
-
-def _scalar(value: Any) -> bytes:
-    """Return the ``AnyValue`` message of a scalar (one member of its one-of, always written)."""
-    kind = type(value)
-    if kind is str:
-        if len(value) <= 64:
-            encoded = _strings.get(value)
-            if encoded is None:
-                encoded = _field(b"\x0a", _utf8(value))
-                if len(_strings) < _CACHE_LIMIT:
-                    _strings[value] = encoded
-            return encoded
-        return _field(b"\x0a", _utf8(value))
-    if kind is bool:
-        return b"\x10\x01" if value else b"\x10\x00"
-    if kind is int:
-        if not _INT64_MIN <= value <= _INT64_MAX:
-            raise NotEncodable("an int beyond 64 bits")
-        return b"\x18" + _varint(value if value >= 0 else value + (1 << 64))
-    if kind is float:
-        return b"\x21" + _double(value)
-    raise NotEncodable(f"a value of type {kind.__name__}")
-
-
-def _any_value(value: Any) -> bytes:
-    kind = type(value)
-    if kind is list or kind is tuple:
-        items = b"".join([_field(b"\x0a", _scalar(item)) for item in value])
-        return _field(b"\x2a", items)
-    return _scalar(value)
-
-
-_string_values: Dict[str, bytes] = {}
-_event_names: Dict[str, bytes] = {}
-
-
-def _value_field(value: Any) -> bytes:
-    """Return ``KeyValue.value`` (field 2) holding ``value``; short strings cached (they repeat: phases, names)."""
-    kind = type(value)
-    if kind is float:
-        return b"\x12\x09\x21" + _double(value)
-    if kind is str and len(value) <= 64:
-        encoded = _string_values.get(value)
-        if encoded is None:
-            encoded = _field(b"\x12", _scalar(value))
-            if len(_string_values) < _CACHE_LIMIT:
-                _string_values[value] = encoded
-        return encoded
-    if kind is int and 0 <= value < 128:
-        return b"\x12\x02\x18" + _ONE_BYTE[value]
-    return _field(b"\x12", _any_value(value))
-
-
-def _attributes(tag: bytes, attributes: Optional[Mapping[str, Any]], out: List[bytes]) -> None:
-    """Append one ``KeyValue`` field (``tag``) per attribute to ``out`` (the hot loop: one call per value)."""
-    if not attributes:
-        return
-    keys = _keys
-    for key, value in attributes.items():
-        if type(key) is not str:
-            raise NotEncodable("an attribute key that is not a str")
-        key_field = keys.get(key)
-        if key_field is None:
-            key_field = _key_field(key)
-        pair = key_field + _value_field(value)
-        size = len(pair)
-        out.append(tag)
-        out.append(_ONE_BYTE[size] if size < 128 else _varint(size))
-        out.append(pair)
 
 
 def _event(event: Any) -> bytes:
@@ -176,12 +56,7 @@ def _event(event: Any) -> bytes:
         out.append(b"\x09" + _fixed64(timestamp))
     name = event.name
     if name:
-        encoded = _event_names.get(name)
-        if encoded is None:
-            encoded = _field(b"\x12", _utf8(name))
-            if len(_event_names) < _CACHE_LIMIT:
-                _event_names[name] = encoded
-        out.append(encoded)
+        out.append(name_field(name))
     _attributes(b"\x1a", event.attributes, out)
     dropped = event.dropped_attributes
     if dropped:
@@ -240,7 +115,13 @@ def encode_span(span: ReadableSpan) -> bytes:
     if dropped:
         out.append(b"\x50" + _count(dropped))
     for event in span.events:
-        out.append(_field(b"\x5a", _event(event)))
+        if type(event) is LightEvent:  # encoded once, from the core event's values (``light_events``)
+            wire = event.wire()
+            if wire is None:
+                raise NotEncodable("an event only the SDK's encoder handles as the SDK does")
+            out.append(wire)
+        else:
+            out.append(_field(b"\x5a", _event(event)))
     dropped = span.dropped_events
     if dropped:
         out.append(b"\x60" + _count(dropped))

@@ -9,7 +9,9 @@ counted) or, if that is not enough, dropped alone and counted.
 The estimate is deliberately cheap (lengths of names, keys and string values, a constant per number, per
 attribute, per event and per span) and errs on the large side for text (non-ASCII counts four bytes per
 character), because it runs for every span on the export thread; encoding each span twice to measure it would
-double the export cost.
+double the export cost. The exception are the events the live translator builds for the gRPC exporter
+(``light_events``): they are encoded exactly once anyway, and encoding them here (the first reader) gives their
+exact size and the bytes the request encoder appends.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.trace import SpanContext
 
 from nv_one_logger.otel.attributes import OTelValue
+from nv_one_logger.otel.light_events import LightEvent
 from nv_one_logger.otel.mapping import readable_span
 
 MAX_REQUEST_BYTES = 3_500_000
@@ -69,6 +72,11 @@ def span_size(span: ReadableSpan) -> int:
     if description:
         size += _value_size(description)
     for event in span.events:
+        if type(event) is LightEvent:  # encoded once, here, for the request too: its exact size
+            wire = event.wire()
+            if wire is not None:
+                size += len(wire)
+                continue
         size += _EVENT_OVERHEAD + _value_size(event.name) + _attributes_size(event.attributes)
     return size
 

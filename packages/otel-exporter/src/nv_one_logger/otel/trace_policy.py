@@ -40,6 +40,7 @@ from opentelemetry.util.types import Attributes
 
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.otel.env_trace import LimitSettings, SamplerSettings
+from nv_one_logger.otel.light_events import LightEvent
 from nv_one_logger.otel.mapping import SCOPE, readable_span, with_dropped_count
 
 _logger = get_logger(__name__)
@@ -134,7 +135,7 @@ class TracePolicy:
         if (
             len(attributes) <= limits.span_attributes
             and limits.value_length is None
-            and all(len(e.attributes or {}) <= limits.event_attributes for e in events)
+            and all(_attribute_count(e) <= limits.event_attributes for e in events)
         ):
             return span
         bounded_events: List[SdkEvent] = [
@@ -156,6 +157,13 @@ class TracePolicy:
             span.instrumentation_scope or SCOPE,
         )
         return rebuilt
+
+
+def _attribute_count(event: SdkEvent) -> int:
+    """Return the number of attributes of ``event`` (a light event counts its values without converting them)."""
+    if type(event) is LightEvent:
+        return event.attribute_count()
+    return len(event.attributes or {})
 
 
 def _bounded(attributes: Attributes, count: int, length: Optional[int]) -> BoundedAttributes:
