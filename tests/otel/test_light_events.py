@@ -62,6 +62,9 @@ AWKWARD: Dict[str, Any] = {
     "no items": [],
     "long": "y" * 300,
     "\u00e9t\u00e9": 1,
+    "k" * 200: 0.5,  # fields longer than 127 bytes: two-byte lengths
+    "j" * 150: 3,
+    "i" * 120: "v",
 }
 
 

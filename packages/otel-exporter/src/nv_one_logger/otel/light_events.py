@@ -36,14 +36,21 @@ from nv_one_logger.otel.protobuf_wire import (
     ONE_BYTE,
     NotEncodable,
     attribute_fields,
+    double,
+    double_head,
+    double_heads,
     encoded_keys,
-    fixed64,
+    encoded_names,
     key_field,
     name_field,
+    small_int_head,
+    small_int_heads,
+    tag_and_fixed64,
     value_field,
     varint,
 )
 
+_EVENT_HEADS = [b"\x5a" + length for length in ONE_BYTE]  # ``Span.events`` tag and a one-byte length
 _NOT_ENCODABLE = b""  # ``_wire`` of an event only the SDK's encoder handles (a real field is never empty)
 
 
@@ -99,45 +106,45 @@ class LightEvent(SdkEvent):
         return wire or None
 
     def _encode(self) -> bytes:
-        out: List[bytes] = []
-        if self._timestamp:
-            out.append(b"\x09" + fixed64(self._timestamp))
-        if self._name:
-            out.append(name_field(self._name))
+        """Write the field in one pass over the plain values (+ ``timestamp_msec``).
+
+        Values the core stores are ``str``, ``bool``, ``int``, ``float`` or a list of one of those. They are
+        encoded as they are: the conversion leaves every value unchanged that UTF-8 and 64 bits can hold, and
+        ``value_field`` refuses the others (``NotEncodable``), which then encode from the converted attributes.
+        The same holds for the items of a list, which the core keeps of one type (the conversion changes a list
+        only when an item needs it). A key is kept by the conversion unless UTF-8 cannot encode it, which
+        ``key_field`` refuses too. Doubles and small ints, most event values, take a head encoded once per key.
+        """
+        timestamp = self._timestamp
+        out: List[bytes] = [tag_and_fixed64(0x09, timestamp)] if timestamp else []
+        name = self._name
+        if name:
+            out.append(encoded_names.get(name) or name_field(name))
         head = len(out)
+        keys = encoded_keys
+        doubles = double_heads
+        small_ints = small_int_heads
         try:
-            self._plain_fields(out)
+            for key, value in self._values.items():
+                kind = type(value)
+                if kind is float:
+                    out.append((doubles.get(key) or double_head(key)) + double(value))
+                elif kind is int and 0 <= value < 128:
+                    out.append((small_ints.get(key) or small_int_head(key)) + ONE_BYTE[value])
+                else:
+                    pair = (keys.get(key) or key_field(key)) + value_field(value)
+                    size = len(pair)
+                    out.append(b"\x1a" + (ONE_BYTE[size] if size < 128 else varint(size)) + pair)
+            msec = self._msec
+            if msec is not None:
+                pair = key_field(EVENT_TIMESTAMP_MSEC) + value_field(msec)
+                out.append(b"\x1a" + ONE_BYTE[len(pair)] + pair)  # 14 key bytes and a 64-bit int: under 128
         except NotEncodable:  # a value the conversion rules change (a lone surrogate, an int beyond 64 bits)
             del out[head:]
             attribute_fields(b"\x1a", self.attributes, out)
         body = b"".join(out)
-        return b"\x5a" + varint(len(body)) + body
-
-    def _plain_fields(self, out: List[bytes]) -> None:
-        """Append the ``KeyValue`` fields of the plain values (+ ``timestamp_msec``) in one pass.
-
-        Values the core stores are ``str``, ``bool``, ``int``, ``float`` or a list of one of those. The scalars
-        are encoded as they are: the conversion leaves every value unchanged that UTF-8 and 64 bits can hold,
-        and ``value_field`` refuses the others (``NotEncodable``: the caller converts). The same holds for the
-        items of a list, which the core keeps of one type (the conversion changes a list only when an item needs
-        it). A key is kept by the conversion unless UTF-8 cannot encode it, which ``key_field`` refuses too.
-        """
-        keys = encoded_keys
-        for key, value in self._values.items():
-            encoded_key = keys.get(key)
-            if encoded_key is None:
-                encoded_key = key_field(key)
-            pair = encoded_key + value_field(value)
-            size = len(pair)
-            out.append(b"\x1a")
-            out.append(ONE_BYTE[size] if size < 128 else varint(size))
-            out.append(pair)
-        msec = self._msec
-        if msec is not None:
-            pair = key_field(EVENT_TIMESTAMP_MSEC) + value_field(msec)
-            out.append(b"\x1a")
-            out.append(ONE_BYTE[len(pair)])  # a key of 14 bytes and a 64-bit int: always under 128
-            out.append(pair)
+        size = len(body)
+        return (_EVENT_HEADS[size] if size < 128 else b"\x5a" + varint(size)) + body
 
 
 def light_event(event: Event, legacy_fields: bool) -> SdkEvent:

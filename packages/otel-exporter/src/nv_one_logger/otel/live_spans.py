@@ -71,7 +71,7 @@ DEFAULT_LIVENESS_THRESHOLD_S = 1.0
 DEFAULT_MAX_SPANS_PER_TRACE = 10000
 """Default cap of OneLogger spans per trace (docs/otel.md, "Traces", explains the choice)."""
 
-_ERROR_CALLS = (DataErrorCall, LossReport)
+_ERROR_CALLS = frozenset((DataErrorCall, LossReport))
 
 
 class OpenSpan:
@@ -179,7 +179,7 @@ class LiveSpanTranslator:
         out: List[ReadableSpan] = []
         if not calls and not self._open:
             return out
-        if not self.telemetry_data_error_seen and any(type(call) in _ERROR_CALLS for call in calls):
+        if not self.telemetry_data_error_seen and not _ERROR_CALLS.isdisjoint(map(type, calls)):  # C loop
             # A root span exported in the same batch as a telemetry data error is flagged too, even if it ended
             # a moment before the error was reported: the flag says "this run's data is not complete".
             self.telemetry_data_error_seen = True

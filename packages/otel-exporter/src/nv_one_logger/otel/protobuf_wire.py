@@ -17,6 +17,8 @@ import struct
 from typing import Any, Dict, List, Mapping, Optional
 
 fixed64 = struct.Struct("<Q").pack
+tag_and_fixed64 = struct.Struct("<BQ").pack
+"""``tag_and_fixed64(tag, value)``: a one-byte tag and a ``fixed64`` in one call (event and span times)."""
 fixed32 = struct.Struct("<I").pack
 double = struct.Struct("<d").pack
 ONE_BYTE = [bytes((n,)) for n in range(128)]
@@ -117,11 +119,15 @@ def _any_value(value: Any) -> bytes:
 _string_values: Dict[str, bytes] = {}
 
 
+_DOUBLE_VALUE = b"\x12\x09\x21"  # ``KeyValue.value``: an ``AnyValue`` of 9 bytes, ``double_value`` (fixed64)
+_SMALL_INT_VALUE = b"\x12\x02\x18"  # ``KeyValue.value``: an ``AnyValue`` of 2 bytes, ``int_value`` 0..127
+
+
 def value_field(value: Any) -> bytes:
     """Return ``KeyValue.value`` (field 2) holding ``value``; short strings cached (they repeat: phases, names)."""
     kind = type(value)
     if kind is float:
-        return b"\x12\x09\x21" + double(value)
+        return _DOUBLE_VALUE + double(value)
     if kind is str and len(value) <= 64:
         encoded = _string_values.get(value)
         if encoded is None:
@@ -130,8 +136,40 @@ def value_field(value: Any) -> bytes:
                 _string_values[value] = encoded
         return encoded
     if kind is int and 0 <= value < 128:
-        return b"\x12\x02\x18" + ONE_BYTE[value]
+        return _SMALL_INT_VALUE + ONE_BYTE[value]
     return length_delimited(b"\x12", _any_value(value))
+
+
+double_heads: Dict[str, bytes] = {}
+"""By key: an attribute field of a span event (tag 3) up to its 8-byte double (``double_head``)."""
+small_int_heads: Dict[str, bytes] = {}
+"""By key: an attribute field of a span event (tag 3) up to its one-byte int 0..127 (``small_int_head``)."""
+
+
+def double_head(key: str) -> bytes:
+    """Return a ``Span.Event.attributes`` field of ``key`` holding a double, without the double's 8 bytes.
+
+    The field's length is fixed by the key, so all of it but the number is encoded once per key and kept (the
+    loss, the learning rate: numbers are most event values).
+    """
+    head = double_heads.get(key)
+    if head is None:
+        encoded_key = key_field(key)
+        head = b"\x1a" + varint(len(encoded_key) + 11) + encoded_key + _DOUBLE_VALUE
+        if len(double_heads) < CACHE_LIMIT:
+            double_heads[key] = head
+    return head
+
+
+def small_int_head(key: str) -> bytes:
+    """Return a ``Span.Event.attributes`` field of ``key`` holding an int 0..127, without the int's one byte."""
+    head = small_int_heads.get(key)
+    if head is None:
+        encoded_key = key_field(key)
+        head = b"\x1a" + varint(len(encoded_key) + 4) + encoded_key + _SMALL_INT_VALUE
+        if len(small_int_heads) < CACHE_LIMIT:
+            small_int_heads[key] = head
+    return head
 
 
 def attribute_fields(tag: bytes, attributes: Optional[Mapping[str, Any]], out: List[bytes]) -> None:
@@ -152,14 +190,15 @@ def attribute_fields(tag: bytes, attributes: Optional[Mapping[str, Any]], out: L
         out.append(pair)
 
 
-_event_names: Dict[str, bytes] = {}
+encoded_names: Dict[str, bytes] = {}
+"""``Span.Event.name`` fields by name, filled by ``name_field``."""
 
 
 def name_field(name: str) -> bytes:
     """Return ``Span.Event.name`` (field 2) of a non-empty name, cached (event names repeat)."""
-    encoded = _event_names.get(name)
+    encoded = encoded_names.get(name)
     if encoded is None:
         encoded = length_delimited(b"\x12", utf8(name))
-        if len(_event_names) < CACHE_LIMIT:
-            _event_names[name] = encoded
+        if len(encoded_names) < CACHE_LIMIT:
+            encoded_names[name] = encoded
     return encoded

@@ -132,10 +132,13 @@ class TracePolicy:
         limits = self._limits
         attributes = span.attributes or {}
         events = span.events
+        limit = limits.event_attributes
         if (
             len(attributes) <= limits.span_attributes
             and limits.value_length is None
-            and all(_attribute_count(e) <= limits.event_attributes for e in events)
+            and all(
+                (e.attribute_count() if type(e) is LightEvent else len(e.attributes or {})) <= limit for e in events
+            )  # a light event counts its values without converting them
         ):
             return span
         bounded_events: List[SdkEvent] = [
@@ -157,13 +160,6 @@ class TracePolicy:
             span.instrumentation_scope or SCOPE,
         )
         return rebuilt
-
-
-def _attribute_count(event: SdkEvent) -> int:
-    """Return the number of attributes of ``event`` (a light event counts its values without converting them)."""
-    if type(event) is LightEvent:
-        return event.attribute_count()
-    return len(event.attributes or {})
 
 
 def _bounded(attributes: Attributes, count: int, length: Optional[int]) -> BoundedAttributes:
