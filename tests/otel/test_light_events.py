@@ -29,7 +29,7 @@ from opentelemetry.trace.status import Status, StatusCode
 
 from nv_one_logger.api.timed_span import get_recorder, timed_span
 from nv_one_logger.core.event import ErrorEvent, Event
-from nv_one_logger.otel import otlp_encoding
+from nv_one_logger.otel import light_events, otlp_encoding
 from nv_one_logger.otel.env_trace import LimitSettings, SamplerSettings
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.otel.light_events import LightEvent, light_event
@@ -145,6 +145,26 @@ def test_attribute_limits_apply_to_light_events_as_to_eager_ones(legacy: bool) -
     unlimited = _span([light_event(event, legacy)])
     assert TracePolicy(SamplerSettings(), LimitSettings()).limited(unlimited) is unlimited
     assert unlimited.events[0]._attributes is None  # the count limit did not convert anything
+
+
+def test_an_event_the_fast_encoder_cannot_write_goes_to_the_sdk_encoder(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any) -> None:
+        raise otlp_encoding.NotEncodable("refused for the test")
+
+    monkeypatch.setattr(light_events, "attribute_fields", refuse)  # the converted attributes' encoder refuses too
+    event = Event.create("metrics", {"big": 2**70})  # the one-pass encoder refuses it: converted first
+    eager = _span([sdk_event(event, False)])
+    light = _span([light_event(event, False)])
+    assert light.events[0].wire() is None
+    assert span_size(light) == span_size(eager)  # the estimate, as for any SDK event
+    with pytest.raises(otlp_encoding.NotEncodable):
+        encode_request([light])
+    exporter = OTLPSpanExporter(endpoint="http://127.0.0.1:1", insecure=True)
+    try:
+        assert otlp_encoding.install(exporter)
+        assert exporter._translate_data([light]).SerializeToString() == _sdk_bytes([eager])
+    finally:
+        exporter.shutdown()
 
 
 def test_events_that_must_stay_eager_do() -> None:

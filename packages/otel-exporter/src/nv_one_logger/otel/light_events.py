@@ -94,27 +94,18 @@ class LightEvent(SdkEvent):
     def wire(self) -> Optional[bytes]:
         """Return the encoded ``Span.Event`` field of ``Span`` (tag, length, message), or None if not encodable.
 
-        Written once and kept. The bytes are those the SDK's encoder writes for this event's ``attributes``.
+        Written once, in one pass over the plain values (+ ``timestamp_msec``), and kept; the bytes are those the
+        SDK's encoder writes for this event's ``attributes``. Values the core stores are ``str``, ``bool``,
+        ``int``, ``float`` or a list of one of those. They are encoded as they are: the conversion leaves every
+        value unchanged that UTF-8 and 64 bits can hold, and ``value_field`` refuses the others
+        (``NotEncodable``), which then encode from the converted attributes. The same holds for the items of a
+        list, which the core keeps of one type (the conversion changes a list only when an item needs it). A key
+        is kept by the conversion unless UTF-8 cannot encode it, which ``key_field`` refuses too. Doubles and
+        small ints, most event values, take a head encoded once per key.
         """
         wire = self._wire
-        if wire is None:
-            try:
-                wire = self._encode()
-            except NotEncodable:
-                wire = _NOT_ENCODABLE
-            self._wire = wire
-        return wire or None
-
-    def _encode(self) -> bytes:
-        """Write the field in one pass over the plain values (+ ``timestamp_msec``).
-
-        Values the core stores are ``str``, ``bool``, ``int``, ``float`` or a list of one of those. They are
-        encoded as they are: the conversion leaves every value unchanged that UTF-8 and 64 bits can hold, and
-        ``value_field`` refuses the others (``NotEncodable``), which then encode from the converted attributes.
-        The same holds for the items of a list, which the core keeps of one type (the conversion changes a list
-        only when an item needs it). A key is kept by the conversion unless UTF-8 cannot encode it, which
-        ``key_field`` refuses too. Doubles and small ints, most event values, take a head encoded once per key.
-        """
+        if wire is not None:
+            return wire or None
         timestamp = self._timestamp
         out: List[bytes] = [tag_and_fixed64(0x09, timestamp)] if timestamp else []
         name = self._name
@@ -141,10 +132,15 @@ class LightEvent(SdkEvent):
                 out.append(b"\x1a" + ONE_BYTE[len(pair)] + pair)  # 14 key bytes and a 64-bit int: under 128
         except NotEncodable:  # a value the conversion rules change (a lone surrogate, an int beyond 64 bits)
             del out[head:]
-            attribute_fields(b"\x1a", self.attributes, out)
+            try:
+                attribute_fields(b"\x1a", self.attributes, out)
+            except NotEncodable:  # not expected: converted attributes always encode; the SDK decides then
+                self._wire = _NOT_ENCODABLE
+                return None
         body = b"".join(out)
         size = len(body)
-        return (_EVENT_HEADS[size] if size < 128 else b"\x5a" + varint(size)) + body
+        wire = self._wire = (_EVENT_HEADS[size] if size < 128 else b"\x5a" + varint(size)) + body
+        return wire
 
 
 def light_event(event: Event, legacy_fields: bool) -> SdkEvent:
