@@ -7,7 +7,7 @@ import pytest
 from nv_one_logger.core.event import ErrorEvent, Event
 from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.exporter.json_line import event_json
-from nv_one_logger.otel.mapping import keeps_lifecycle_event, lifecycle_event, sdk_event
+from nv_one_logger.otel.mapping import event_data, keeps_lifecycle_event, lifecycle_event, sdk_event
 from nv_one_logger.otel.replay.plan import map_recorded_event
 from nv_one_logger.records.types import parse_event
 
@@ -32,6 +32,7 @@ def test_a_recorded_event_maps_exactly_as_the_live_event(event, legacy):
     replayed = map_recorded_event(_recorded(event), is_error=isinstance(event, ErrorEvent), legacy_fields=legacy)
     assert (replayed.name, replayed.time_ns) == (live.name, live.timestamp)
     assert dict(replayed.attributes) == dict(live.attributes)
+    assert event_data(event, legacy) == replayed  # the documented explicit-data form of the live mapping
 
 
 def test_an_error_with_attributes_the_core_model_refuses_is_still_mapped_as_an_exception():

@@ -346,6 +346,12 @@ def sdk_event(event: Event, legacy_fields: bool = True) -> SdkEvent:
     return SdkEvent(utf8_safe(event.name_str), converted, timestamp_ns(event.timestamp))
 
 
+def event_data(event: Event, legacy_fields: bool = True) -> OTelEventData:
+    """Map a OneLogger event as the live exporter does (``sdk_event``), as explicit data (for reuse)."""
+    mapped = sdk_event(event, legacy_fields)
+    return OTelEventData(mapped.name, mapped.timestamp or 0, dict(mapped.attributes or {}))
+
+
 def keeps_lifecycle_event(attributes: Optional[Mapping[str, object]], legacy_fields: bool) -> bool:
     """Tell whether a mapped ``span_start``/``span_stop`` event is sent.
 
