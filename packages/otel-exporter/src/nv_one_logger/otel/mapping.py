@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
-from typing import Dict, Mapping, Optional, Protocol, Sequence
+from typing import Dict, Mapping, Optional, Protocol, Sequence, cast
 
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event as SdkEvent
@@ -349,7 +349,8 @@ def sdk_event(event: Event, legacy_fields: bool = True) -> SdkEvent:
 def event_data(event: Event, legacy_fields: bool = True) -> OTelEventData:
     """Map a OneLogger event as the live exporter does (``sdk_event``), as explicit data (for reuse)."""
     mapped = sdk_event(event, legacy_fields)
-    return OTelEventData(mapped.name, mapped.timestamp or 0, dict(mapped.attributes or {}))
+    attributes = cast(Dict[str, OTelValue], mapped.attributes)  # sdk_event's are converted values, in a dict
+    return OTelEventData(mapped.name, mapped.timestamp or 0, attributes)
 
 
 def keeps_lifecycle_event(attributes: Optional[Mapping[str, object]], legacy_fields: bool) -> bool:
