@@ -6,6 +6,7 @@ import pytest
 from nv_one_logger.core.attributes import Attributes
 from nv_one_logger.core.event import ErrorEvent, Event, StandardEventName, TelemetryDataError
 from nv_one_logger.core.exceptions import OneLoggerError
+from nv_one_logger.core.str_enum import StrEnum
 from nv_one_logger.core.time import TracingTimestamp
 
 TS = TracingTimestamp(1_700_000_000.25, 42.0)
@@ -17,6 +18,18 @@ class MyEvents(Enum):
 
 class EventAttributes(Attributes):
     pass
+
+
+class MyFloat(float):
+    pass
+
+
+class _AnyInt:
+    def __eq__(self, other: object) -> bool:
+        return type(other) is int
+
+
+ANY_INT = _AnyInt()
 
 
 def json_round_trip(data):
@@ -245,3 +258,38 @@ def test_event_subclasses_are_not_equal_to_plain_events():
     error = ErrorEvent(TS, "m")
     plain = Event("error", TS, Attributes({"error_message": "m"}))
     assert error != plain
+
+
+class _Key(StrEnum):
+    LOSS = "loss"
+
+
+def test_create_from_a_plain_dict_copies_it_and_stores_plain_values():
+    given = {"loss": 0.25, "step": 1, "ok": True, "tag": "a"}
+    event = Event.create("metrics", given)
+    given["loss"] = 9.0
+    given["extra"] = 1
+    assert event.attributes_json() == {"loss": 0.25, "step": 1, "ok": True, "tag": "a", "timestamp_msec": ANY_INT}
+    values = [1, 2]
+    listed = Event.create("metrics", {_Key.LOSS: MyFloat(0.5), "values": values})  # normalized, list copied
+    values.append(3)
+    data = listed.attributes_json()
+    assert data["values"] == [1, 2]
+    assert type(data["loss"]) is float and all(type(key) is str for key in data)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "match"),
+    [({"k": None}, "'k'"), ({"": 1}, "name"), ({" ": 1}, "name"), ({5: 1}, "name"), ({"k": [1, "a"]}, "'k'")],
+)
+def test_create_validates_a_plain_dict_like_the_constructor(attributes, match):
+    with pytest.raises(OneLoggerError, match=match):
+        Event.create("metrics", attributes)
+    with pytest.raises(OneLoggerError, match=match):
+        Event("metrics", TS, attributes)
+
+
+@pytest.mark.parametrize("name", ["", "  ", None, 5])
+def test_create_rejects_bad_names(name):
+    with pytest.raises(OneLoggerError, match="Event name"):
+        Event.create(name, {"k": 1})

@@ -77,3 +77,59 @@ def test_beyond_the_bound_deferred_calls_are_dropped_and_reported(monkeypatch: p
     errors: List[TelemetryDataError] = exporter.telemetry_data_errors
     assert len(errors) == 1 and "2 telemetry calls made by a signal handler were dropped" in errors[0].error_message
     recorder.close()
+
+
+class InterruptedAt(InMemoryExporter):
+    """Runs ``interrupt`` in the middle of its first call of ``method`` (export_start or export_stop)."""
+
+    def __init__(self, method: str) -> None:
+        super().__init__()
+        self.method = method
+        self.interrupt: Optional[Callable[[], None]] = None
+        self.depth = 0
+        self.max_depth = 0
+
+    def _enter(self, method: str) -> None:
+        self.depth += 1
+        self.max_depth = max(self.max_depth, self.depth)
+        if method == self.method:
+            interrupt, self.interrupt = self.interrupt, None
+            if interrupt is not None:
+                interrupt()
+
+    def export_start(self, span: Span) -> None:
+        try:
+            self._enter("export_start")
+            super().export_start(span)
+        finally:
+            self.depth -= 1
+
+    def export_stop(self, span: Span) -> None:
+        try:
+            self._enter("export_stop")
+            super().export_stop(span)
+        finally:
+            self.depth -= 1
+
+
+@pytest.mark.parametrize("method", ["export_start", "export_stop"])
+def test_calls_made_inside_a_start_or_stop_export_are_handed_over_after_it(method: str) -> None:
+    exporter = InterruptedAt(method)
+    recorder = DefaultRecorder([exporter])
+    outer = recorder.start("outer")
+
+    def handler() -> None:
+        inner = recorder.start("handler-span", parent_span=outer)
+        recorder.event(inner, Event.create("tick"))
+        recorder.stop(inner)
+
+    exporter.interrupt = handler
+    span = recorder.start("interrupted", parent_span=outer)
+    recorder.stop(span)
+    recorder.stop(outer)
+    assert exporter.max_depth == 1
+    calls = [(name, getattr(args[0], "name_str", None)) for name, args in exporter.calls if args]
+    handler_calls = [("export_start", "handler-span"), ("export_event", "tick"), ("export_stop", "handler-span")]
+    at = calls.index((method, "interrupted"))
+    assert calls[at + 1 : at + 4] == handler_calls
+    recorder.close()

@@ -137,9 +137,16 @@ class Event:
         """Create an event stamped ``timestamp`` (default: now)."""
         if cls is not Event or timestamp is not None or _CLASS_ATTRIBUTES["now"] is not _ORIGINAL_NOW:
             return cls(name, TracingTimestamp.now() if timestamp is None else timestamp, attributes)
-        name_str = name_to_str(name, "Event name")
-        values, values_cls = attribute_values(attributes, "Event")
-        return _trusted_event(name, name_str, time.time(), time.perf_counter(), values, values_cls)
+        # name_to_str's and _trusted_event's common case inline: two calls less, ~0.15 us per event.
+        event: Event = _new(Event)
+        event._name_str = name if type(name) is str and name and not name.isspace() else name_to_str(name, "Event name")
+        event._values, event._cls = attribute_values(attributes, "Event")
+        event._name = name
+        event._timestamp = None
+        event._wall = time.time()
+        event._perf = time.perf_counter()
+        event._attributes = None
+        return event
 
     @property
     def name(self) -> EventName:
