@@ -29,7 +29,7 @@ from opentelemetry.trace.status import Status, StatusCode
 
 from nv_one_logger.api.timed_span import get_recorder, timed_span
 from nv_one_logger.core.event import ErrorEvent, Event
-from nv_one_logger.otel import light_events, otlp_encoding
+from nv_one_logger.otel import light_events, otlp_encoding, otlp_grpc
 from nv_one_logger.otel.env_trace import LimitSettings, SamplerSettings
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
 from nv_one_logger.otel.light_events import LightEvent, light_event
@@ -161,7 +161,7 @@ def test_an_event_the_fast_encoder_cannot_write_goes_to_the_sdk_encoder(monkeypa
         encode_request([light])
     exporter = OTLPSpanExporter(endpoint="http://127.0.0.1:1", insecure=True)
     try:
-        assert otlp_encoding.install(exporter)
+        assert otlp_grpc.install(exporter)
         assert exporter._translate_data([light]).SerializeToString() == _sdk_bytes([eager])
     finally:
         exporter.shutdown()

@@ -4,8 +4,8 @@ Why: the SDK's OTLP encoder builds one protobuf object per span, event, attribut
 Python, and then serializes them; on the export thread that cost more CPU per event than everything else the
 bridge does (docs/performance.md, "Where the time goes"). This module writes the protobuf wire format directly
 (tags, varints, fixed-width numbers, length-prefixed bytes), with the encoded resource, scope and attribute keys
-cached, and hands the SDK's gRPC exporter a request parsed from those bytes (``install``), so that everything
-else the SDK exporter does (channel, retries, timeout, compression, headers) is unchanged.
+cached; ``otlp_grpc.install`` makes the SDK's gRPC exporter send those bytes, so that everything else the SDK
+exporter does (channel, retries, timeout, compression, headers) is unchanged.
 
 What arrives is the same as with the SDK's encoder, message for message: the same fields with the same values,
 spans grouped by resource, then by instrumentation scope, in order of first appearance, and proto3's rule that a
@@ -46,7 +46,6 @@ _KINDS = {
 }
 _HAS_IS_REMOTE = 0x100  # SpanFlags.SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK
 _IS_REMOTE = 0x200  # SpanFlags.SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK
-_MAX_WRAPPER_DEPTH = 8  # how deep ``install`` looks through exporters wrapping exporters
 
 
 def _event(event: Any) -> bytes:
@@ -242,46 +241,3 @@ def _sdk_matches() -> bool:
         and "flags" in SpanMessage.Link.DESCRIPTOR.fields_by_name
         and hasattr(InstrumentationScope("probe"), "attributes")
     )
-
-
-def install(exporter: Any, _depth: int = 0) -> bool:
-    """Make the SDK's OTLP gRPC span exporter inside ``exporter`` encode with ``encode_request``; False if none.
-
-    Only an exporter of exactly the SDK's class is changed (a subclass may encode its own way), and only its
-    ``_translate_data`` (the SDK's private hook that turns a batch into the request message; checked to exist):
-    the request is parsed from the bytes ``encode_request`` wrote. A batch it refuses (``NotEncodable``), or
-    any error of its own, goes through the SDK's encoder. The wrappers of the bridge (``Suppressed``'s
-    ``inner``, ``FanOut``'s ``exporters``) are looked through. The HTTP exporter encodes inside ``export``, with
-    no per-exporter hook, and keeps the SDK's encoder.
-    """
-    if _depth > _MAX_WRAPPER_DEPTH:  # an object that answers every attribute (a proxy) is no wrapper chain
-        return False
-    inner = getattr(exporter, "inner", None)
-    if inner is not None:
-        return install(inner, _depth + 1)
-    several = getattr(exporter, "exporters", None)
-    if isinstance(several, list):
-        return any([install(item, _depth + 1) for item in several])
-    try:
-        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-    except ImportError:  # the gRPC exporter is not installed: nothing to change
-        return False
-    if type(exporter) is not OTLPSpanExporter or not _sdk_matches():
-        return False
-    original = getattr(exporter, "_translate_data", None)
-    if not callable(original):
-        return False
-    if getattr(original, "one_logger_encoding", False):
-        return True
-    parse = ExportTraceServiceRequest.FromString
-
-    def translate(spans: Sequence[ReadableSpan]) -> Any:
-        try:
-            return parse(encode_request(spans))
-        except Exception:  # NotEncodable, or anything unforeseen: the SDK's encoder decides, as it always did
-            return original(spans)
-
-    translate.one_logger_encoding = True  # type: ignore[attr-defined]
-    exporter._translate_data = translate  # type: ignore[method-assign,assignment]
-    return True

@@ -54,7 +54,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from nv_one_logger.core.internal.locks import fork_safe_event, fork_safe_lock
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.internal.redaction import redact_text
-from nv_one_logger.otel import otlp_encoding, partial_success
+from nv_one_logger.otel import otlp_grpc, partial_success
 from nv_one_logger.otel.bounded_export import UNCERTAIN, BoundedExport
 from nv_one_logger.otel.env import BatchSettings
 from nv_one_logger.otel.export_stats import ExportStats
@@ -85,9 +85,6 @@ class ExportWorker(Generic[ItemT]):
         on_loss_recovered: Callable[[ExportStats], None],
         describe_target: str = "the OTLP endpoint",
     ) -> None:
-        self._exporter = span_exporter
-        partial_success.watch(span_exporter)
-        otlp_encoding.install(span_exporter)
         self._process = process
         self._settings = settings
         self._on_loss_recovered = on_loss_recovered
@@ -111,10 +108,7 @@ class ExportWorker(Generic[ItemT]):
         self._close_started = float("inf")
         self._dropped_seen = 0
         self._unreported_loss = False
-        self._thread = threading.Thread(
-            target=self._run, name=f"{WORKER_THREAD_PREFIX}-export-{next(_worker_numbers)}", daemon=True
-        )
-        self._bounded_export = self._new_bounded_export()
+        self._set_up(span_exporter)
 
     # --- application side ----------------------------------------------------------------------------------
     def start(self) -> None:
@@ -153,9 +147,6 @@ class ExportWorker(Generic[ItemT]):
         them, the child must not send them again), and a lock or event may have been held by a parent thread.
         The child gets fresh synchronisation, an empty queue, its own counters and its own worker thread.
         """
-        self._exporter = span_exporter
-        partial_success.watch(span_exporter)
-        otlp_encoding.install(span_exporter)
         self._queue = deque()
         self._wake = fork_safe_event()
         self._lock = fork_safe_lock()
@@ -170,16 +161,26 @@ class ExportWorker(Generic[ItemT]):
         self._dropped_seen = 0
         self._unreported_loss = False
         was_running = not self._stopping
-        self._thread = threading.Thread(
-            target=self._run, name=f"{WORKER_THREAD_PREFIX}-export-{next(_worker_numbers)}", daemon=True
-        )
-        self._bounded_export = self._new_bounded_export()
+        self._set_up(span_exporter)
         if was_running:
             self._thread.start()
 
-    def _new_bounded_export(self) -> BoundedExport:
-        """Return the export caller of this worker's thread (its SDK log lines are those of ``<thread name>-call``)."""
-        return BoundedExport(self._settings.export_timeout_ms, f"{self._thread.name}-call", self._settle_late)
+    def _set_up(self, span_exporter: SpanExporter) -> None:
+        """Make the worker thread (not started) and its export caller, exporting with ``span_exporter``.
+
+        The SDK's OTLP gRPC exporter is made to send the bridge's encoding (``otlp_grpc``), then its answers are
+        watched for partial successes (which wraps the stub ``otlp_grpc`` installed, so the order matters). The
+        export calls run on ``<thread name>-call`` (its SDK log lines are told apart by that name).
+        """
+        self._thread = threading.Thread(
+            target=self._run, name=f"{WORKER_THREAD_PREFIX}-export-{next(_worker_numbers)}", daemon=True
+        )
+        self._exporter = span_exporter
+        otlp_grpc.install(span_exporter)
+        partial_success.watch(span_exporter)
+        self._bounded_export = BoundedExport(
+            self._settings.export_timeout_ms, f"{self._thread.name}-call", self._settle_late
+        )
 
     def submit_internal(self, item: ItemT) -> None:
         """Enqueue an item produced by the exporter itself (e.g. its loss report), even while closing."""

@@ -54,7 +54,7 @@ from nv_one_logger.core.internal.arguments import require_bool, require_number, 
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.exporter import BaseExporter, ExporterState
-from nv_one_logger.otel import otlp_encoding
+from nv_one_logger.otel import otlp_grpc
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.env_trace import remote_parent_from_env
 from nv_one_logger.otel.ids import IdScheme
@@ -198,8 +198,8 @@ class OTelExporter(BaseExporter):
             describe_target=self._target,
         )
         # Plain events become light events when the gRPC exporter encodes with ``otlp_encoding`` (installed by
-        # the worker; asking again only reports it): set before the worker thread reads it.
-        translator.light_events = otlp_encoding.install(self._span_exporter)
+        # the worker, ``otlp_grpc``; asking again only reports it): set before the worker thread reads it.
+        translator.light_events = otlp_grpc.install(self._span_exporter)
         self._worker.start()
         self._submit = self._worker.submit
         self._submit_stop = self._worker.submit_stop
