@@ -21,7 +21,8 @@ Guarantees:
   flush does not finish in time the exporter is shut down (which aborts the SDK exporters' retry waits and
   gRPC calls) and whatever is still queued or in flight is counted as abandoned.
 - One export call is bounded by ``OTEL_BSP_EXPORT_TIMEOUT`` (the SDK's processor reads that variable but cannot
-  apply it, since ``SpanExporter.export`` takes no timeout). The call runs on a helper thread; when it has not
+  apply it, since ``SpanExporter.export`` takes no timeout). The call runs on a helper thread (kept from call to
+  call while the worker is busy); when it has not
   returned in time the worker moves on and the batch is counted as *uncertain* (the request may have reached
   the collector), so a span exporter that hangs cannot stall delivery for ever. If the call returns later, its
   spans move to exported or failed. While such a call is still running, no second call is started: each batch is
@@ -282,6 +283,7 @@ class ExportWorker(Generic[ItemT]):
             for waiter in waiters:
                 waiter.set()
             if stopping:
+                self._bounded_export.close()  # its thread ends once idle (a stuck call keeps it until it returns)
                 return
 
     def _cycle(self) -> None:
