@@ -44,3 +44,49 @@ def test_max_queue_size_spans_fit_with_start_and_stop_and_stops_have_reserved_ro
     assert exported == [f"s{i}" for i in range(8)]  # a stop alone still yields the complete span
     assert worker.stats.spans_exported == 8
     assert worker.stats.lost == 5  # dropped calls stay counted as losses
+
+
+def test_the_worker_wakes_per_batch_of_stopped_spans_not_per_batch_of_calls():
+    """``max_export_batch_size`` counts spans: spans with many events do not wake the worker per few calls.
+
+    White-box (the worker is not started, so nothing drains the queue): the wake-up event is read directly.
+    """
+    from nv_one_logger.core.event import Event
+    from nv_one_logger.otel.live_calls import EventCall
+
+    translator = LiveSpanTranslator(Resource({}), ids.IdScheme())
+    settings = BatchSettings(schedule_delay_ms=60_000, max_queue_size=100, max_export_batch_size=3)
+    worker: ExportWorker[Call] = ExportWorker(InMemorySpanExporter(), translator.process, settings, lambda stats: None)
+
+    def one_span(events: int) -> None:
+        span = Span.create("step")
+        worker.submit(StartCall((span, None)))
+        for k in range(events):
+            worker.submit(EventCall((span, Event.create("metric", {"k": k}))))
+        span.stop()
+        worker.submit_stop(StopCall((span,)))
+
+    one_span(10)
+    one_span(10)
+    assert not worker._wake.is_set()  # 24 calls, 2 spans: not a batch yet
+    one_span(10)
+    assert worker._wake.is_set()  # the third stopped span completes a batch
+
+    worker._wake.clear()
+    worker._cycle()  # drains the queue (and exports the three spans): the count starts again
+    one_span(0)
+    one_span(0)
+    assert not worker._wake.is_set()
+    one_span(0)
+    assert worker._wake.is_set()
+
+    worker._wake.clear()
+    worker._cycle()
+    open_span = Span.create("long")
+    worker.submit(StartCall((open_span, None)))
+    for k in range(98):
+        worker.submit(EventCall((open_span, Event.create("metric", {"k": k}))))
+    assert not worker._wake.is_set()  # 99 calls
+    worker.submit(EventCall((open_span, Event.create("metric", {"k": 98}))))
+    assert worker._wake.is_set()  # half the queue (max_queue_size calls): woken before anything is dropped
+    assert worker.stats.calls_dropped == 0
