@@ -37,3 +37,38 @@ def test_one_broken_call_costs_only_itself(monkeypatch):
     names = sorted(span.name for span in memory.get_finished_spans() if span.name.startswith("step-"))
     assert names == sorted(f"step-{i}" for i in range(20))  # step-7 too: only its broken event is missing
     assert stats.calls_unprocessed == 1 and stats.spans_exported == 20, stats
+
+
+def test_an_error_after_the_spans_are_built_costs_that_cycle_not_the_worker(monkeypatch):
+    from nv_one_logger.otel import pipeline
+
+    real_pack = pipeline.pack
+    failures = []
+
+    def pack_failing_once(spans, max_batch):
+        if not failures:
+            failures.append(len(spans))
+            raise RuntimeError("a bug in packing")
+        return real_pack(spans, max_batch)
+
+    monkeypatch.setattr(pipeline, "pack", pack_failing_once)
+    memory = InMemorySpanExporter()
+    exporter = OTelExporter(memory, start_markers=False, event_markers=False)
+    exporter.initialize()
+    try:
+        lost = Span.create("lost")
+        exporter.export_start(lost)
+        lost.stop()
+        exporter.export_stop(lost)
+        assert exporter.force_flush(30), "the flush waiting on the failed cycle was never released"
+        after = Span.create("after")
+        exporter.export_start(after)
+        after.stop()
+        exporter.export_stop(after)
+        assert exporter.force_flush(30), "the export worker stopped after the failed cycle"
+        stats = exporter.stats
+    finally:
+        exporter.close()
+    names = sorted(span.name for span in memory.get_finished_spans())
+    assert names == ["after", "telemetry_data_error"]  # the loss is reported in the trace once delivery works
+    assert failures == [1] and stats.spans_failed == 1 and stats.first_error, stats

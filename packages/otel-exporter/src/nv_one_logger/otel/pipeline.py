@@ -281,14 +281,34 @@ class ExportWorker(Generic[ItemT]):
             with self._lock:
                 waiters, self._flush_waiters = self._flush_waiters, []
                 stopping = self._stopping
-            self._cycle()
+            self._safe_cycle()
             if stopping:
-                self._cycle()  # items submitted while the last cycle ran
+                self._safe_cycle()  # items submitted while the last cycle ran
             for waiter in waiters:
                 waiter.set()
             if stopping:
                 self._bounded_export.close()  # its thread ends once idle (a stuck call keeps it until it returns)
                 return
+
+    def _safe_cycle(self) -> None:
+        """Run one cycle; an unforeseen error costs the spans of that cycle still in flight, never the worker.
+
+        Building a span is already guarded call by call (``_build``); this is the net under packing, shrinking and
+        exporting, so that the spans recorded afterwards still ship and every flush waiter is still released.
+        """
+        try:
+            self._cycle()
+        except Exception:
+            lost, self._in_flight = self._in_flight, 0
+            _logger.log(
+                logging.DEBUG if self._loss_logged else logging.ERROR,
+                "OneLogger OTel exporter: an export cycle failed",
+                exc_info=True,
+            )
+            with self._lock:
+                stats = self._stats
+                self._stats = replace(stats, spans_failed=stats.spans_failed + lost)
+            self._note_loss("internal error while exporting a batch (logged with its traceback)")
 
     def _cycle(self) -> None:
         queue = self._queue
