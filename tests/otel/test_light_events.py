@@ -11,7 +11,9 @@ really hold light events and arrive as the SDK's encoding of the same spans.
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import time
 from typing import Any, Dict, List
 
@@ -29,6 +31,7 @@ from opentelemetry.trace.status import Status, StatusCode
 
 from nv_one_logger.api.timed_span import get_recorder, timed_span
 from nv_one_logger.core.event import ErrorEvent, Event
+from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.otel import light_events, otlp_encoding, otlp_grpc
 from nv_one_logger.otel.env_trace import LimitSettings, SamplerSettings
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
@@ -221,3 +224,36 @@ def test_the_grpc_exporter_sends_light_events_that_arrive_as_the_sdk_encodes_the
         return (span.trace_id, span.span_id)
 
     assert sorted(received, key=key) == sorted(flatten_request(reference), key=key)
+
+
+@pytest.mark.collector
+@pytest.mark.parametrize("seconds", [-1.0, 2.0e10])  # before the epoch; past what 64 bits of nanoseconds hold
+def test_an_event_time_out_of_range_costs_its_batch_not_the_export_worker(
+    rotel: Any, otlp_sink: Any, seconds: float
+) -> None:
+    otel = OTelExporter(otel_span_exporter=OTLPSpanExporter(endpoint=rotel.grpc_endpoint, insecure=True))
+    configure_job(otel)
+    recorder = get_recorder()
+    train = recorder.start("train")
+    when = TracingTimestamp.for_timestamp(seconds, validate_timestamp=False)
+    recorder.event(train, Event.create("odd time", {"k": 1}, timestamp=when))
+    recorder.stop(train)
+    assert otel.force_flush(30.0), "the export worker did not finish the cycle with the bad event"
+    with timed_span("after"):  # recorded after the failed batch: still shipped
+        pass
+    assert otel.force_flush(30.0), "the export worker stopped after the bad event"
+    assert otlp_sink.wait_for_spans(lambda span: span.name == "after", timeout=30.0)
+    assert otel.stats.spans_failed >= 1  # the batch with the bad time is counted, not silently gone
+    recorder.close()
+
+
+def test_a_light_event_without_attributes_copies_and_pickles_like_an_sdk_event() -> None:
+    bare = light_event(Event.create("bare"), False)
+    assert type(bare) is LightEvent
+    for copied in (copy.deepcopy(bare), pickle.loads(pickle.dumps(bare))):
+        assert (copied.name, copied.timestamp, dict(copied.attributes or {})) == (bare.name, bare.timestamp, {})
+
+
+def test_the_installed_sdk_event_reads_as_light_events_expect() -> None:
+    # Light events skip the SDK's constructor; with another layout the exporter builds plain SDK events instead.
+    assert light_events.BUILT_LIKE_THE_SDK_EVENT

@@ -51,6 +51,8 @@ from nv_one_logger.otel.protobuf_wire import (
 )
 
 _EVENT_HEADS = [b"\x5a" + length for length in ONE_BYTE]  # ``Span.events`` tag and a one-byte length
+_FIXED64_MAX = 2**64 - 1
+_NO_VALUES: Dict[str, Any] = {}  # shared by every event without attributes (never changed)
 _NOT_ENCODABLE = b""  # ``_wire`` of an event only the SDK's encoder handles (a real field is never empty)
 
 
@@ -107,6 +109,9 @@ class LightEvent(SdkEvent):
         if wire is not None:
             return wire or None
         timestamp = self._timestamp
+        if not 0 <= timestamp <= _FIXED64_MAX:  # before the epoch, or past year 2554: the SDK refuses it too
+            self._wire = _NOT_ENCODABLE
+            return None
         out: List[bytes] = [tag_and_fixed64(0x09, timestamp)] if timestamp else []
         name = self._name
         if name:
@@ -143,6 +148,29 @@ class LightEvent(SdkEvent):
         return wire
 
 
+def _built_like_the_sdk_event() -> bool:
+    """Tell whether a ``LightEvent`` reads as the installed SDK's ``Event`` (it skips the SDK's constructor).
+
+    The SDK keeps an event's name, time and attributes in private fields its properties read; a release that
+    stores them differently would read wrong here, so the translator then builds plain SDK events instead.
+    """
+    try:
+        light = LightEvent("probe", 5, {"k": 1}, None)
+        sdk = SdkEvent("probe", {"k": 1}, 5)
+        return (light.name, light.timestamp, dict(light.attributes or {}), light.dropped_attributes) == (
+            sdk.name,
+            sdk.timestamp,
+            dict(sdk.attributes or {}),
+            sdk.dropped_attributes,
+        )
+    except Exception:  # any other layout
+        return False
+
+
+BUILT_LIKE_THE_SDK_EVENT = _built_like_the_sdk_event()
+"""False when the installed SDK's ``Event`` is laid out differently: no light events then (plain SDK events)."""
+
+
 def light_event(event: Event, legacy_fields: bool) -> SdkEvent:
     """Return the span event of a core ``Event`` (exactly ``type(event) is Event``): light when it can be.
 
@@ -158,6 +186,6 @@ def light_event(event: Event, legacy_fields: bool) -> SdkEvent:
     return LightEvent(
         name,
         ns_from_seconds(event.seconds_since_epoch),
-        values,
+        values or _NO_VALUES,  # the core's shared empty mapping is a read-only proxy, which cannot be copied
         event.timestamp_msec if legacy_fields else None,
     )

@@ -58,6 +58,7 @@ from nv_one_logger.otel import otlp_grpc
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.env_trace import remote_parent_from_env
 from nv_one_logger.otel.ids import IdScheme
+from nv_one_logger.otel.light_events import BUILT_LIKE_THE_SDK_EVENT
 from nv_one_logger.otel.live_calls import Call, DataErrorCall, EventCall, LossReport, StartCall, StopCall
 from nv_one_logger.otel.live_spans import DEFAULT_LIVENESS_THRESHOLD_S, DEFAULT_MAX_SPANS_PER_TRACE, LiveSpanTranslator
 from nv_one_logger.otel.pipeline import ExportStats, ExportWorker
@@ -198,8 +199,9 @@ class OTelExporter(BaseExporter):
             describe_target=self._target,
         )
         # Plain events become light events when the gRPC exporter encodes with ``otlp_encoding`` (installed by
-        # the worker, ``otlp_grpc``; asking again only reports it): set before the worker thread reads it.
-        translator.light_events = otlp_grpc.install(self._span_exporter)
+        # the worker, ``otlp_grpc``; asking again only reports it) and the installed SDK's ``Event`` reads as
+        # ``LightEvent`` expects: set before the worker thread reads it.
+        translator.light_events = otlp_grpc.install(self._span_exporter) and BUILT_LIKE_THE_SDK_EVENT
         self._worker.start()
         self._submit = self._worker.submit
         self._submit_stop = self._worker.submit_stop
