@@ -104,18 +104,52 @@ def test_a_late_return_settles_and_ends_its_thread_and_never_two_calls_run_at_on
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
 def test_a_forked_child_gets_its_own_call_thread() -> None:
-    recording = _Recording()
-    bounded = BoundedExport(30_000, NAME, lambda *args: None)
-    assert bounded(recording, [])[0] is SpanExportResult.SUCCESS  # the parent's thread is alive at the fork
+    recording = _Recording(hang=[1])
+    bounded = BoundedExport(50, NAME, lambda *args: None)
+    assert bounded(recording, [])[0] == UNCERTAIN  # the parent's call is stuck at the fork
     pid = os.fork()
-    if pid == 0:  # the child: the parent's thread is not here; a call must not wait for it
+    if pid == 0:  # the child: the parent's thread and its stuck call are not here; a call must not wait for them
         code = 1
         try:
+            bounded._timeout_ms = 30_000  # the child's own call has all the time it needs
             served = bounded(recording, [])[0] is SpanExportResult.SUCCESS
             if served and recording.threads[-1].name == NAME and recording.threads[-1] is not recording.threads[0]:
                 code = 0
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
+    recording.release.set()
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
     bounded.close()
+
+
+class _Ended(BaseException):
+    """What a call can end its thread with besides an ``Exception`` (think ``SystemExit`` from a library)."""
+
+
+def test_a_call_that_ends_its_thread_does_not_hold_up_the_next_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    hook_entered, hook_release = threading.Event(), threading.Event()
+
+    def slow_excepthook(args: threading.ExceptHookArgs) -> None:  # keeps the ending thread alive until released
+        hook_entered.set()
+        hook_release.wait(WAIT_S)
+
+    class _EndsFirstCall(_Recording):
+        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+            super().export(spans)
+            if len(self.threads) == 1:
+                raise _Ended()
+            return SpanExportResult.SUCCESS
+
+    monkeypatch.setattr(threading, "excepthook", slow_excepthook)
+    recording = _EndsFirstCall()
+    bounded = BoundedExport(30_000, NAME, lambda *args: None)
+    try:
+        result, reason = bounded(recording, [])[:2]
+        assert result is SpanExportResult.FAILURE and reason == "the export call ended its thread"
+        assert hook_entered.wait(WAIT_S)  # the first thread is still alive, ending
+        assert bounded(recording, [])[0] is SpanExportResult.SUCCESS  # served by a new thread, not waited out
+        assert len(recording.threads) == 2 and recording.threads[1] is not recording.threads[0]
+    finally:
+        hook_release.set()
+        bounded.close()

@@ -125,15 +125,17 @@ class BoundedExport:
                 "the export call ended its thread",
                 0,
             )
+            returned = False
             try:
                 outcome = self._run(call)
+                returned = True
             finally:  # also when the call ended the thread (SystemExit): the next call must not wait for it
                 with self._state:
                     call.outcome = outcome
                     self._running = None
                     late = call.late
-                    if late and self._thread is me:
-                        self._thread = None  # the thread given up on ends; a new one serves the next call
+                    if (late or not returned) and self._thread is me:
+                        self._thread = None  # this thread ends; a new one serves the next call
                     self._state.notify_all()
             if late:
                 try:
