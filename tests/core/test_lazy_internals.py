@@ -167,3 +167,34 @@ def test_reading_attributes_on_another_thread_while_stopping_loses_nothing():
         assert "duration_msec" in span.attributes and "after" in span.attributes
         assert span.to_json()["attributes"]["duration_msec"] == span.duration_msec()
         assert set(span.updated_attributes) == {"duration_msec", "after"}
+
+
+def test_lists_the_application_keeps_are_copied_when_a_span_or_an_event_takes_them():
+    # What was passed at the call is what is recorded: exporters read the plain values later (the OTel bridge
+    # encodes an event's values on its export thread, a span's at stop), after the application may have reused
+    # its own objects.
+    mine = Attributes({"tags": ["a"]})
+    held = Attribute("held", [1])
+    event = Event.create("e", mine)
+    from_attribute = Event.create("e", {"held": held})
+    span = Span.create("s", span_attributes=mine, start_event_attributes=mine)
+    later = Attributes({"later": [1]})
+    span.add_attributes(later)
+    mine["tags"].value.append("changed")
+    held.value.append(2)
+    later["later"].value.append(2)
+    span.stop(stop_event_attributes=mine)
+    assert event.plain_values() == {"tags": ["a"]}
+    assert from_attribute.plain_values() == {"held": [1]}
+    assert span.attributes_json() == {"tags": ["a"], "later": [1], "duration_msec": span.duration_msec()}
+    assert span.start_event.plain_values() == {"tags": ["a"]}
+    mine["tags"].value.append("after stop")
+    assert span.stop_event is not None and span.stop_event.plain_values() == {"tags": ["a", "changed"]}
+
+
+def test_reading_an_events_attributes_gives_lists_of_its_own():
+    event = Event.create("e", {"tags": ["a"]})
+    values = event.plain_values()
+    event.attributes["tags"].value.append("changed")  # the object is now the event's source of truth ...
+    assert values == {"tags": ["a"]}  # ... but an exporter that already took the plain values keeps the original
+    assert event.attributes_json()["tags"] == ["a", "changed"]

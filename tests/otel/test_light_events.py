@@ -30,6 +30,7 @@ from opentelemetry.trace import SpanContext, TraceFlags
 from opentelemetry.trace.status import Status, StatusCode
 
 from nv_one_logger.api.timed_span import get_recorder, timed_span
+from nv_one_logger.core.attributes import Attribute, Attributes
 from nv_one_logger.core.event import ErrorEvent, Event
 from nv_one_logger.core.time import TracingTimestamp
 from nv_one_logger.otel import light_events, otlp_encoding, otlp_grpc
@@ -257,3 +258,23 @@ def test_a_light_event_without_attributes_copies_and_pickles_like_an_sdk_event()
 def test_the_installed_sdk_event_reads_as_light_events_expect() -> None:
     # Light events skip the SDK's constructor; with another layout the exporter builds plain SDK events instead.
     assert light_events.BUILT_LIKE_THE_SDK_EVENT
+
+
+def test_changes_the_application_makes_after_recording_do_not_reach_the_encoded_event() -> None:
+    # A light event encodes the core event's values on the export thread, possibly long after the call: what the
+    # application changes meanwhile, in the Attributes it passed or in the object ``event.attributes`` gave it,
+    # must not be what is shipped.
+    mine = Attributes({"tags": ["a"], "step": 1})
+    held = Attribute("held", [1.5])
+    passed = Event.create("passed", mine)
+    from_attribute = Event.create("held", {"held": held})
+    read_later = Event.create("read", {"tags": ["a"]})
+    events = [passed, from_attribute, read_later]
+    eager = _span([sdk_event(event, True) for event in events])  # converted at the call: a copy
+    light = _span([light_event(event, True) for event in events])
+    assert all(type(event) is LightEvent for event in light.events)
+    mine["tags"].value.append("changed")
+    held.value.append(2.5)
+    read_later.attributes["tags"].value.append("changed")
+    assert encode_request([light]) == _sdk_bytes([eager])
+    assert [event.attributes for event in light.events] == [event.attributes for event in eager.events]
