@@ -317,6 +317,7 @@ def _pytorch_table(torch_row: Optional[Json]) -> List[str]:
     cpu, wall = torch_row["cpu_us_per_iteration"], torch_row["wall_us_per_iteration"]
     overhead, wall_overhead = torch_row["overhead_pct"], torch_row["wall_overhead_pct"]
     ratio = torch_row.get("x_sdk_overhead")
+    full_gcs = torch_row.get("full_collections_per_1000_iterations", {})  # absent in results of older runs
     for way, label in (("none", "no telemetry"), ("sdk", "raw OTel SDK, BSP+OTLP"), ("onelogger", "OneLogger, OTLP")):
         target = ""
         if way == "onelogger":
@@ -325,8 +326,9 @@ def _pytorch_table(torch_row: Optional[Json]) -> List[str]:
             target = f"CPU overhead <={TRAINING_MAX_X_SDK_OVERHEAD}x SDK's {_ok(met)} ({shown})"
         pct = "-" if way == "none" else f"{overhead[way]:+.1f}%"
         wall_pct = "-" if way == "none" else f"{wall_overhead[way]:+.1f}%"
-        body.append([label, f"{cpu[way]:.0f}", pct, f"{wall[way]:.0f}", wall_pct, target])
-    header = [title, "proc CPU us/it", "overhead", "loop wall us/it", "overhead", "target"]
+        gcs = "-" if way not in full_gcs else f"{full_gcs[way]:.2f}"
+        body.append([label, f"{cpu[way]:.0f}", pct, f"{wall[way]:.0f}", wall_pct, gcs, target])
+    header = [title, "proc CPU us/it", "overhead", "loop wall us/it", "overhead", "full GCs/1000 it", "target"]
     return ["", *_table(header, body)]
 
 

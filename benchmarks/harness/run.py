@@ -145,7 +145,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     throughput_repeats, throughput_steps = (1, 2) if args.quick else (3, 6)
     import_repeats = 1 if args.quick else 7
     stall_steps, stall_rounds = (2_000, 1) if args.quick else (20_000, 3)
-    training_iterations, training_rounds = (20, 1) if args.quick else (200, 7)
+    training_iterations, training_rounds = (20, 1) if args.quick else (training.ITERATIONS_PER_BATCH, training.ROUNDS)
 
     names = [n for n in ORDER if args.only is None or args.only in n]
     if args.only in SECTIONS:

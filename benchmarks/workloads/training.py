@@ -8,7 +8,10 @@ events to it:
 - OneLogger: ``timed_span`` and ``recorder.event(span, Event.create(...))`` with the ``OTelExporter`` (OTLP/gRPC).
 
 Both ship to the same real collector. The three ways run in one process, in alternating batches of
-iterations (the order rotates), so the comparison is between batches that ran seconds apart. The target
+``ITERATIONS_PER_BATCH`` iterations (the order rotates), so the comparison is between batches that ran seconds
+apart. Each batch starts after ``gc.collect()``, outside the timed region, and is long enough to contain the full
+garbage collections its own way triggers (with torch loaded, one scans a few hundred thousand objects: 130-170 ms
+on the bench machine); the result counts them per way. The target
 metric is the process CPU time (every thread) of a batch, read after its exporter has flushed: the export work
 done for the batch is counted even when the export thread had not caught up (the SDK's processor exports only
 every 512 spans or 5 s), and waiting for the collector's reply is not. Overhead per iteration = (CPU of the
@@ -36,6 +39,11 @@ from typing import Any, Callable, Dict, List, Optional
 
 WAYS = ("none", "sdk", "onelogger")
 EVENTS_PER_ITERATION = 10
+ITERATIONS_PER_BATCH = 6000
+"""Long batches: the SDK's spans and events waiting for export trigger a full garbage collection about every
+2,500 iterations (OneLogger's far less often), and a training loop pays for them; short batches that each start
+after ``gc.collect()`` would leave them out."""
+ROUNDS = 3
 _BATCH, _IN, _HIDDEN, _OUT = 32, 128, 256, 10
 
 
@@ -118,24 +126,42 @@ def _ways(endpoint: str) -> Dict[str, Any]:
     }
 
 
+WARM_UP_ITERATIONS = 300
+"""Iterations of the discarded first round (first exports, caches)."""
+
+
+def _full_collections() -> int:
+    return int(gc.get_stats()[2]["collections"])
+
+
 def run(endpoint: str, iterations: int, rounds: int) -> Dict[str, Any]:
+    """Measure every way ``rounds`` times, ``iterations`` iterations per batch (module docstring).
+
+    Each batch starts after ``gc.collect()`` (outside the timed region), so the garbage collections inside a batch
+    are the ones that way's own allocations trigger; ``iterations`` must be long enough for the full collections
+    among them to happen (see docs/performance.md: with torch loaded, one scans a few hundred thousand objects).
+    """
     ways = _ways(endpoint)
     cpu: Dict[str, List[float]] = {w: [] for w in WAYS}
     wall: Dict[str, List[float]] = {w: [] for w in WAYS}
-    for index in range(rounds + 1):  # round 0 warms up every way (first exports, caches) and is discarded
+    full_gcs: Dict[str, int] = {w: 0 for w in WAYS}
+    for index in range(rounds + 1):  # round 0 warms up every way and is discarded
         order = WAYS[index % 3 :] + WAYS[: index % 3]
+        count = iterations if index > 0 else min(iterations, WARM_UP_ITERATIONS)
         for way in order:
             fn, flush = ways[way]
             gc.collect()
+            collections0 = _full_collections()
             cpu0, wall0 = time.process_time_ns(), time.perf_counter_ns()
-            for i in range(iterations):
+            for i in range(count):
                 fn(i)
             wall1 = time.perf_counter_ns()
             flush()
             cpu1 = time.process_time_ns()
             if index > 0:
-                cpu[way].append((cpu1 - cpu0) / iterations)
-                wall[way].append((wall1 - wall0) / iterations)
+                cpu[way].append((cpu1 - cpu0) / count)
+                wall[way].append((wall1 - wall0) / count)
+                full_gcs[way] += _full_collections() - collections0
     dropped = ways["calls_dropped"]()
     ways["close"]()
 
@@ -152,6 +178,7 @@ def run(endpoint: str, iterations: int, rounds: int) -> Dict[str, Any]:
         "wall_overhead_pct": {way: overhead(wall, way) for way in ("sdk", "onelogger")},
         "x_sdk_overhead": cpu_overhead["onelogger"] / cpu_overhead["sdk"] if cpu_overhead["sdk"] > 0 else None,
         "onelogger_calls_dropped": dropped,
+        "full_collections_per_1000_iterations": {w: 1000.0 * n / (iterations * rounds) for w, n in full_gcs.items()},
     }
 
 
@@ -173,8 +200,8 @@ def measure(endpoint: str, iterations: int, rounds: int, cwd: Path, python: Path
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--endpoint", required=True)
-    parser.add_argument("--iterations", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--iterations", type=int, default=ITERATIONS_PER_BATCH)
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
     args = parser.parse_args(argv)
     try:
         import torch  # noqa: F401
