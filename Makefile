@@ -30,7 +30,10 @@ $(DIST_STAMP): $(PY) requirements/dist.txt
 	$(PY) -m pip install --quiet -r requirements/dist.txt
 	touch $@
 
-$(TEST_STAMP): $(STAMP) requirements/test.txt requirements/dist.txt requirements/compat.txt
+$(TEST_STAMP): $(STAMP) requirements/test.txt requirements/dist.txt requirements/compat.txt requirements/otel-stack.txt
+	# torch belongs to .venv-torch; an environment built before it moved there loses it here (pip never removes
+	# a package on its own). Removed before the install, so a requirement that brings it back still shows up.
+	$(PY) -m pip uninstall --quiet --yes torch
 	$(PY) -m pip install --quiet -r requirements/test.txt
 	# tests/compat: the 2.3.1 training-telemetry library on top of this core (--no-deps: never the older core).
 	$(PY) -m pip install --quiet --no-deps -r requirements/compat.txt
@@ -55,7 +58,7 @@ $(TORCH_PY):
 	$(TORCH_BASE_PYTHON) (the pinned torch wheel is for Python 3.11): install it (e.g. pyenv) or set TORCH_BASE_PYTHON"; exit 1; }
 	PATH="$(PYENV_PATH):$$PATH" $(TORCH_BASE_PYTHON) -m venv $(TORCH_VENV)
 
-$(TORCH_STAMP): $(TORCH_PY) requirements/torch.txt $(VERSION_MODULE) packages/core/pyproject.toml packages/file-exporter/pyproject.toml packages/otel-exporter/pyproject.toml
+$(TORCH_STAMP): $(TORCH_PY) requirements/torch.txt requirements/otel-stack.txt $(VERSION_MODULE) packages/core/pyproject.toml packages/file-exporter/pyproject.toml packages/otel-exporter/pyproject.toml
 	$(TORCH_PY) -m pip install --quiet -r requirements/torch.txt -e packages/core -e packages/file-exporter -e packages/otel-exporter
 	touch $@
 

@@ -19,6 +19,6 @@ def test_torch_is_not_installed_in_the_test_environment() -> None:
         version = None
     assert version is None and importlib.util.find_spec("torch") is None, (
         f"torch {version} is installed in the test environment ({sys.prefix}); requirements/test.txt must not "
-        "bring it (it belongs to .venv-torch, requirements/torch.txt). An environment made before torch moved out "
-        f"keeps it: `{sys.executable} -m pip uninstall torch`, or `make clean` and build again."
+        "bring it (it belongs to .venv-torch, requirements/torch.txt). `make test` removes it before installing the "
+        "test requirements, so after that install it came back with one of them."
     )
