@@ -147,9 +147,12 @@ def prime_process_facts() -> None:
     lock has a child that hangs at its own first record (the lock's owner does not exist in the child). Done at
     set-up, before data-loader workers are forked, children inherit the result and import nothing. Every exporter
     that builds an identity calls it from ``initialize`` (the JSON writers of identity records, the OTel exporter,
-    whose export thread builds its resource); one that builds none (``LoggerExporter``) has no reason to.
+    whose export thread builds its resource); one that builds none (``LoggerExporter``) has no reason to. The
+    provider's module, which an identity built without a config reads (``provider_config``), is imported here for
+    the same reason.
     """
     _FACTS.versions()
+    provider_config()
 
 
 def current_identity(config: Any = None, env: Optional[Mapping[str, str]] = None) -> JobIdentity:
