@@ -318,6 +318,7 @@ def _pytorch_table(torch_row: Optional[Json]) -> List[str]:
     overhead, wall_overhead = torch_row["overhead_pct"], torch_row["wall_overhead_pct"]
     ratio = torch_row.get("x_sdk_overhead")
     full_gcs = torch_row.get("full_collections_per_1000_iterations", {})  # absent in results of older runs
+    gc_us = torch_row.get("full_collection_us_per_iteration", {})
     for way, label in (("none", "no telemetry"), ("sdk", "raw OTel SDK, BSP+OTLP"), ("onelogger", "OneLogger, OTLP")):
         target = ""
         if way == "onelogger":
@@ -327,9 +328,19 @@ def _pytorch_table(torch_row: Optional[Json]) -> List[str]:
         pct = "-" if way == "none" else f"{overhead[way]:+.1f}%"
         wall_pct = "-" if way == "none" else f"{wall_overhead[way]:+.1f}%"
         gcs = "-" if way not in full_gcs else f"{full_gcs[way]:.2f}"
-        body.append([label, f"{cpu[way]:.0f}", pct, f"{wall[way]:.0f}", wall_pct, gcs, target])
-    header = [title, "proc CPU us/it", "overhead", "loop wall us/it", "overhead", "full GCs/1000 it", "target"]
-    return ["", *_table(header, body)]
+        gc_time = "-" if way not in gc_us else f"{gc_us[way]:.1f}"
+        body.append([label, f"{cpu[way]:.0f}", pct, f"{wall[way]:.0f}", wall_pct, gcs, gc_time, target])
+    header = [title, "proc CPU us/it", "overhead", "loop wall us/it", "overhead", "full GCs/1000 it", "full GC us/it"]
+    header.append("target")
+    out = ["", *_table(header, body)]
+    dropped = {
+        "raw OTel SDK spans": torch_row.get("sdk_spans_dropped"),
+        "OneLogger calls": torch_row.get("onelogger_calls_dropped"),
+    }
+    lost = ", ".join(f"{n} {what}" for what, n in dropped.items() if n)
+    if lost:  # a dropped span or call is work a way did not do: its overhead is understated
+        out.append(f"dropped (overhead understated): {lost}")
+    return out
 
 
 DOCS_START = "<!-- bench-table:start -->"

@@ -7,42 +7,51 @@ events to it:
 - raw SDK: ``tracer.start_as_current_span`` and ``span.add_event`` (``BatchSpanProcessor`` + OTLP/gRPC);
 - OneLogger: ``timed_span`` and ``recorder.event(span, Event.create(...))`` with the ``OTelExporter`` (OTLP/gRPC).
 
-Both ship to the same real collector. The three ways run in one process, in alternating batches of
-``ITERATIONS_PER_BATCH`` iterations (the order rotates), so the comparison is between batches that ran seconds
-apart. Each batch starts after ``gc.collect()``, outside the timed region, and is long enough to contain the full
-garbage collections its own way triggers (with torch loaded, one scans a few hundred thousand objects: 130-170 ms
-on the bench machine); the result counts them per way. The target
-metric is the process CPU time (every thread) of a batch, read after its exporter has flushed: the export work
-done for the batch is counted even when the export thread had not caught up (the SDK's processor exports only
-every 512 spans or 5 s), and waiting for the collector's reply is not. Overhead per iteration = (CPU of the
-batch / CPU of the no-telemetry batch of the same round) - 1, median over rounds; the wall time of the loop
-alone (what the loop waited, flush excluded) is reported beside it. PyTorch runs on one thread, leaving the
-second core to the export thread and the collector.
+Both ship to the same real collector.
+
+Each measured run is one way alone in its own fresh interpreter (:func:`run_one`): 300 untimed warm-up
+iterations, a flush and one ``gc.collect()`` (the same for every way), then ``ITERATIONS_PER_BATCH`` timed
+iterations with the garbage collector left to its own schedule, then a flush. So every full garbage collection in
+a run is triggered by that way's own allocations, none by another way's, and the collector's full-collection
+bookkeeping runs undisturbed, as in a long training job (a forced collection would reset it). With torch
+loaded one full collection scans a few hundred thousand objects (130-170 ms on the bench machine); each run
+counts and times them (``gc.callbacks``). A run reports its process CPU time per iteration (every thread, read
+after the flush: the export work done for the run is counted even when the export thread had not caught up, and
+waiting for the collector's reply is not) and the loop's own wall time per iteration (flush excluded).
+
+:func:`run` does ``ROUNDS`` rounds; in each, the three ways run one after the other, in an order that rotates
+from round to round. Overhead = (CPU per iteration / CPU per iteration of the no-telemetry run of the same round)
+- 1, median over rounds. Dropped work would flatter a way, so it is counted: OneLogger's dropped calls (its
+exporter's counters) and the raw SDK's dropped spans (spans ended minus spans handed to the exporter; the
+``BatchSpanProcessor`` queue holds 2,048 spans). PyTorch runs on one thread, leaving the second core to the
+export thread and the collector.
 
 Usage: ``python -m benchmarks.workloads.training --endpoint URL --iterations N --rounds R`` (prints one JSON
-line). It runs in the PyTorch training-job environment, ``.venv-torch`` (``make torch-env``, built by ``make bench``
-and ``make test``; see ``tests/support/training_job.py``), not in the environment of the rest of the suite, which
-has no torch. Without that environment, or in an interpreter without torch, the row reports why it did not run.
+line; ``--way W`` runs one way once, in that interpreter). It runs in the PyTorch training-job environment,
+``.venv-torch`` (``make torch-env``, built by ``make bench`` and ``make test``; see
+``tests/support/training_job.py``), not in the environment of the rest of the suite, which has no torch. Without
+that environment, or in an interpreter without torch, the row reports why it did not run.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import json
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, NamedTuple, Optional
 
 WAYS = ("none", "sdk", "onelogger")
 EVENTS_PER_ITERATION = 10
-ITERATIONS_PER_BATCH = 6000
-"""Long batches: the SDK's spans and events waiting for export trigger a full garbage collection about every
-2,500 iterations (OneLogger's far less often), and a training loop pays for them; short batches that each start
-after ``gc.collect()`` would leave them out."""
+ITERATIONS_PER_BATCH = 10_000
+"""Timed iterations per run. A run must be long against the spacing of the full garbage collections a way
+triggers (the raw SDK's queued spans and events: one about every 2,300 iterations; OneLogger: one about every
+10,000), so that over all rounds their cost is sampled; 3 rounds of 10,000 keep the whole row near two minutes."""
 ROUNDS = 3
 _BATCH, _IN, _HIDDEN, _OUT = 32, 128, 256, 10
 
@@ -74,11 +83,27 @@ def _model_step() -> Callable[[int], float]:
     return step
 
 
-def _ways(endpoint: str) -> Dict[str, Any]:
-    """Per way: (iteration function, flush). Built once; the OneLogger provider is configured once."""
+class _Way(NamedTuple):
+    step: Callable[[int], None]
+    flush: Callable[[], object]
+    dropped: Callable[[int], Optional[int]]
+    """Given the number of iterations run: how many spans or calls the way dropped (None: the way has none)."""
+    close: Callable[[], object]
+
+
+def _build(endpoint: str, way: str) -> _Way:
+    """The iteration function of ``way`` and its flush; only that way's telemetry is set up in this interpreter."""
+    train = _model_step()
+    if way == "none":
+
+        def plain(i: int) -> None:
+            train(i)
+
+        return _Way(plain, lambda: None, lambda ran: None, lambda: None)
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    if way == "sdk":
+        return _sdk_way(OTLPSpanExporter(endpoint=endpoint, insecure=True), train)
 
     from nv_one_logger.api.config import OneLoggerConfig
     from nv_one_logger.api.one_logger_provider import OneLoggerProvider
@@ -86,21 +111,6 @@ def _ways(endpoint: str) -> Dict[str, Any]:
     from nv_one_logger.core.event import Event
     from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
     from nv_one_logger.recorder.default_recorder import DefaultRecorder
-
-    train = _model_step()
-
-    def plain(i: int) -> None:
-        train(i)
-
-    provider = TracerProvider()
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=endpoint, insecure=True)))
-    tracer = provider.get_tracer("bench")
-
-    def with_sdk(i: int) -> None:
-        with tracer.start_as_current_span("train_step", attributes={"step": i}) as span:
-            loss = train(i)
-            for k in range(EVENTS_PER_ITERATION):
-                span.add_event("metric", {"name": f"m{k}", "value": loss, "step": i})
 
     exporter = OTelExporter(otel_span_exporter=OTLPSpanExporter(endpoint=endpoint, insecure=True))
     recorder = DefaultRecorder([exporter])
@@ -113,61 +123,138 @@ def _ways(endpoint: str) -> Dict[str, Any]:
             for k in range(EVENTS_PER_ITERATION):
                 recorder.event(span, Event.create("metric", {"name": f"m{k}", "value": loss, "step": i}))  # type: ignore[arg-type]
 
-    def close() -> None:
-        recorder.close()
-        provider.shutdown()
+    def calls_dropped(ran: int) -> Optional[int]:
+        return getattr(getattr(exporter, "stats", None), "calls_dropped", None)
 
-    return {
-        "none": (plain, lambda: None),
-        "sdk": (with_sdk, provider.force_flush),
-        "onelogger": (with_onelogger, exporter.force_flush),
-        "close": close,
-        "calls_dropped": lambda: getattr(getattr(exporter, "stats", None), "calls_dropped", None),
-    }
+    return _Way(with_onelogger, exporter.force_flush, calls_dropped, recorder.close)
+
+
+def _sdk_way(otlp: Any, train: Callable[[int], float]) -> _Way:
+    """The raw SDK: ``BatchSpanProcessor`` over ``otlp``, behind a pass-through exporter that counts what it is
+    given, so the spans the processor's full queue (2,048) dropped are the spans ended minus the spans exported
+    (one addition per exported batch of up to 512 spans)."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+
+    class Counting(SpanExporter):
+        exported = 0
+
+        def export(self, spans: Any) -> Any:
+            Counting.exported += len(spans)
+            return otlp.export(spans)
+
+        def shutdown(self) -> None:
+            otlp.shutdown()
+
+        def force_flush(self, timeout_millis: int = 30000) -> bool:
+            return bool(otlp.force_flush(timeout_millis))
+
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(Counting()))
+    tracer = provider.get_tracer("bench")
+
+    def with_sdk(i: int) -> None:
+        with tracer.start_as_current_span("train_step", attributes={"step": i}) as span:
+            loss = train(i)
+            for k in range(EVENTS_PER_ITERATION):
+                span.add_event("metric", {"name": f"m{k}", "value": loss, "step": i})
+
+    return _Way(with_sdk, provider.force_flush, lambda ran: ran - Counting.exported, provider.shutdown)
 
 
 WARM_UP_ITERATIONS = 300
-"""Iterations of the discarded first round (first exports, caches)."""
+"""Untimed iterations a run starts with (first exports, caches), followed by a flush and one ``gc.collect()``."""
 
 
-def _full_collections() -> int:
-    return int(gc.get_stats()[2]["collections"])
+class _FullCollections:
+    """Counts and times the full (generation 2) garbage collections of this interpreter, via ``gc.callbacks``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.ns = 0
+        self._started = 0
+
+    def __call__(self, phase: str, info: Dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter_ns()
+        else:
+            self.count += 1
+            self.ns += time.perf_counter_ns() - self._started
+
+
+def run_one(endpoint: str, way: str, iterations: int) -> Dict[str, Any]:
+    """One run of one way in this (fresh) interpreter: warm up, ``gc.collect()``, then ``iterations`` timed ones.
+
+    Nothing forces a collection inside the timed iterations, so the collector runs on its own schedule, driven by
+    this way's allocations alone (the interpreter runs no other way). Process CPU (every thread) is read after the
+    flush; the loop's wall time excludes it.
+    """
+    chosen = _build(endpoint, way)
+    fn, flush = chosen.step, chosen.flush
+    warm_up = min(iterations, WARM_UP_ITERATIONS)
+    for i in range(warm_up):
+        fn(i)
+    flush()
+    gc.collect()
+    full = _FullCollections()
+    gc.callbacks.append(full)
+    cpu0, wall0 = time.process_time_ns(), time.perf_counter_ns()
+    for i in range(iterations):
+        fn(i)
+    wall1 = time.perf_counter_ns()
+    flush()
+    cpu1 = time.process_time_ns()
+    gc.callbacks.remove(full)
+    dropped = chosen.dropped(warm_up + iterations)
+    chosen.close()
+    return {
+        "cpu_ns_per_iteration": (cpu1 - cpu0) / iterations,
+        "wall_ns_per_iteration": (wall1 - wall0) / iterations,
+        "full_collections": full.count,
+        "full_collection_ns": full.ns,
+        "dropped": dropped,
+    }
+
+
+def _run_in_child(endpoint: str, way: str, iterations: int) -> Dict[str, Any]:
+    cmd = [sys.executable, "-m", "benchmarks.workloads.training", "--endpoint", endpoint]
+    cmd += ["--iterations", str(iterations), "--way", way]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        tail = proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"]
+        raise RuntimeError(f"{way} run failed: {tail[-1]}")
+    result: Dict[str, Any] = json.loads(lines[-1])
+    return result
 
 
 def run(endpoint: str, iterations: int, rounds: int) -> Dict[str, Any]:
-    """Measure every way ``rounds`` times, ``iterations`` iterations per batch (module docstring).
+    """``rounds`` rounds; in each, every way runs once in its own fresh interpreter (:func:`run_one`).
 
-    Each batch starts after ``gc.collect()`` (outside the timed region), so the garbage collections inside a batch
-    are the ones that way's own allocations trigger; ``iterations`` must be long enough for the full collections
-    among them to happen (see docs/performance.md: with torch loaded, one scans a few hundred thousand objects).
+    The order of the ways rotates from round to round. Each overhead is taken against the no-telemetry run of
+    the same round, so the comparison is between runs a few seconds apart; the median over rounds is reported.
     """
-    ways = _ways(endpoint)
     cpu: Dict[str, List[float]] = {w: [] for w in WAYS}
     wall: Dict[str, List[float]] = {w: [] for w in WAYS}
     full_gcs: Dict[str, int] = {w: 0 for w in WAYS}
-    for index in range(rounds + 1):  # round 0 warms up every way and is discarded
-        order = WAYS[index % 3 :] + WAYS[: index % 3]
-        count = iterations if index > 0 else min(iterations, WARM_UP_ITERATIONS)
-        for way in order:
-            fn, flush = ways[way]
-            gc.collect()
-            collections0 = _full_collections()
-            cpu0, wall0 = time.process_time_ns(), time.perf_counter_ns()
-            for i in range(count):
-                fn(i)
-            wall1 = time.perf_counter_ns()
-            flush()
-            cpu1 = time.process_time_ns()
-            if index > 0:
-                cpu[way].append((cpu1 - cpu0) / count)
-                wall[way].append((wall1 - wall0) / count)
-                full_gcs[way] += _full_collections() - collections0
-    dropped = ways["calls_dropped"]()
-    ways["close"]()
+    gc_ns: Dict[str, int] = {w: 0 for w in WAYS}
+    dropped: Dict[str, Optional[int]] = {w: None for w in WAYS}
+    for index in range(rounds):
+        for way in WAYS[index % 3 :] + WAYS[: index % 3]:
+            one = _run_in_child(endpoint, way, iterations)
+            cpu[way].append(one["cpu_ns_per_iteration"])
+            wall[way].append(one["wall_ns_per_iteration"])
+            full_gcs[way] += one["full_collections"]
+            gc_ns[way] += one["full_collection_ns"]
+            if one["dropped"] is not None:
+                dropped[way] = (dropped[way] or 0) + one["dropped"]
 
     def overhead(samples: Dict[str, List[float]], way: str) -> float:
         return statistics.median(100.0 * (t / n - 1.0) for t, n in zip(samples[way], samples["none"]))
 
+    timed = iterations * rounds
     cpu_overhead = {way: overhead(cpu, way) for way in ("sdk", "onelogger")}
     return {
         "iterations_per_batch": iterations,
@@ -177,8 +264,11 @@ def run(endpoint: str, iterations: int, rounds: int) -> Dict[str, Any]:
         "overhead_pct": cpu_overhead,
         "wall_overhead_pct": {way: overhead(wall, way) for way in ("sdk", "onelogger")},
         "x_sdk_overhead": cpu_overhead["onelogger"] / cpu_overhead["sdk"] if cpu_overhead["sdk"] > 0 else None,
-        "onelogger_calls_dropped": dropped,
-        "full_collections_per_1000_iterations": {w: 1000.0 * n / (iterations * rounds) for w, n in full_gcs.items()},
+        "onelogger_calls_dropped": dropped["onelogger"],
+        "sdk_spans_dropped": dropped["sdk"],
+        "full_collections": full_gcs,
+        "full_collections_per_1000_iterations": {w: 1000.0 * n / timed for w, n in full_gcs.items()},
+        "full_collection_us_per_iteration": {w: ns / 1000 / timed for w, ns in gc_ns.items()},
     }
 
 
@@ -202,13 +292,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--endpoint", required=True)
     parser.add_argument("--iterations", type=int, default=ITERATIONS_PER_BATCH)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--way", choices=WAYS, help="run this way once, in this interpreter (run_one)")
     args = parser.parse_args(argv)
-    try:
-        import torch  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("torch") is None:
         print(json.dumps({"error": f"not run: torch not installed in {sys.executable} (make torch-env builds it)"}))
         return 0
-    print(json.dumps(run(args.endpoint, args.iterations, args.rounds)))
+    if args.way is not None:
+        print(json.dumps(run_one(args.endpoint, args.way, args.iterations)))
+    else:
+        print(json.dumps(run(args.endpoint, args.iterations, args.rounds)))
     return 0
 
 

@@ -63,6 +63,9 @@ def test_quick_run_reports_every_row(tmp_path: Path) -> None:
     else:
         assert "error" not in doc["pytorch"], doc["pytorch"]
         assert set(doc["pytorch"]["overhead_pct"]) == {"sdk", "onelogger"}
+        # Each way ran alone in its own interpreter; its GC cost is reported, and nothing was dropped.
+        assert set(doc["pytorch"]["full_collection_us_per_iteration"]) == {"none", "sdk", "onelogger"}
+        assert doc["pytorch"]["sdk_spans_dropped"] == 0 and doc["pytorch"]["onelogger_calls_dropped"] == 0
     assert doc["training_loop"][0]["setup"] == "raw OTel SDK"
     # The printed table names every row and is the same text as stored in the JSON.
     assert doc["table"] in proc.stdout
