@@ -13,7 +13,7 @@ from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.exporter import ExportError
 from nv_one_logger.otel import ids
 from nv_one_logger.otel.exporter.otel_exporter import OTelExporter
-from nv_one_logger.otel.live_calls import EventCall, StartCall, StopCall
+from nv_one_logger.otel.live_calls import StartCall, StopCall
 from nv_one_logger.otel.live_spans import LiveSpanTranslator
 from nv_one_logger.recorder.default_recorder import DefaultRecorder, ExportCustomizationMode
 from tests.support.exporter_calls import export_complete_span
@@ -208,7 +208,7 @@ def test_a_long_open_span_gets_one_start_marker_also_without_event_markers():
         out += translator.process([])
     event = Event.create("tick")
     span.add_event(event)
-    out += translator.process([EventCall((span, event))])
+    out += translator.process([(span, event)])  # an EventCall
     span.stop()
     out += translator.process([StopCall((span,))])
     names = [s.name for s in out]

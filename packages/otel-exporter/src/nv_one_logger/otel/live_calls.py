@@ -9,6 +9,10 @@ more (its ``__new__`` is Python code) - and it runs for every span start, event 
 record exactly: the fields come from the ``Tuple[...]`` base (checked where a record is built, typed where it is
 unpacked: ``span, app_parent = call``), and ``type(call) is StopCall`` narrows a ``Call`` to one kind (the records
 are ``final``: the worker dispatches on the exact type).
+
+The one exception is the event, the call a training loop makes most: ``EventCall`` is a bare ``(span, event)``
+tuple, those 70 ns saved on every event, and told apart by ``type(call) is tuple`` (every other record is a
+subclass).
 """
 
 from __future__ import annotations
@@ -29,13 +33,6 @@ class StartCall(Tuple[Span, Optional[SpanContext]]):
 
     ``app_parent`` is only read for a root span with ``parent_from_current_otel_span=True``, else None.
     """
-
-    __slots__ = ()
-
-
-@final
-class EventCall(Tuple[Span, Event]):
-    """``(span, event)``: an event on ``span``; an ``ErrorEvent`` is an application error."""
 
     __slots__ = ()
 
@@ -64,6 +61,9 @@ class LossReport(Tuple[str, str]):
 
     __slots__ = ()
 
+
+EventCall = Tuple[Span, Event]
+"""``(span, event)``: an event on ``span``; an ``ErrorEvent`` is an application error. A bare tuple (docstring)."""
 
 Call = Union[StartCall, EventCall, StopCall, DataErrorCall, LossReport]
 """One queued exporter call."""

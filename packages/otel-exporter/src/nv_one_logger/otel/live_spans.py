@@ -190,8 +190,9 @@ class LiveSpanTranslator:
         streams_events = self.event_markers
         for call in calls:
             # Events first: they outnumber starts and stops wherever the export thread's time matters.
-            if type(call) is EventCall:
-                span, payload = call
+            if type(call) is tuple:  # an ``EventCall``, the one record that is a bare tuple (``live_calls``)
+                event_call: EventCall = call  # type: ignore[assignment]  # mypy does not narrow on ``is tuple``
+                span, payload = event_call
                 key = span.id_int
                 state = open_spans.get(key)
                 if state is None:
@@ -223,7 +224,7 @@ class LiveSpanTranslator:
                 (error,) = call
                 extra = error.attributes
                 out.append(self._error_span(error.error_type.value, error.error_message, extra, error.timestamp))
-            else:  # LossReport: the exporter's own, stamped now
+            elif type(call) is LossReport:  # the exporter's own, stamped now
                 error_type, message = call
                 out.append(self._error_span(error_type, message, None, None))
         if self._waiting or self._dirty:

@@ -59,7 +59,7 @@ from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.env_trace import remote_parent_from_env
 from nv_one_logger.otel.ids import IdScheme
 from nv_one_logger.otel.light_events import BUILT_LIKE_THE_SDK_EVENT
-from nv_one_logger.otel.live_calls import Call, DataErrorCall, EventCall, LossReport, StartCall, StopCall
+from nv_one_logger.otel.live_calls import Call, DataErrorCall, LossReport, StartCall, StopCall
 from nv_one_logger.otel.live_spans import DEFAULT_LIVENESS_THRESHOLD_S, DEFAULT_MAX_SPANS_PER_TRACE, LiveSpanTranslator
 from nv_one_logger.otel.pipeline import ExportStats, ExportWorker
 from nv_one_logger.otel.resource import build_resource, environment_resource
@@ -281,13 +281,13 @@ class OTelExporter(BaseExporter):
         """Record an event on ``span`` (a span event; also sent in an event marker while the span is open)."""
         if self._state is not _READY:
             self._check_ready("export_event")
-        self._submit(EventCall((span, event)))
+        self._submit((span, event))  # an ``EventCall``: a bare tuple (``live_calls``)
 
     def export_error(self, event: ErrorEvent, span: Span) -> None:
         """Record an application error: an ``exception`` span event and status ERROR on the span."""
         if self._state is not _READY:
             self._check_ready("export_error")
-        self._submit(EventCall((span, event)))
+        self._submit((span, event))  # an ``EventCall``
 
     def export_stop(self, span: Span) -> None:
         """Record that ``span`` stopped: its one complete OTel span is built and sent."""
