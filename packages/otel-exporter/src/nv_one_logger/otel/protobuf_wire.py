@@ -146,30 +146,33 @@ small_int_heads: Dict[str, bytes] = {}
 """By key: an attribute field of a span event (tag 3) up to its one-byte int 0..127 (``small_int_head``)."""
 
 
+def _event_attribute_head(heads: Dict[str, bytes], key: str, value: bytes, number_size: int) -> bytes:
+    """Return ``key``'s ``Span.Event.attributes`` field up to its number, kept in ``heads`` by key.
+
+    ``value`` is the start of the value field (the number's type and length); the caller appends the number
+    itself, ``number_size`` bytes.
+    """
+    head = heads.get(key)
+    if head is None:
+        encoded_key = key_field(key)
+        head = b"\x1a" + varint(len(encoded_key) + len(value) + number_size) + encoded_key + value
+        if len(heads) < CACHE_LIMIT:
+            heads[key] = head
+    return head
+
+
 def double_head(key: str) -> bytes:
     """Return a ``Span.Event.attributes`` field of ``key`` holding a double, without the double's 8 bytes.
 
     The field's length is fixed by the key, so all of it but the number is encoded once per key and kept (the
     loss, the learning rate: numbers are most event values).
     """
-    head = double_heads.get(key)
-    if head is None:
-        encoded_key = key_field(key)
-        head = b"\x1a" + varint(len(encoded_key) + 11) + encoded_key + _DOUBLE_VALUE
-        if len(double_heads) < CACHE_LIMIT:
-            double_heads[key] = head
-    return head
+    return _event_attribute_head(double_heads, key, _DOUBLE_VALUE, 8)
 
 
 def small_int_head(key: str) -> bytes:
     """Return a ``Span.Event.attributes`` field of ``key`` holding an int 0..127, without the int's one byte."""
-    head = small_int_heads.get(key)
-    if head is None:
-        encoded_key = key_field(key)
-        head = b"\x1a" + varint(len(encoded_key) + 4) + encoded_key + _SMALL_INT_VALUE
-        if len(small_int_heads) < CACHE_LIMIT:
-            small_int_heads[key] = head
-    return head
+    return _event_attribute_head(small_int_heads, key, _SMALL_INT_VALUE, 1)
 
 
 def attribute_fields(tag: bytes, attributes: Optional[Mapping[str, Any]], out: List[bytes]) -> None:
