@@ -225,7 +225,7 @@ def encode_request(spans: Sequence[ReadableSpan]) -> bytes:
     return b"".join(out)
 
 
-def _sdk_matches() -> bool:
+def sdk_matches() -> bool:
     """Tell whether the installed OTel packages encode what this module writes.
 
     Older releases (still allowed by the requirements) have no ``flags`` field in the ``Span`` and ``Link``

@@ -114,7 +114,7 @@ def install(exporter: Any, _depth: int = 0) -> bool:
         from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
     except ImportError:  # the gRPC exporter is not installed: nothing to change
         return False
-    if type(exporter) is not OTLPSpanExporter or not otlp_encoding._sdk_matches():
+    if type(exporter) is not OTLPSpanExporter or not otlp_encoding.sdk_matches():
         return False
     original = getattr(exporter, "_translate_data", None)
     if not callable(original):

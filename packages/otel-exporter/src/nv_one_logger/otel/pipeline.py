@@ -181,7 +181,8 @@ class ExportWorker(Generic[ItemT]):
             target=self._run, name=f"{WORKER_THREAD_PREFIX}-export-{next(_worker_numbers)}", daemon=True
         )
         self._exporter = span_exporter
-        otlp_grpc.install(span_exporter)
+        # True when the span exporter sends the bridge's own encoding (the SDK's gRPC exporter, ``otlp_grpc``).
+        self.sends_encoded_requests = otlp_grpc.install(span_exporter)
         partial_success.watch(span_exporter)
         self._bounded_export = BoundedExport(
             self._settings.export_timeout_ms, f"{self._thread.name}-call", self._settle_late

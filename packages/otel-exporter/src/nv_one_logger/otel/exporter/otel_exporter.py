@@ -54,7 +54,6 @@ from nv_one_logger.core.internal.arguments import require_bool, require_number, 
 from nv_one_logger.core.internal.logging import get_logger
 from nv_one_logger.core.span import Span
 from nv_one_logger.exporter.exporter import BaseExporter, ExporterState
-from nv_one_logger.otel import otlp_grpc
 from nv_one_logger.otel.env import BatchSettings, OtlpSettings
 from nv_one_logger.otel.env_trace import remote_parent_from_env
 from nv_one_logger.otel.ids import IdScheme
@@ -198,10 +197,9 @@ class OTelExporter(BaseExporter):
             on_loss_recovered=self._on_loss_recovered,
             describe_target=self._target,
         )
-        # Plain events become light events when the gRPC exporter encodes with ``otlp_encoding`` (installed by
-        # the worker, ``otlp_grpc``; asking again only reports it) and the installed SDK's ``Event`` reads as
-        # ``LightEvent`` expects: set before the worker thread reads it.
-        translator.light_events = otlp_grpc.install(self._span_exporter) and BUILT_LIKE_THE_SDK_EVENT
+        # Plain events become light events when the worker's span exporter sends the bridge's own encoding and
+        # the installed SDK's ``Event`` reads as ``LightEvent`` expects: set before the worker thread reads it.
+        translator.light_events = self._worker.sends_encoded_requests and BUILT_LIKE_THE_SDK_EVENT
         self._worker.start()
         self._submit = self._worker.submit
         self._submit_stop = self._worker.submit_stop
