@@ -386,11 +386,7 @@ def span_attributes(
     ``legacy_fields=False`` leaves ``duration_msec`` out (the span's start and end say it). The replay calls this
     with a recorded span's attributes; ``final_span_attributes`` is the same for a live ``Span``.
     """
-    converted = to_otel_attributes(attributes)
-    if not legacy_fields:
-        converted.pop(SPAN_DURATION_MSEC, None)
-    converted[ATTR_SPAN_ID] = span_id
-    return converted
+    return _with_span_id(to_otel_attributes(attributes), span_id, legacy_fields)
 
 
 def final_span_attributes(span: Span, legacy_fields: bool = True) -> Dict[str, OTelValue]:
@@ -401,10 +397,14 @@ def final_span_attributes(span: Span, legacy_fields: bool = True) -> Dict[str, O
     """
     if type(span) is not Span:
         return span_attributes(span.attributes, str(span.id), legacy_fields)
-    converted = owned_to_otel_attributes(span.attributes_json())
+    return _with_span_id(owned_to_otel_attributes(span.attributes_json()), span.id_str, legacy_fields)
+
+
+def _with_span_id(converted: Dict[str, OTelValue], span_id: str, legacy_fields: bool) -> Dict[str, OTelValue]:
+    """Finish converted span attributes: ``duration_msec`` only with ``legacy_fields``, ``one_logger.span.id`` set."""
     if not legacy_fields:
         converted.pop(SPAN_DURATION_MSEC, None)
-    converted[ATTR_SPAN_ID] = span.id_str
+    converted[ATTR_SPAN_ID] = span_id
     return converted
 
 
